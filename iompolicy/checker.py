@@ -1,0 +1,340 @@
+"""Static checks of a policy set, before any document is read.
+
+Stages run in order and each adds diagnostics; nothing here raises. Field paths
+are checked against the JSON Schema of the kind a policy applies to, so a typo
+is found when the policy is loaded, not when a document happens to need it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from . import nodes as n
+from .builtins import AGGREGATES, BUILTINS
+from .schema import ANY, BOOLEAN, DATE, LIST, NULL, NUMBER, OBJECT, STRING, KindSchema, SchemaSet, Shape
+from .source import Diagnostic
+from .unparse import unparse
+
+_ORDERED = (NUMBER, DATE, STRING)
+
+
+@dataclass
+class _Scope:
+    """What a name can mean at one point of a policy file."""
+
+    kind: KindSchema | None
+    bindings: dict[str, n.Binding]  # visible file-level and clause-level bindings
+    binding_shapes: dict[str, Shape]
+    locals: dict[str, Shape] = field(default_factory=dict)
+    in_const: bool = False
+
+    def with_local(self, name: str, shape: Shape) -> "_Scope":
+        return _Scope(self.kind, self.bindings, self.binding_shapes, {**self.locals, name: shape}, self.in_const)
+
+
+class Checker:
+    """Runs every check stage over a set of lowered policy files."""
+
+    def __init__(self, schemas: SchemaSet):
+        self.schemas = schemas
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, node, help_text: str | None = None) -> None:
+        span = getattr(node, "span", node)
+        self.diagnostics.append(Diagnostic(code, message, span, help_text))
+
+    # ---- stages ------------------------------------------------------------------
+    def check(self, files: list[n.PolicyFile]) -> list[Diagnostic]:
+        self.unique_ids(files)
+        for policy_file in files:
+            self.policy_file(policy_file)
+        return self.diagnostics
+
+    def unique_ids(self, files: list[n.PolicyFile]) -> None:
+        policies: dict[str, n.PolicyHeader] = {}
+        clauses: dict[str, n.Clause] = {}
+        for policy_file in files:
+            header = policy_file.header
+            if header.id in policies:
+                self.error("duplicate-policy-id", f"policy id `{header.id}` is also used at {policies[header.id].span}", header)
+            policies.setdefault(header.id, header)
+            for clause in policy_file.clauses:
+                if clause.id in clauses:
+                    self.error("duplicate-clause", f"clause id `{clause.id}` is also used at {clauses[clause.id].span}", clause)
+                clauses.setdefault(clause.id, clause)
+
+    def policy_file(self, policy_file: n.PolicyFile) -> None:
+        header = policy_file.header
+        kind = self.schemas.get(header.kind) if header.kind else None
+        if header.kind and kind is None:
+            known = self.schemas.document_kinds()
+            self.error("unknown-kind", f"no schema defines document kind `{header.kind}`", header,
+                       _suggest(header.kind, known) or f"known kinds: {', '.join(known) or 'none'}")
+        elif kind is not None and kind.is_data:
+            self.error("data-kind", f"`{header.kind}` is reference data, not a kind of document to check", header)
+        if not policy_file.clauses:
+            self.error("no-clauses", f"policy `{header.id}` has no clauses", header)
+        scope = _Scope(kind, {}, {})
+        for binding in policy_file.bindings:
+            if binding.name in scope.bindings:
+                self.error("duplicate-name", f"`{binding.name}` is already defined at {scope.bindings[binding.name].span}", binding)
+                continue
+            inner = _Scope(kind, dict(scope.bindings), scope.binding_shapes, in_const=binding.is_const)
+            scope.binding_shapes[binding.name] = self.expr(binding.expr, inner)
+            scope.bindings[binding.name] = binding
+        for clause in policy_file.clauses:
+            self.clause(clause, header, scope)
+
+    def clause(self, clause: n.Clause, header: n.PolicyHeader, file_scope: _Scope) -> None:
+        scope = _Scope(file_scope.kind, dict(file_scope.bindings), dict(file_scope.binding_shapes))
+        for binding in clause.lets:
+            if binding.name in scope.bindings and scope.bindings[binding.name] in clause.lets:
+                self.error("duplicate-name", f"`{binding.name}` is already defined in this clause", binding)
+            scope.binding_shapes[binding.name] = self.expr(binding.expr, scope)
+            scope.bindings[binding.name] = binding
+        for guard in clause.guards:
+            self.condition(guard, scope, "when")
+            if isinstance(guard, n.Literal) and guard.value is False:
+                self.error("never-applies", f"clause `{clause.id}` can never apply: its guard is `false`", guard)
+        for requirement in clause.requires:
+            self.condition(requirement, scope, "require")
+        if clause.message is not None:
+            for part in clause.message.parts:
+                if not isinstance(part, str):
+                    self.expr(part, scope)
+        start = max(filter(None, (header.effective_from, clause.effective_from)), default=None)
+        until = min(filter(None, (header.effective_until, clause.effective_until)), default=None)
+        if start and until and until < start:
+            self.error("never-applies",
+                       f"clause `{clause.id}` can never apply: in force from {start} but only until {until}", clause)
+
+    def condition(self, expr, scope: _Scope, keyword: str) -> None:
+        shape = self.expr(expr, scope)
+        if shape.only(BOOLEAN):
+            self.error("type-mismatch", f"`{keyword}` needs a condition, but `{unparse(expr)}` is {shape.describe()}", expr)
+
+    # ---- expressions: each returns the static shape of its value --------------------
+    def expr(self, node, scope: _Scope) -> Shape:
+        method = getattr(self, "x_" + type(node).__name__)
+        return method(node, scope)
+
+    def x_Literal(self, node: n.Literal, scope) -> Shape:
+        kinds = {"number": NUMBER, "percent": NUMBER, "money": NUMBER, "date": DATE,
+                 "string": STRING, "bool": BOOLEAN, "null": NULL}
+        return Shape.of(kinds[node.kind])
+
+    def x_Name(self, node: n.Name, scope: _Scope) -> Shape:
+        if node.name in scope.locals:
+            return scope.locals[node.name]
+        if node.name in scope.bindings:
+            binding = scope.bindings[node.name]
+            if scope.in_const and not binding.is_const:
+                self.error("const-not-constant", f"a `const` cannot use the derived value `{node.name}`", node)
+            return scope.binding_shapes.get(node.name, ANY)
+        if scope.in_const:
+            self.error("const-not-constant", f"a `const` cannot read the document (`{node.name}`)", node,
+                       "use `let` for a value computed from the document")
+            return ANY
+        if node.name.isupper():
+            self.error("unknown-constant", f"unknown constant `{node.name}`", node,
+                       _suggest(node.name, list(scope.bindings)))
+            return ANY
+        if scope.kind is None:
+            return ANY
+        shape, known = scope.kind.field(scope.kind.root(), node.name)
+        if shape is None:
+            self.error("unknown-field", f"`{scope.kind.kind}` documents have no field `{node.name}`", node,
+                       _suggest(node.name, known + list(scope.bindings) + list(scope.locals)))
+            return ANY
+        return shape
+
+    def x_DataRef(self, node: n.DataRef, scope: _Scope) -> Shape:
+        if scope.in_const:
+            self.error("const-not-constant", "a `const` cannot read reference data", node)
+        kind = self.schemas.get(node.name)
+        if kind is None or not kind.is_data:
+            known = self.schemas.data_kinds()
+            self.error("unknown-data", f"no reference data set is named `{node.name}`", node,
+                       _suggest(node.name, known) or f"known data sets: {', '.join(known) or 'none'}")
+            return ANY
+        return _Rooted(kind, kind.root())
+
+    def x_Attribute(self, node: n.Attribute, scope: _Scope) -> Shape:
+        parent = self.expr(node.obj, scope)
+        if parent.only(OBJECT):
+            self.error("type-mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it has no field `{node.name}`", node)
+            return ANY
+        kind = _kind_of(parent, scope)
+        if kind is None or parent.schema is None:
+            return ANY
+        shape, known = kind.field(parent, node.name)
+        if shape is None:
+            path = f"{unparse(node.obj)}.{node.name}"
+            suggestions = [f"{unparse(node.obj)}.{k}" for k in known]
+            self.error("unknown-field", f"unknown field `{path}`", node, _suggest(path, suggestions))
+            return ANY
+        return _Rooted(kind, shape) if isinstance(parent, _Rooted) else shape
+
+    def x_Index(self, node: n.Index, scope: _Scope) -> Shape:
+        parent = self.expr(node.obj, scope)
+        key = self.expr(node.index, scope)
+        if parent.only(LIST, OBJECT):
+            self.error("type-mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it cannot be indexed", node)
+            return ANY
+        if parent.types == {LIST} and key.only(NUMBER):
+            self.error("type-mismatch", f"a list is indexed by position, but `{unparse(node.index)}` is {key.describe()}", node.index)
+        if parent.types == {OBJECT} and key.only(STRING):
+            self.error("type-mismatch", f"a map is indexed by text, but `{unparse(node.index)}` is {key.describe()}", node.index)
+        kind = _kind_of(parent, scope)
+        if kind is None:
+            return ANY
+        shape = kind.item(parent)
+        return _Rooted(kind, shape) if isinstance(parent, _Rooted) else shape
+
+    def x_ListLiteral(self, node: n.ListLiteral, scope) -> Shape:
+        for item in node.items:
+            self.expr(item, scope)
+        return Shape.of(LIST)
+
+    def x_Call(self, node: n.Call, scope) -> Shape:
+        args = [self.expr(a, scope) for a in node.args]
+        builtin = BUILTINS.get(node.func)
+        if builtin is None:
+            self.error("unknown-function", f"unknown function `{node.func}`", node,
+                       _suggest(node.func, list(BUILTINS)) or "functions: " + ", ".join(sorted(BUILTINS)))
+            return ANY
+        if len(args) < builtin.min_args or (builtin.max_args is not None and len(args) > builtin.max_args):
+            most = "or more" if builtin.max_args is None else f"to {builtin.max_args}"
+            expected = builtin.min_args if builtin.min_args == builtin.max_args else f"{builtin.min_args} {most}"
+            self.error("wrong-arity", f"`{node.func}` takes {expected} argument(s), not {len(args)}", node)
+            return builtin.result
+        allowed = builtin.arg_types if not (node.func in ("max", "min") and len(args) > 1) else (NUMBER, DATE)
+        for arg, shape in zip(node.args, args):
+            if shape.only(*allowed):
+                self.error("type-mismatch", f"`{node.func}` cannot take `{unparse(arg)}`, which is {shape.describe()}", arg)
+        if node.func in ("max", "min") and len(args) == 1 and args[0].schema is not None:
+            kind = _kind_of(args[0], scope)
+            if kind is not None:
+                return kind.item(args[0])
+        return builtin.result
+
+    def x_Aggregate(self, node: n.Aggregate, scope: _Scope) -> Shape:
+        if node.func not in AGGREGATES:
+            self.error("unknown-aggregate", f"`{node.func}(... for ... in ...)` is not an aggregate", node,
+                       "aggregates are count, sum, min and max")
+        element = self.iterable(node.source, scope)
+        inner = scope.with_local(node.var, element)
+        value = self.expr(node.value, inner)
+        if node.where is not None:
+            self.condition(node.where, inner, "where")
+        if node.func == "sum" and value.only(NUMBER):
+            self.error("type-mismatch", f"`sum` adds numbers, but `{unparse(node.value)}` is {value.describe()}", node.value)
+        if node.func in ("min", "max") and value.only(*_ORDERED):
+            self.error("type-mismatch", f"`{node.func}` needs numbers or dates, but `{unparse(node.value)}` is {value.describe()}", node.value)
+        return Shape.of(NUMBER) if node.func in ("sum", "count") else value
+
+    def x_Quantified(self, node: n.Quantified, scope: _Scope) -> Shape:
+        element = self.iterable(node.source, scope)
+        self.condition(node.body, scope.with_local(node.var, element), node.quantifier)
+        return Shape.of(BOOLEAN)
+
+    def iterable(self, source, scope: _Scope) -> Shape:
+        shape = self.expr(source, scope)
+        if shape.only(LIST):
+            self.error("type-mismatch", f"`{unparse(source)}` is {shape.describe()}, not a list", source)
+            return ANY
+        kind = _kind_of(shape, scope)
+        if kind is None or shape.schema is None:
+            return ANY
+        item = kind.item(shape)
+        return _Rooted(kind, item) if isinstance(shape, _Rooted) else item
+
+    def x_Conditional(self, node: n.Conditional, scope) -> Shape:
+        self.condition(node.condition, scope, "if")
+        then, otherwise = self.expr(node.then, scope), self.expr(node.otherwise, scope)
+        if then.types is None or otherwise.types is None:
+            return ANY
+        return Shape(then.types | otherwise.types)
+
+    def x_Arithmetic(self, node: n.Arithmetic, scope) -> Shape:
+        for side in (node.left, node.right):
+            shape = self.expr(side, scope)
+            if shape.only(NUMBER):
+                self.error("type-mismatch", f"`{node.op}` works on numbers, but `{unparse(side)}` is {shape.describe()}", side)
+        return Shape.of(NUMBER)
+
+    def x_Negate(self, node: n.Negate, scope) -> Shape:
+        shape = self.expr(node.operand, scope)
+        if shape.only(NUMBER):
+            self.error("type-mismatch", f"`-` works on numbers, but `{unparse(node.operand)}` is {shape.describe()}", node.operand)
+        return Shape.of(NUMBER)
+
+    def x_Compare(self, node: n.Compare, scope) -> Shape:
+        left, right = self.expr(node.left, scope), self.expr(node.right, scope)
+        if node.op in ("==", "!="):
+            if _disjoint(left, right):
+                self.error("type-mismatch", f"`{unparse(node.left)}` ({left.describe()}) can never equal "
+                           f"`{unparse(node.right)}` ({right.describe()})", node)
+        else:
+            for side, shape in ((node.left, left), (node.right, right)):
+                if shape.only(*_ORDERED):
+                    self.error("type-mismatch", f"`{node.op}` orders numbers, dates or text, but `{unparse(side)}` is {shape.describe()}", side)
+            if _disjoint(left, right) and not left.only(*_ORDERED) and not right.only(*_ORDERED):
+                self.error("type-mismatch", f"cannot order `{unparse(node.left)}` ({left.describe()}) "
+                           f"against `{unparse(node.right)}` ({right.describe()})", node)
+        return Shape.of(BOOLEAN)
+
+    def x_Membership(self, node: n.Membership, scope) -> Shape:
+        self.expr(node.item, scope)
+        container = self.expr(node.container, scope)
+        if container.only(LIST, OBJECT, STRING):
+            self.error("type-mismatch", f"`in` needs a list, map or text, but `{unparse(node.container)}` is {container.describe()}", node.container)
+        return Shape.of(BOOLEAN)
+
+    def x_Presence(self, node: n.Presence, scope) -> Shape:
+        if not isinstance(node.operand, (n.Name, n.Attribute, n.Index, n.DataRef)):
+            self.error("not-a-field", f"`{unparse(node.operand)}` is not a field; only fields can be missing", node.operand)
+        self.expr(node.operand, scope)
+        return Shape.of(BOOLEAN)
+
+    def _logic(self, node, scope, word: str, operands) -> Shape:
+        for operand in operands:
+            shape = self.expr(operand, scope)
+            if shape.only(BOOLEAN):
+                self.error("type-mismatch", f"`{word}` joins conditions, but `{unparse(operand)}` is {shape.describe()}", operand)
+        return Shape.of(BOOLEAN)
+
+    def x_And(self, node: n.And, scope) -> Shape:
+        return self._logic(node, scope, "and", (node.left, node.right))
+
+    def x_Or(self, node: n.Or, scope) -> Shape:
+        return self._logic(node, scope, "or", (node.left, node.right))
+
+    def x_Not(self, node: n.Not, scope) -> Shape:
+        return self._logic(node, scope, "not", (node.operand,))
+
+
+class _Rooted(Shape):
+    """A shape inside a reference-data schema (navigated with that schema, not the document's)."""
+
+    def __init__(self, kind: KindSchema, shape: Shape):
+        super().__init__(shape.types, shape.schema)
+        object.__setattr__(self, "kind", kind)
+
+
+def _kind_of(shape: Shape, scope: _Scope) -> KindSchema | None:
+    return getattr(shape, "kind", None) or scope.kind
+
+
+def _disjoint(left: Shape, right: Shape) -> bool:
+    """True when two values can certainly never be equal."""
+    if left.types is None or right.types is None or NULL in left.types or NULL in right.types:
+        return False
+    widen = lambda types: types | {STRING} if DATE in types else types | {DATE} if STRING in types else types
+    return not (widen(left.types) & widen(right.types))
+
+
+def _suggest(name: str, candidates: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None

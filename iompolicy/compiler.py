@@ -1,0 +1,307 @@
+"""The fast path: each expression compiled once into a tree of Python closures.
+
+Nothing from a policy or a document is ever turned into Python source; the
+closures only call the functions of `operations` and `builtins`. A closure
+takes an `Env` and returns a value or raises `Undecided`.
+"""
+
+from __future__ import annotations
+
+from . import nodes as n
+from . import operations as op
+from .builtins import BUILTINS
+from .unparse import unparse
+from .values import MISSING, Undecided
+
+
+class Env:
+    """What one evaluation reads: the document, reference data, bound variables,
+    and the values of `let`s computed so far (each is computed once per document)."""
+
+    __slots__ = ("doc", "data", "locals", "cache")
+
+    def __init__(self, doc: dict, data: dict):
+        self.doc = doc
+        self.data = data
+        self.locals: dict = {}
+        self.cache: dict = {}
+
+
+class Bindings:
+    """The compiled `const`s and `let`s visible in a scope, by name."""
+
+    def __init__(self, parent: "Bindings | None" = None):
+        self.table: dict[str, tuple[object, object]] = dict(parent.table) if parent else {}
+
+    def add(self, binding: n.Binding, compiled) -> None:
+        self.table[binding.name] = (binding, compiled)
+
+    def get(self, name: str):
+        return self.table.get(name)
+
+
+def compile_binding(binding: n.Binding, bindings: Bindings):
+    """A `const` becomes its value (computed now); a `let` a cached closure."""
+    body = compile_expr(binding.expr, bindings, frozenset())
+    if binding.is_const:
+        value = body(Env({}, {}))  # the checker made sure a const reads nothing
+        return lambda env: value
+    key = object()
+
+    def let_value(env: Env):
+        cache = env.cache
+        if key in cache:
+            value = cache[key]
+        else:
+            try:
+                value = body(env)
+            except Undecided as undecided:
+                value = undecided
+            cache[key] = value
+        if isinstance(value, Undecided):
+            raise value
+        return value
+
+    return let_value
+
+
+def compile_expr(node, bindings: Bindings, local_names: frozenset):
+    """A closure `f(env) -> value` for one expression."""
+    return _COMPILERS[type(node)](node, bindings, local_names)
+
+
+def compile_condition(node, bindings: Bindings, local_names: frozenset = frozenset()):
+    """A closure that returns True or False, or raises Undecided."""
+    body = compile_expr(node, bindings, local_names)
+    what = unparse(node)
+    truth = op.truth
+    return lambda env: truth(body(env), what)
+
+
+# ---- one compiler per node type ---------------------------------------------------------
+
+def _literal(node: n.Literal, bindings, local_names):
+    value = node.value
+    return lambda env: value
+
+
+def _name(node: n.Name, bindings: Bindings, local_names):
+    name = node.name
+    if name in local_names:
+        return lambda env: env.locals[name]
+    found = bindings.get(name)
+    if found is not None:
+        return found[1]
+    return lambda env: env.doc.get(name, MISSING)
+
+
+def _data_ref(node: n.DataRef, bindings, local_names):
+    name = node.name
+
+    def data(env):
+        try:
+            return env.data[name]
+        except KeyError:
+            raise Undecided(f"reference data `{name}` was not given") from None
+
+    return data
+
+
+def _attribute(node: n.Attribute, bindings, local_names):
+    obj = compile_expr(node.obj, bindings, local_names)
+    name, what, attribute = node.name, unparse(node.obj), op.attribute
+
+    def get(env):
+        value = obj(env)
+        if type(value) is dict:
+            return value.get(name, MISSING)
+        return attribute(value, name, what)
+
+    return get
+
+
+def _index(node: n.Index, bindings, local_names):
+    obj = compile_expr(node.obj, bindings, local_names)
+    key = compile_expr(node.index, bindings, local_names)
+    what, key_what, index = unparse(node.obj), unparse(node.index), op.index
+    return lambda env: index(obj(env), key(env), what, key_what)
+
+
+def _list(node: n.ListLiteral, bindings, local_names):
+    items = [compile_expr(i, bindings, local_names) for i in node.items]
+    whats = [unparse(i) for i in node.items]
+    present = op.present
+    return lambda env: [present(item(env), w) for item, w in zip(items, whats)]
+
+
+def _call(node: n.Call, bindings, local_names):
+    args = [compile_expr(a, bindings, local_names) for a in node.args]
+    whats = [unparse(a) for a in node.args]
+    body = BUILTINS[node.func].body
+    return lambda env: body([a(env) for a in args], whats)
+
+
+def _aggregate(node: n.Aggregate, bindings, local_names):
+    inner = local_names | {node.var}
+    source = compile_expr(node.source, bindings, local_names)
+    value = compile_expr(node.value, bindings, inner)
+    where = compile_condition(node.where, bindings, inner) if node.where is not None else None
+    var, func = node.var, node.func
+    source_what, value_what = unparse(node.source), unparse(node.value)
+
+    def aggregate(env):
+        items = op.elements(source(env), source_what)
+        chosen = []
+        locals_ = env.locals
+        saved = locals_.get(var, MISSING)
+        try:
+            for item in items:
+                locals_[var] = item
+                if where is None or where(env):
+                    chosen.append(None if func == "count" else value(env))
+        finally:
+            _restore(locals_, var, saved)
+        return _finish(func, chosen, value_what)
+
+    return aggregate
+
+
+def _finish(func: str, values: list, what: str):
+    if func == "count":
+        return len(values)
+    if func == "sum":
+        total = 0
+        for item in values:
+            total = op.arithmetic("+", total, item, "sum", what)
+        return total
+    return BUILTINS[func].body([values], [what])
+
+
+def _restore(locals_: dict, var: str, saved) -> None:
+    if saved is MISSING:
+        locals_.pop(var, None)
+    else:
+        locals_[var] = saved
+
+
+def _quantified(node: n.Quantified, bindings, local_names):
+    source = compile_expr(node.source, bindings, local_names)
+    body = compile_condition(node.body, bindings, local_names | {node.var})
+    var, quantifier, source_what = node.var, node.quantifier, unparse(node.source)
+    # all: stop at the first false; any/none: stop at the first true.
+    decisive = quantifier != "all"
+
+    def quantified(env):
+        items = op.elements(source(env), source_what)
+        locals_ = env.locals
+        saved = locals_.get(var, MISSING)
+        undecided = None
+        try:
+            for item in items:
+                locals_[var] = item
+                try:
+                    if body(env) is decisive:
+                        return quantifier == "any"
+                except Undecided as reason:
+                    undecided = undecided or reason
+        finally:
+            _restore(locals_, var, saved)
+        if undecided is not None:
+            raise undecided
+        return quantifier != "any"
+
+    return quantified
+
+
+def _conditional(node: n.Conditional, bindings, local_names):
+    condition = compile_condition(node.condition, bindings, local_names)
+    then = compile_expr(node.then, bindings, local_names)
+    otherwise = compile_expr(node.otherwise, bindings, local_names)
+    return lambda env: then(env) if condition(env) else otherwise(env)
+
+
+def _arithmetic(node: n.Arithmetic, bindings, local_names):
+    left = compile_expr(node.left, bindings, local_names)
+    right = compile_expr(node.right, bindings, local_names)
+    operator, lw, rw, arithmetic = node.op, unparse(node.left), unparse(node.right), op.arithmetic
+    return lambda env: arithmetic(operator, left(env), right(env), lw, rw)
+
+
+def _negate(node: n.Negate, bindings, local_names):
+    operand = compile_expr(node.operand, bindings, local_names)
+    what = unparse(node.operand)
+    return lambda env: op.negate(operand(env), what)
+
+
+def _compare(node: n.Compare, bindings, local_names):
+    left = compile_expr(node.left, bindings, local_names)
+    right = compile_expr(node.right, bindings, local_names)
+    operator, lw, rw, compare = node.op, unparse(node.left), unparse(node.right), op.compare
+    return lambda env: compare(operator, left(env), right(env), lw, rw)
+
+
+def _membership(node: n.Membership, bindings, local_names):
+    item = compile_expr(node.item, bindings, local_names)
+    container = compile_expr(node.container, bindings, local_names)
+    iw, cw, negated, member = unparse(node.item), unparse(node.container), node.negated, op.member
+    return lambda env: member(item(env), container(env), iw, cw) is not negated
+
+
+def _presence(node: n.Presence, bindings, local_names):
+    operand = compile_expr(node.operand, bindings, local_names)
+    test = node.test
+    if test == "exists":
+        return lambda env: operand(env) is not MISSING
+    if test == "missing":
+        return lambda env: operand(env) is MISSING
+    what = unparse(node.operand)
+    want_null = test == "null"
+    return lambda env: (op.present(operand(env), what) is None) is want_null
+
+
+def _and(node: n.And, bindings, local_names):
+    left = compile_condition(node.left, bindings, local_names)
+    right = compile_condition(node.right, bindings, local_names)
+
+    def conjunction(env):
+        try:
+            if not left(env):
+                return False
+        except Undecided:
+            if right(env) is False:  # false and undecided is false
+                return False
+            raise
+        return right(env)
+
+    return conjunction
+
+
+def _or(node: n.Or, bindings, local_names):
+    left = compile_condition(node.left, bindings, local_names)
+    right = compile_condition(node.right, bindings, local_names)
+
+    def disjunction(env):
+        try:
+            if left(env):
+                return True
+        except Undecided:
+            if right(env) is True:  # true or undecided is true
+                return True
+            raise
+        return right(env)
+
+    return disjunction
+
+
+def _not(node: n.Not, bindings, local_names):
+    operand = compile_condition(node.operand, bindings, local_names)
+    return lambda env: not operand(env)
+
+
+_COMPILERS = {
+    n.Literal: _literal, n.Name: _name, n.DataRef: _data_ref, n.Attribute: _attribute,
+    n.Index: _index, n.ListLiteral: _list, n.Call: _call, n.Aggregate: _aggregate,
+    n.Quantified: _quantified, n.Conditional: _conditional, n.Arithmetic: _arithmetic,
+    n.Negate: _negate, n.Compare: _compare, n.Membership: _membership,
+    n.Presence: _presence, n.And: _and, n.Or: _or, n.Not: _not,
+}

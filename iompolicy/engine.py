@@ -1,0 +1,346 @@
+"""A loaded policy set: checked, compiled once, and evaluated against documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Mapping
+
+from . import nodes as n
+from .checker import Checker
+from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
+from .documents import Document, DocumentError, Problem, as_document, date_of
+from .lower import lower_file
+from .report import ClauseResult, Location, Outcome, Report
+from .schema import SchemaSet
+from .source import Diagnostic, PolicyError, SourceFile, Span
+from .tracer import Tracer
+from .unparse import unparse
+from .validation import Validator
+from .values import Undecided, format_value
+
+
+@dataclass(frozen=True)
+class CompiledClause:
+    """A clause with its closures and what is needed to explain it."""
+
+    clause: n.Clause
+    header: n.PolicyHeader
+    bindings: dict[str, n.Binding]  # visible to the tracer, by name
+    guards: tuple[Callable, ...]
+    requires: tuple[Callable, ...]
+    message: tuple  # template parts: text, or a compiled closure
+    start: dt.date | None
+    until: dt.date | None
+
+    @property
+    def id(self) -> str:
+        return self.clause.id
+
+
+class PolicySet:
+    """Policies loaded from a folder, checked and compiled; safe to share between threads."""
+
+    def __init__(self, files: list[n.PolicyFile], schemas: SchemaSet, sources: dict[str, SourceFile]):
+        self.files = files
+        self.schemas = schemas
+        self.sources = sources
+        self.validator = Validator(schemas)
+        self.by_kind: dict[str, list[CompiledClause]] = {}
+        for policy_file in files:
+            self.by_kind.setdefault(policy_file.header.kind, []).extend(_compile_file(policy_file))
+
+    # ---- loading ---------------------------------------------------------------------
+    @classmethod
+    def load(cls, folder: str | Path, schemas: str | Path | SchemaSet | None = None) -> "PolicySet":
+        """Load every `*.iom` file under `folder`; raise PolicyError with all problems."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise PolicyError([Diagnostic("no-policies", f"`{folder}` is not a folder of policies", None)])
+        paths = sorted(folder.rglob("*.iom"))
+        texts = {str(p): p.read_text(encoding="utf-8") for p in paths}
+        return cls.from_texts(texts, schemas)
+
+    @classmethod
+    def from_texts(cls, texts: Mapping[str, str], schemas: str | Path | SchemaSet | None = None) -> "PolicySet":
+        """Load policies given as {file name: text}."""
+        schema_set = _schema_set(schemas)
+        sources = {name: SourceFile(name, text) for name, text in texts.items()}
+        diagnostics: list[Diagnostic] = []
+        files: list[n.PolicyFile] = []
+        for source in sources.values():
+            policy_file, problems = lower_file(source)
+            diagnostics.extend(problems)
+            if policy_file is not None:
+                files.append(policy_file)
+        if not sources:
+            diagnostics.append(Diagnostic("empty-policy-set", "no policy files (*.iom) were found", None,
+                                          "point --policies at a folder of .iom files"))
+        diagnostics.extend(Checker(schema_set).check(files))
+        if not diagnostics:
+            diagnostics.extend(_check_constants(files))
+        if diagnostics:
+            raise PolicyError(diagnostics, sources)
+        return cls(files, schema_set, sources)
+
+    # ---- what it holds -----------------------------------------------------------------
+    def clauses(self, kind: str | None = None) -> list[CompiledClause]:
+        """All compiled clauses, or those of one document kind, in policy order."""
+        if kind is not None:
+            return list(self.by_kind.get(kind, ()))
+        return [c for group in self.by_kind.values() for c in group]
+
+    # ---- checking ----------------------------------------------------------------------
+    def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
+              validate: bool = True, select: Callable[[n.Clause], bool] | None = None,
+              trace_all: bool = False) -> Report:
+        """Judge one document (a dict, a path or a Document) against its kind's clauses.
+
+        `data` maps reference-data names to documents (dicts or Documents), or is a
+        list of Documents named by their `kind`. `as_of` overrides the document's
+        own date. Raises DocumentError if the document is not of a known kind or
+        does not match its schema. `trace_all` decides every clause with the
+        explaining evaluator instead of the compiled one (slower; same verdicts).
+        """
+        doc = as_document(document)
+        kind = self.validator.validate(doc) if validate else self.validator.kind_of(doc)
+        if kind.is_data:
+            raise DocumentError([Problem(doc.name, f"`{kind.kind}` is reference data, not a document to check",
+                                         hint="pass it as data")])
+        own_date = _document_date(doc.value, kind.date_rule)
+        judged_on = as_of or own_date
+        env = Env(doc.value, _data_values(data))
+        clauses = self.by_kind.get(kind.kind, ())
+        notices = () if clauses else (f"no policy applies to `{kind.kind}` documents",)
+        evaluate = _evaluate_traced if trace_all else _evaluate
+        results = tuple(
+            evaluate(compiled, env, doc, judged_on)
+            for compiled in clauses
+            if select is None or select(compiled.clause)
+        )
+        return Report(doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices)
+
+
+# ---- compiling ---------------------------------------------------------------------------
+
+def _compile_file(policy_file: n.PolicyFile) -> list[CompiledClause]:
+    file_bindings = Bindings()
+    by_name: dict[str, n.Binding] = {}
+    for binding in policy_file.bindings:
+        file_bindings.add(binding, compile_binding(binding, file_bindings))
+        by_name[binding.name] = binding
+    compiled = []
+    header = policy_file.header
+    for clause in policy_file.clauses:
+        scope = Bindings(file_bindings)
+        visible = dict(by_name)
+        for binding in clause.lets:
+            scope.add(binding, compile_binding(binding, scope))
+            visible[binding.name] = binding
+        message = ()
+        if clause.message is not None:
+            message = tuple(p if isinstance(p, str) else (compile_expr(p, scope, frozenset()), p)
+                            for p in clause.message.parts)
+        starts = [d for d in (header.effective_from, clause.effective_from) if d]
+        untils = [d for d in (header.effective_until, clause.effective_until) if d]
+        compiled.append(CompiledClause(
+            clause, header, visible,
+            tuple(compile_condition(g, scope) for g in clause.guards),
+            tuple(compile_condition(r, scope) for r in clause.requires),
+            message, max(starts, default=None), min(untils, default=None),
+        ))
+    return compiled
+
+
+def _check_constants(files: list[n.PolicyFile]) -> list[Diagnostic]:
+    """A `const` must have a value: `1 / 0` is found when the policy loads."""
+    problems = []
+    for policy_file in files:
+        scope = Bindings()
+        for binding in policy_file.bindings:
+            try:
+                scope.add(binding, compile_binding(binding, scope))
+            except Undecided as undecided:
+                problems.append(Diagnostic("bad-const", f"`{binding.name}` has no value: {undecided.reason}", binding.span))
+                return problems
+    return problems
+
+
+def _schema_set(schemas) -> SchemaSet:
+    if isinstance(schemas, SchemaSet):
+        return schemas
+    if schemas is None:
+        from .resources import shipped_schemas
+
+        schemas = shipped_schemas()
+    return SchemaSet.load(schemas)
+
+
+def _data_values(data) -> dict:
+    if data is None:
+        return {}
+    if isinstance(data, Mapping):
+        return {name: as_document(value).value for name, value in data.items()}
+    values = {}
+    for item in data:
+        doc = as_document(item)
+        values[doc.kind] = doc.value
+    return values
+
+
+def _document_date(value: dict, rule: dict | None) -> dt.date | None:
+    """The date a document is judged as of, by its schema's `x-iompolicy-date` rule."""
+    if not rule:
+        return None
+    if "field" in rule:
+        return date_of(value.get(rule["field"]))
+    year = value.get(rule.get("year", ""))
+    if type(year) is int and 1 <= year <= 9999:
+        return dt.date(year, 12, 31)
+    return None
+
+
+# ---- evaluating one clause -------------------------------------------------------------------
+
+def _evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
+    env.locals.clear()
+    window = _window(compiled, as_of)
+    if window is not None:
+        outcome, reason = window
+        return _result(compiled, outcome, reason, reason, Location(), doc)
+    undecided_guard = None
+    for guard in compiled.guards:
+        try:
+            if not guard(env):
+                return _not_applicable(compiled, doc)
+        except Undecided as undecided:
+            undecided_guard = undecided_guard or undecided
+    if undecided_guard is not None:
+        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.guards)
+    failed, undecided_require = False, False
+    for requirement in compiled.requires:
+        try:
+            if not requirement(env):
+                failed = True
+        except Undecided:
+            undecided_require = True
+    if failed:
+        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
+    if undecided_require:
+        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.requires)
+    return _result(compiled, Outcome.PASS, "", "", Location(), doc)
+
+
+def _evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
+    """Like `_evaluate`, but every condition is decided by the tracer."""
+    window = _window(compiled, as_of)
+    if window is not None:
+        outcome, reason = window
+        return _result(compiled, outcome, reason, reason, Location(), doc)
+    guards = _traced_truths(compiled, env, compiled.clause.guards)
+    if False in guards:
+        return _not_applicable(compiled, doc)
+    if None in guards:
+        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.guards)
+    requires = _traced_truths(compiled, env, compiled.clause.requires)
+    if False in requires:
+        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
+    if None in requires:
+        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.requires)
+    return _result(compiled, Outcome.PASS, "", "", Location(), doc)
+
+
+def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
+    tracer = Tracer(env.doc, env.data, compiled.bindings)
+    truths = []
+    for condition in conditions:
+        try:
+            truths.append(tracer.condition(condition).value)
+        except Undecided:
+            truths.append(None)
+    return truths
+
+
+def _window(compiled: CompiledClause, as_of: dt.date | None):
+    """NOT_APPLICABLE (or ERROR without a date) outside the clause's effective dates."""
+    start, until = compiled.start, compiled.until
+    if start is None and until is None:
+        return None
+    if as_of is None:
+        return Outcome.ERROR, "the document's date is not known, and this clause is in force only " + _span_words(start, until)
+    if start is not None and as_of < start:
+        return Outcome.NOT_APPLICABLE, f"in force from {start}; document dated {as_of}"
+    if until is not None and as_of > until:
+        return Outcome.NOT_APPLICABLE, f"in force until {until}; document dated {as_of}"
+    return None
+
+
+def _span_words(start, until) -> str:
+    return " and ".join(filter(None, (start and f"from {start}", until and f"until {until}")))
+
+
+def _not_applicable(compiled: CompiledClause, doc: Document) -> ClauseResult:
+    guards = " and ".join(unparse(g) for g in compiled.clause.guards)
+    reason = f"does not apply: `{guards}` is false"
+    return _result(compiled, Outcome.NOT_APPLICABLE, reason, reason, Location(), doc)
+
+
+def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions) -> ClauseResult:
+    """Re-run the deciding conditions with the tracer to say why."""
+    tracer = Tracer(env.doc, env.data, compiled.bindings)
+    lines, reasons, location_path = [], [], None
+    for condition in conditions:
+        tracer.reads.clear()
+        try:
+            traced = tracer.condition(condition)
+        except Undecided as undecided:
+            reasons.append(undecided.reason)
+            lines.append(f"could not decide `{unparse(condition)}`: {undecided.reason}")
+            location_path = location_path or undecided.path
+            continue
+        if outcome is Outcome.FAIL and traced.value is False:
+            lines.append(traced.text)
+            location_path = location_path or (tracer.reads[0] if tracer.reads else None)
+    if outcome is Outcome.FAIL:
+        lines = [line for line in lines if not line.startswith("could not decide")]
+    lines.extend(f"where {note}" for note in tracer.notes)
+    explanation = "\n".join(lines)
+    if outcome is Outcome.ERROR:
+        message = reasons[0] if reasons else "could not be decided"
+    else:
+        message = _message(compiled, env) or compiled.clause.title
+    return _result(compiled, outcome, message, explanation, _location(doc, location_path), doc)
+
+
+def _message(compiled: CompiledClause, env: Env) -> str:
+    parts = []
+    for part in compiled.message:
+        if isinstance(part, str):
+            parts.append(part)
+            continue
+        closure, node = part
+        try:
+            parts.append(format_value(closure(env)))
+        except Undecided:
+            parts.append(f"<{unparse(node)}: undecided>")
+    return "".join(parts)
+
+
+def _location(doc: Document, path: str | None) -> Location:
+    if path is None:
+        return Location()
+    position = doc.position(path)
+    return Location(path, *(position or (None, None)))
+
+
+def _result(compiled: CompiledClause, outcome: Outcome, message: str, explanation: str,
+            location: Location, doc: Document) -> ClauseResult:
+    clause, header = compiled.clause, compiled.header
+    span: Span | None = clause.span
+    return ClauseResult(
+        clause=clause.id, cite=clause.cite, title=clause.title, quote=clause.quote,
+        severity=clause.severity, outcome=outcome, message=message, explanation=explanation,
+        location=location, policy=header.id, policy_version=header.version,
+        clause_source=str(span) if span else "", note=clause.note,
+    )

@@ -1,0 +1,201 @@
+"""The JSON Schemas of document kinds, read as a map of fields and their types.
+
+The checker asks this module what `funding.requested_usd` is in a `proposal`;
+the document validator asks it for each kind's schema. A schema names its kind
+with `properties.kind.const`, and may say which field dates a document with
+`x-iompolicy-date` (`{"field": "submitted_on"}` or `{"year": "year"}`) and that
+it is reference data with `"x-iompolicy-role": "data"`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+# Static types the checker reasons with. `None` means "not known": anything goes.
+NUMBER, STRING, BOOLEAN, DATE, NULL, LIST, OBJECT = (
+    "number", "string", "boolean", "date", "null", "list", "object",
+)
+_JSON_TYPES = {
+    "number": NUMBER, "integer": NUMBER, "string": STRING, "boolean": BOOLEAN,
+    "null": NULL, "array": LIST, "object": OBJECT,
+}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What the checker knows of a value: its possible types and, for lists and
+    objects, the schema of what is inside."""
+
+    types: frozenset[str] | None
+    schema: dict | None = None
+
+    @classmethod
+    def of(cls, *types: str) -> "Shape":
+        return cls(frozenset(types))
+
+    def only(self, *allowed: str) -> bool:
+        """True when the type is known and lies entirely outside `allowed`."""
+        return self.types is not None and not (self.types & set(allowed))
+
+    def describe(self) -> str:
+        if self.types is None:
+            return "any value"
+        return " or ".join(sorted(self.types))
+
+
+ANY = Shape(None)
+
+
+class SchemaError(Exception):
+    """A schema file that cannot be used."""
+
+
+@dataclass(frozen=True)
+class KindSchema:
+    """One document kind's schema and how to navigate it."""
+
+    kind: str
+    path: str
+    schema: dict
+
+    @property
+    def is_data(self) -> bool:
+        return self.schema.get("x-iompolicy-role") == "data"
+
+    @property
+    def date_rule(self) -> dict | None:
+        return self.schema.get("x-iompolicy-date")
+
+    def root(self) -> Shape:
+        return self.shape(self.schema)
+
+    def resolve(self, schema: dict) -> dict:
+        """Follow a local `$ref` (`#/$defs/...`) and merge `allOf` parts."""
+        seen = 0
+        while isinstance(schema, dict) and "$ref" in schema and seen < 32:
+            ref = schema["$ref"]
+            if not ref.startswith("#/"):
+                raise SchemaError(f"{self.path}: only local references are supported, not `{ref}`")
+            target = self.schema
+            for part in ref[2:].split("/"):
+                target = target[part]
+            schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+            seen += 1
+        if isinstance(schema, dict) and "allOf" in schema:
+            merged = {k: v for k, v in schema.items() if k != "allOf"}
+            for part in schema["allOf"]:
+                part = self.resolve(part)
+                merged.setdefault("properties", {})
+                merged["properties"] = {**merged["properties"], **part.get("properties", {})}
+                for key, value in part.items():
+                    if key != "properties":
+                        merged.setdefault(key, value)
+            schema = merged
+        return schema if isinstance(schema, dict) else {}
+
+    def shape(self, schema: dict | bool | None) -> Shape:
+        """The static type a (sub)schema allows."""
+        if not isinstance(schema, dict):
+            return ANY
+        schema = self.resolve(schema)
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                shapes = [self.shape(option) for option in schema[key]]
+                if any(s.types is None for s in shapes):
+                    return ANY
+                types = frozenset().union(*(s.types for s in shapes))
+                inner = next((s.schema for s in shapes if s.schema), None)
+                return Shape(types, inner)
+        declared = schema.get("type")
+        if declared is None:
+            if "const" in schema or "enum" in schema:
+                values = [schema["const"]] if "const" in schema else schema["enum"]
+                return Shape(frozenset(_type_of_json(v) for v in values))
+            if "properties" in schema:
+                return Shape(frozenset({OBJECT}), schema)
+            if "items" in schema:
+                return Shape(frozenset({LIST}), schema)
+            return ANY
+        names = [declared] if isinstance(declared, str) else list(declared)
+        types = set()
+        for name in names:
+            if name == "string" and schema.get("format") == "date":
+                types.add(DATE)
+            else:
+                types.add(_JSON_TYPES.get(name, name))
+        return Shape(frozenset(types), schema)
+
+    def field(self, parent: Shape, name: str) -> tuple[Shape | None, list[str]]:
+        """The shape of `parent.name`, or None and the known field names if unknown."""
+        schema = parent.schema
+        if schema is None:
+            return ANY, []
+        properties = schema.get("properties", {})
+        if name in properties:
+            return self.shape(properties[name]), []
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            return self.shape(extra), []
+        if not properties and extra is None and "patternProperties" not in schema:
+            return ANY, []
+        return None, sorted(properties)
+
+    def item(self, parent: Shape) -> Shape:
+        """The shape of an element of a list, or of an entry of a map."""
+        schema = parent.schema
+        if schema is None:
+            return ANY
+        if parent.types and LIST in parent.types and "items" in schema:
+            return self.shape(schema["items"])
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            return self.shape(extra)
+        return ANY
+
+
+def _type_of_json(value) -> str:
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, (int, float)):
+        return NUMBER
+    if isinstance(value, str):
+        return STRING
+    if value is None:
+        return NULL
+    if isinstance(value, list):
+        return LIST
+    return OBJECT
+
+
+class SchemaSet:
+    """Every kind's schema in a folder (`*.schema.json`), keyed by kind."""
+
+    def __init__(self, kinds: dict[str, KindSchema]):
+        self.kinds = kinds
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "SchemaSet":
+        kinds: dict[str, KindSchema] = {}
+        for path in sorted(Path(folder).glob("*.schema.json")):
+            try:
+                schema = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise SchemaError(f"{path}: cannot read this schema: {error}") from None
+            kind = schema.get("properties", {}).get("kind", {}).get("const")
+            if not isinstance(kind, str):
+                continue  # not a document kind (the report schema, for example)
+            if kind in kinds:
+                raise SchemaError(f"{path}: kind `{kind}` is also defined by {kinds[kind].path}")
+            kinds[kind] = KindSchema(kind, str(path), schema)
+        return cls(kinds)
+
+    def get(self, kind: str) -> KindSchema | None:
+        return self.kinds.get(kind)
+
+    def document_kinds(self) -> list[str]:
+        return sorted(k for k, s in self.kinds.items() if not s.is_data)
+
+    def data_kinds(self) -> list[str]:
+        return sorted(k for k, s in self.kinds.items() if s.is_data)

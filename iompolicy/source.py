@@ -1,0 +1,104 @@
+"""Source text, spans and diagnostics that point into it."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A policy file's name and text, with a table of line starts for positions."""
+
+    name: str
+    text: str
+    _line_starts: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        object.__setattr__(self, "_line_starts", tuple(starts))
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its newline."""
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start:] if end < 0 else self.text[start:end]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A range of characters in a policy file (offsets are 0-based, end exclusive)."""
+
+    file: str
+    start: int
+    end: int
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+    @classmethod
+    def of(cls, source: SourceFile, start: int, end: int) -> "Span":
+        line, column = source.line_col(start)
+        return cls(source.name, start, max(end, start), line, column)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a policy, with a stable code and an optional hint."""
+
+    code: str
+    message: str
+    span: Span | None
+    help: str | None = None
+    severity: str = "error"
+
+    def headline(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        return f"{where}{self.severity}[{self.code}]: {self.message}"
+
+    def render(self, sources: dict[str, SourceFile] | None = None) -> str:
+        """The headline, the source line with a caret under the span, and the help."""
+        lines = [self.headline()]
+        source = (sources or {}).get(self.span.file) if self.span else None
+        if source is not None and self.span is not None:
+            text = source.line_text(self.span.line)
+            end_line, _ = source.line_col(max(self.span.end - 1, self.span.start))
+            width = self.span.end - self.span.start if end_line == self.span.line else len(text) - self.span.column + 1
+            gutter = f"{self.span.line:>4} | "
+            lines.append(gutter + text)
+            lines.append(" " * (len(gutter) + self.span.column - 1) + "^" * max(1, width))
+        if self.help:
+            lines.append(f"  help: {self.help}")
+        return "\n".join(lines)
+
+    def underlined(self, sources: dict[str, SourceFile]) -> str:
+        """The source text the span covers (what a test asserts on)."""
+        if self.span is None or self.span.file not in sources:
+            return ""
+        return sources[self.span.file].text[self.span.start:self.span.end]
+
+
+class PolicyError(Exception):
+    """A policy set could not be loaded: carries every diagnostic found."""
+
+    def __init__(self, diagnostics: list[Diagnostic], sources: dict[str, SourceFile] | None = None):
+        self.diagnostics = sorted(diagnostics, key=_position_key)
+        self.sources = sources or {}
+        super().__init__("\n".join(d.headline() for d in self.diagnostics))
+
+    def render(self) -> str:
+        """Every diagnostic, each with its source excerpt."""
+        return "\n\n".join(d.render(self.sources) for d in self.diagnostics)
+
+
+def _position_key(diagnostic: Diagnostic) -> tuple:
+    span = diagnostic.span
+    return (span.file, span.start) if span else ("", -1)

@@ -1,0 +1,268 @@
+"""The explaining path: re-evaluates a clause that failed or could not be decided,
+and renders the expression with the values that decided it.
+
+It has the same semantics as `compiler` (both call `operations`), and the
+conformance suite runs every case through both to keep it so. It is slower and
+is only run for results that need an explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import nodes as n
+from . import operations as op
+from .builtins import BUILTINS
+from .compiler import _finish
+from .unparse import precedence, unparse, wrap
+from .values import MISSING, Undecided, format_value
+
+_SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
+
+
+@dataclass(slots=True)
+class Traced:
+    """A value, how to show it, and where in the document it came from."""
+
+    value: object
+    text: str
+    path: str | None = None
+    label: str | None = None  # a field's name with concrete keys: `states["BGR"].member`
+
+
+class Tracer:
+    """Evaluates nodes like the compiler does, keeping what it read and why."""
+
+    def __init__(self, doc: dict, data: dict, bindings: dict[str, n.Binding]):
+        self.doc = doc
+        self.data = data
+        self.bindings = bindings
+        self.locals: dict[str, Traced] = {}
+        self.let_values: dict[str, Traced | Undecided] = {}
+        self.notes: list[str] = []
+        self.reads: list[str] = []
+
+    # ---- entry points ------------------------------------------------------------------
+    def condition(self, node) -> Traced:
+        traced = self.eval(node)
+        op.truth(traced.value, unparse(node))
+        return traced
+
+    def eval(self, node) -> Traced:
+        try:
+            return getattr(self, "t_" + type(node).__name__)(node)
+        except Undecided as undecided:
+            if undecided.path is None:
+                undecided.path = self.reads[-1] if self.reads else None
+            raise
+
+    def operand(self, node) -> Traced:
+        """An operand shown inside a larger expression (formulas show their result)."""
+        traced = self.eval(node)
+        if isinstance(node, _SHOWS_RESULT):
+            return Traced(traced.value, f"{traced.text} = {format_value(traced.value)}", traced.path)
+        return traced
+
+    def read(self, path: str | None, replaces: str | None = None) -> None:
+        """Note a document path read; a field of a path read just before replaces it."""
+        if replaces is not None and self.reads and self.reads[-1] == replaces:
+            self.reads.pop()
+        if path is not None and path not in self.reads:
+            self.reads.append(path)
+
+    def field(self, value, label: str, path: str | None) -> Traced:
+        return Traced(value, f"{label} ({format_value(value)})", path, label)
+
+    # ---- one method per node type -------------------------------------------------------
+    def t_Literal(self, node: n.Literal) -> Traced:
+        return Traced(node.value, node.text)
+
+    def t_Name(self, node: n.Name) -> Traced:
+        name = node.name
+        if name in self.locals:
+            local = self.locals[name]
+            return Traced(local.value, name, local.path, name)
+        if name in self.bindings:
+            return self.binding(self.bindings[name])
+        value = self.doc.get(name, MISSING)
+        path = f"$.{name}"
+        self.read(path)
+        return self.field(value, name, path)
+
+    def binding(self, binding: n.Binding) -> Traced:
+        name = binding.name
+        if name not in self.let_values:
+            try:
+                inner = self.eval(binding.expr)
+                self.let_values[name] = inner
+                if not binding.is_const and not isinstance(binding.expr, n.Literal):
+                    self.notes.append(f"{name} = {inner.text} = {format_value(inner.value)}")
+            except Undecided as undecided:
+                self.let_values[name] = undecided
+        found = self.let_values[name]
+        if isinstance(found, Undecided):
+            raise found
+        return Traced(found.value, f"{name} ({format_value(found.value)})", found.path)
+
+    def t_DataRef(self, node: n.DataRef) -> Traced:
+        if node.name not in self.data:
+            raise Undecided(f"reference data `{node.name}` was not given")
+        return Traced(self.data[node.name], f"data.{node.name}", None, f"data.{node.name}")
+
+    def t_Attribute(self, node: n.Attribute) -> Traced:
+        parent = self.eval(node.obj)
+        value = op.attribute(parent.value, node.name, unparse(node.obj))
+        path = f"{parent.path}.{node.name}" if parent.path else None
+        self.read(path, replaces=parent.path)
+        return self.field(value, f"{parent.label or unparse(node.obj)}.{node.name}", path)
+
+    def t_Index(self, node: n.Index) -> Traced:
+        parent = self.eval(node.obj)
+        key = self.eval(node.index)
+        value = op.index(parent.value, key.value, unparse(node.obj), unparse(node.index))
+        path = None
+        if parent.path and key.value is not MISSING:
+            path = f"{parent.path}[{key.value}]" if isinstance(parent.value, list) else f"{parent.path}.{key.value}"
+        self.read(path, replaces=parent.path)
+        return self.field(value, f"{parent.label or unparse(node.obj)}[{format_value(key.value)}]", path)
+
+    def t_ListLiteral(self, node: n.ListLiteral) -> Traced:
+        items = [self.eval(i) for i in node.items]
+        values = [op.present(t.value, unparse(i)) for t, i in zip(items, node.items)]
+        return Traced(values, "[" + ", ".join(t.text for t in items) + "]")
+
+    def t_Call(self, node: n.Call) -> Traced:
+        args = [self.operand(a) for a in node.args]
+        value = BUILTINS[node.func].body([a.value for a in args], [unparse(a) for a in node.args])
+        return Traced(value, f"{node.func}(" + ", ".join(a.text for a in args) + ")")
+
+    def each(self, var: str, source: Traced):
+        """Bind `var` to each item in turn, with the item's document path."""
+        items = op.elements(source.value, source.text)
+        saved = self.locals.get(var)
+        try:
+            for position, item in enumerate(items):
+                path = f"{source.path}[{position}]" if source.path else None
+                self.locals[var] = Traced(item, format_value(item), path)
+                yield position, item, path
+        finally:
+            if saved is None:
+                self.locals.pop(var, None)
+            else:
+                self.locals[var] = saved
+
+    def t_Aggregate(self, node: n.Aggregate) -> Traced:
+        source = self.eval(node.source)
+        chosen = []
+        for _position, _item, _path in self.each(node.var, source):
+            if node.where is None or self.condition(node.where).value:
+                chosen.append(None if node.func == "count" else self.eval(node.value).value)
+        value = _finish(node.func, chosen, unparse(node.value))
+        where = f" where {unparse(node.where)}" if node.where is not None else ""
+        text = f"{node.func}({unparse(node.value)} for {node.var} in {source.text}{where})"
+        return Traced(value, text)
+
+    def t_Quantified(self, node: n.Quantified) -> Traced:
+        source = self.eval(node.source)
+        decisive = node.quantifier != "all"
+        undecided, witness = None, None
+        for _position, item, path in self.each(node.var, source):
+            mark = len(self.reads)
+            try:
+                body = self.condition(node.body)
+            except Undecided as reason:
+                undecided = undecided or reason
+                continue
+            finally:
+                del self.reads[mark:]
+            if body.value is decisive:
+                witness = f"{node.var} = {format_value(item)}" + (f" at {path[2:]}" if path else "")
+                witness += f": {body.text}"
+                self.read(path, replaces=source.path)
+                value = node.quantifier == "any"
+                break
+        else:
+            if undecided is not None:
+                raise undecided
+            value = node.quantifier != "any"
+        header = f"{node.quantifier} {node.var} in {source.text}: {unparse(node.body)}"
+        if witness is not None:
+            verdict = "holds" if node.quantifier == "any" else "fails"
+            header += f" [{verdict} for {witness}]"
+        elif source.value == []:
+            header += " [the list is empty]"
+        return Traced(value, header)
+
+    def t_Conditional(self, node: n.Conditional) -> Traced:
+        condition = self.condition(node.condition)
+        if condition.value:
+            chosen = self.eval(node.then)
+            text = f"if {condition.text} then {chosen.text} else {unparse(node.otherwise)}"
+        else:
+            chosen = self.eval(node.otherwise)
+            text = f"if {condition.text} then {unparse(node.then)} else {chosen.text}"
+        return Traced(chosen.value, text, chosen.path)
+
+    def t_Arithmetic(self, node: n.Arithmetic) -> Traced:
+        left, right = self.eval(node.left), self.eval(node.right)
+        value = op.arithmetic(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
+        level = precedence(node)
+        text = f"{wrap(node.left, left.text, level)} {node.op} {wrap(node.right, right.text, level + 1)}"
+        return Traced(value, text)
+
+    def t_Negate(self, node: n.Negate) -> Traced:
+        inner = self.eval(node.operand)
+        return Traced(op.negate(inner.value, unparse(node.operand)), "-" + wrap(node.operand, inner.text, precedence(node)))
+
+    def t_Compare(self, node: n.Compare) -> Traced:
+        left, right = self.operand(node.left), self.operand(node.right)
+        value = op.compare(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
+        return Traced(value, f"{left.text} {node.op} {right.text}")
+
+    def t_Membership(self, node: n.Membership) -> Traced:
+        item, container = self.operand(node.item), self.operand(node.container)
+        value = op.member(item.value, container.value, unparse(node.item), unparse(node.container)) is not node.negated
+        word = "not in" if node.negated else "in"
+        return Traced(value, f"{item.text} {word} {container.text}")
+
+    def t_Presence(self, node: n.Presence) -> Traced:
+        operand = self.eval(node.operand)
+        words = {"exists": "exists", "missing": "is missing", "null": "is null", "not_null": "is not null"}
+        if node.test == "exists":
+            value = operand.value is not MISSING
+        elif node.test == "missing":
+            value = operand.value is MISSING
+        else:
+            value = (op.present(operand.value, unparse(node.operand)) is None) is (node.test == "null")
+        return Traced(value, f"{operand.text} {words[node.test]}", operand.path)
+
+    def t_And(self, node: n.And) -> Traced:
+        return self.logic(node, "and", stop=False)
+
+    def t_Or(self, node: n.Or) -> Traced:
+        return self.logic(node, "or", stop=True)
+
+    def logic(self, node, word: str, stop: bool) -> Traced:
+        """`and` stops at false, `or` at true; undecided loses to the stopping value."""
+        try:
+            left = self.condition(node.left)
+        except Undecided:
+            right = self.condition_or_none(node.right)
+            if right is not None and right.value is stop:
+                return Traced(stop, f"{unparse(node.left)} (undecided) {word} {right.text}")
+            raise
+        if left.value is stop:
+            return Traced(stop, f"{wrap(node.left, left.text, precedence(node))} {word} {unparse(node.right)}")
+        right = self.condition(node.right)
+        level = precedence(node)
+        return Traced(right.value, f"{wrap(node.left, left.text, level)} {word} {wrap(node.right, right.text, level + 1)}")
+
+    def condition_or_none(self, node) -> Traced | None:
+        try:
+            return self.condition(node)
+        except Undecided:
+            return None
+
+    def t_Not(self, node: n.Not) -> Traced:
+        inner = self.condition(node.operand)
+        return Traced(not inner.value, "not " + wrap(node.operand, inner.text, precedence(node)))

@@ -1,0 +1,104 @@
+"""Runtime values: exact arithmetic, the missing marker, undecided results, display."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+
+# All decimal arithmetic goes through this context, never the thread's ambient one:
+# evaluation is then exact for + - * on any realistic amount and safe to share
+# between threads. Only `/` can round (to 50 significant digits).
+EXACT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
+class _Missing:
+    """The value of a field that is not in the document (distinct from null)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "missing"
+
+    def __reduce__(self):
+        return "MISSING"
+
+
+MISSING = _Missing()
+
+
+class Undecided(Exception):
+    """Evaluation could not decide: a missing field, a failed lookup, a type mismatch.
+
+    `path` is the JSON path of the input that made it so, when there is one.
+    """
+
+    def __init__(self, reason: str, path: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.path = path
+
+
+def is_number(value: object) -> bool:
+    """True for int and Decimal, not for bool (which Python counts as an int)."""
+    return (type(value) is int) or (type(value) is Decimal)
+
+
+def type_name(value: object) -> str:
+    """The language's name for a value's type, as used in messages."""
+    if value is MISSING:
+        return "missing"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if is_number(value):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def format_number(value: int | Decimal) -> str:
+    """250000 -> `250,000`; Decimal('2125000.00') -> `2,125,000`; 0.125 -> `0.125`."""
+    if type(value) is Decimal:
+        if value == value.to_integral_value():
+            value = int(value)
+        else:
+            value = value.normalize()
+            sign, digits, exponent = value.as_tuple()
+            if exponent > 0:  # normalize() may give 1E+3
+                value = value.quantize(Decimal(1))
+            return f"{value:,f}"
+    return f"{value:,}"
+
+
+def format_value(value: object, limit: int = 80) -> str:
+    """A value as it is shown in explanations and messages."""
+    if value is MISSING:
+        return "missing"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if is_number(value):
+        return format_number(value)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dt.date):
+        return value.isoformat()
+    elif isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(format_value(v, limit) for v in value[:10]) + (", ..." if len(value) > 10 else "") + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {format_value(v, limit)}" for k, v in list(value.items())[:5]) + (", ..." if len(value) > 5 else "") + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
