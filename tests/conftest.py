@@ -1,0 +1,10 @@
+"""Shared test helpers."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_SCHEMAS = ROOT / "tests" / "schemas"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))

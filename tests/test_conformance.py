@@ -1,0 +1,102 @@
+"""The data-driven conformance suite: tests/conformance/*.yaml.
+
+Every case runs through both evaluators (compiled closures and the tracer),
+which must agree with the expected outcome of every clause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from conftest import TEST_SCHEMAS
+from iompolicy import PolicyError, PolicySet, load_text
+
+CASES_DIR = Path(__file__).parent / "conformance"
+CASE_SCHEMA = json.loads((CASES_DIR / "case.schema.json").read_text())
+DEFAULT_HEADER = 'policy test {\n  title "conformance"\n  source "tests"\n  applies to proposal\n}\n'
+HEADER_RE = re.compile(r"^\s*policy\s+\S+\s*\{", re.MULTILINE)
+
+
+def _load_case_files():
+    cases = []
+    for path in sorted(CASES_DIR.glob("*.yaml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        jsonschema.validate(content, CASE_SCHEMA)  # unknown keys in a case file are an error
+        for case in content["cases"]:
+            cases.append(pytest.param(case, id=f"{path.stem}:{case['note']}"))
+    return cases
+
+
+CASES = _load_case_files()
+
+
+def test_case_notes_are_unique():
+    notes = [c.id for c in CASES]
+    assert len(notes) == len(set(notes))
+
+
+def _policy_text(case) -> str:
+    text = case["policy"]
+    return text if HEADER_RE.search(text) else DEFAULT_HEADER + text
+
+
+def _document(case):
+    if "document_text" in case:
+        return load_text(case["document_text"], "case.yaml")
+    document = dict(case.get("document", {}))
+    document.setdefault("kind", "proposal")
+    return document
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_conformance(case):
+    text = _policy_text(case)
+    if "errors" in case:
+        with pytest.raises(PolicyError) as caught:
+            PolicySet.from_texts({"case.iom": text}, TEST_SCHEMAS)
+        found = caught.value.diagnostics
+        expected = case["errors"]
+        rendered = caught.value.render()
+        assert [d.code for d in found] == [e["code"] for e in expected], rendered
+        for diagnostic, wanted in zip(found, expected):
+            if "underlined" in wanted:
+                assert diagnostic.underlined(caught.value.sources) == wanted["underlined"], rendered
+            if "message" in wanted:
+                assert wanted["message"] in diagnostic.message, rendered
+            if "help" in wanted:
+                assert diagnostic.help and wanted["help"] in diagnostic.help, rendered
+        return
+
+    try:
+        policies = PolicySet.from_texts({"case.iom": text}, TEST_SCHEMAS)
+    except PolicyError as error:
+        pytest.fail("policy refused:\n" + error.render())
+    as_of = dt.date.fromisoformat(case["as_of"]) if "as_of" in case else None
+    data = {name: value for name, value in case.get("data", {}).items()}
+    fast = policies.check(_document(case), data=data, as_of=as_of, validate=False)
+    traced = policies.check(_document(case), data=data, as_of=as_of, validate=False, trace_all=True)
+
+    outcomes = {r.clause: r.outcome.value for r in fast.results}
+    assert outcomes == case["expect"], _show(fast)
+    assert {r.clause: r.outcome.value for r in traced.results} == case["expect"], "tracer disagrees:\n" + _show(traced)
+
+    by_clause = {r.clause: r for r in fast.results}
+    for clause, text in case.get("explanation", {}).items():
+        assert text in by_clause[clause].explanation, _show(fast)
+    for clause, text in case.get("message", {}).items():
+        assert text in by_clause[clause].message, _show(fast)
+    for clause, path in case.get("location", {}).items():
+        assert by_clause[clause].location.path == path, _show(fast)
+    for clause, line in case.get("line", {}).items():
+        assert by_clause[clause].location.line == line, _show(fast)
+
+
+def _show(report) -> str:
+    return json.dumps(report.to_dict(), indent=1, default=str)
