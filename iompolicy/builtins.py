@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from . import operations as op
-from .schema import DATE, LIST, NUMBER, OBJECT, STRING, Shape
-from .values import EXACT, Undecided
+from .schema import ANY, DATE, LIST, NUMBER, OBJECT, STRING, Shape
+from .values import EXACT, MISSING, Undecided
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,11 @@ def _sum(values, whats):
     return total
 
 
+def _default(values, whats):
+    value = values[0]
+    return values[1] if value is MISSING or value is None else value
+
+
 def _count(values, whats):
     return len(op.elements(values[0], whats[0]))
 
@@ -99,9 +104,11 @@ BUILTINS: dict[str, Builtin] = {
                 "The total of a list of numbers (0 for an empty list)."),
         Builtin("count", 1, 1, (LIST,), Shape.of(NUMBER), _count,
                 "The number of items of a list."),
+        Builtin("default", 2, 2, (), ANY, _default,
+                "Its first argument, or the second when the first is missing or null."),
     )
 }
 
-AGGREGATES = ("count", "sum", "min", "max")
+AGGREGATES = ("count", "sum", "min", "max", "first", "unique")
 
 __all__ = ["AGGREGATES", "BUILTINS", "Builtin"]

@@ -210,6 +210,10 @@ class Checker:
             self.error("wrong-arity", f"`{node.func}` takes {expected} argument(s), not {len(args)}", node)
             return builtin.result
         allowed = builtin.arg_types if not (node.func in ("max", "min") and len(args) > 1) else (NUMBER, DATE)
+        if node.func == "default":
+            if args[0].types is None or args[1].types is None:
+                return ANY
+            return Shape(args[0].types | args[1].types, args[0].schema or args[1].schema)
         for arg, shape in zip(node.args, args):
             if shape.only(*allowed):
                 self.error("type-mismatch", f"`{node.func}` cannot take `{unparse(arg)}`, which is {shape.describe()}", arg)
@@ -222,7 +226,7 @@ class Checker:
     def x_Aggregate(self, node: n.Aggregate, scope: _Scope) -> Shape:
         if node.func not in AGGREGATES:
             self.error("unknown-aggregate", f"`{node.func}(... for ... in ...)` is not an aggregate", node,
-                       "aggregates are count, sum, min and max")
+                       "aggregates are " + ", ".join(AGGREGATES))
         element = self.iterable(node.source, scope)
         inner = scope.with_local(node.var, element)
         value = self.expr(node.value, inner)
@@ -232,11 +236,16 @@ class Checker:
             self.error("type-mismatch", f"`sum` adds numbers, but `{unparse(node.value)}` is {value.describe()}", node.value)
         if node.func in ("min", "max") and value.only(*_ORDERED):
             self.error("type-mismatch", f"`{node.func}` needs numbers or dates, but `{unparse(node.value)}` is {value.describe()}", node.value)
+        if node.func == "unique":
+            return Shape.of(BOOLEAN)
         return Shape.of(NUMBER) if node.func in ("sum", "count") else value
 
     def x_Quantified(self, node: n.Quantified, scope: _Scope) -> Shape:
         element = self.iterable(node.source, scope)
-        self.condition(node.body, scope.with_local(node.var, element), node.quantifier)
+        inner = scope.with_local(node.var, element)
+        if node.where is not None:
+            self.condition(node.where, inner, "where")
+        self.condition(node.body, inner, node.quantifier)
         return Shape.of(BOOLEAN)
 
     def iterable(self, source, scope: _Scope) -> Shape:

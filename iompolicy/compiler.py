@@ -161,14 +161,33 @@ def _aggregate(node: n.Aggregate, bindings, local_names):
                     chosen.append(None if func == "count" else value(env))
         finally:
             _restore(locals_, var, saved)
-        return _finish(func, chosen, value_what)
+        return _finish(func, chosen, value_what, source_what)
 
     return aggregate
 
 
-def _finish(func: str, values: list, what: str):
+def _unique(values: list, what: str) -> bool:
+    """True when no two values are equal (linear: values are hashed)."""
+    seen = set()
+    for value in values:
+        op.present(value, what)
+        key = (type(value).__name__ == "bool", repr(value) if isinstance(value, (list, dict)) else value)
+        if key in seen:
+            return False
+        seen.add(key)
+    return True
+
+
+def _finish(func: str, values: list, what: str, source_what: str = "list"):
+    """The aggregate of the chosen values (`first` of nothing is undecided)."""
     if func == "count":
         return len(values)
+    if func == "first":
+        if not values:
+            raise Undecided(f"no item of `{source_what}` matches")
+        return values[0]
+    if func == "unique":
+        return _unique(values, what)
     if func == "sum":
         total = 0
         for item in values:
@@ -187,6 +206,7 @@ def _restore(locals_: dict, var: str, saved) -> None:
 def _quantified(node: n.Quantified, bindings, local_names):
     source = compile_expr(node.source, bindings, local_names)
     body = compile_condition(node.body, bindings, local_names | {node.var})
+    where = compile_condition(node.where, bindings, local_names | {node.var}) if node.where is not None else None
     var, quantifier, source_what = node.var, node.quantifier, unparse(node.source)
     # all: stop at the first false; any/none: stop at the first true.
     decisive = quantifier != "all"
@@ -200,6 +220,8 @@ def _quantified(node: n.Quantified, bindings, local_names):
             for item in items:
                 locals_[var] = item
                 try:
+                    if where is not None and not where(env):
+                        continue
                     if body(env) is decisive:
                         return quantifier == "any"
                 except Undecided as reason:

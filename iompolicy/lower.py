@@ -288,9 +288,10 @@ class _Lowering:
         )
 
     def x_quantified(self, tree, span, depth):
-        quantifier, var, source, body = tree.children
+        quantifier, var, source, where, body = tree.children
         word = str(quantifier.children[0])
-        return n.Quantified(word, str(var), self.expr(source, depth), self.expr(body, depth), span)
+        where = None if where is None else self.expr(where, depth)
+        return n.Quantified(word, str(var), self.expr(source, depth), where, self.expr(body, depth), span)
 
     def x_conditional(self, tree, span, depth):
         cond, then, otherwise = (self.expr(c, depth) for c in tree.children)

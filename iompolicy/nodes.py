@@ -86,7 +86,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
-    """`sum(value for var in source where condition)`, and count/min/max likewise."""
+    """`sum(value for var in source where condition)`; count, min, max, first and
+    unique likewise."""
 
     func: str
     value: "Expr"
@@ -98,11 +99,12 @@ class Aggregate:
 
 @dataclass(frozen=True, slots=True)
 class Quantified:
-    """`all|any|none var in source: body`."""
+    """`all|any|none var in source [where condition]: body`."""
 
     quantifier: str
     var: str
     source: "Expr"
+    where: "Expr | None"
     body: "Expr"
     span: Span | None = _span()
 

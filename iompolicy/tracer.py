@@ -71,7 +71,8 @@ class Tracer:
             self.reads.append(path)
 
     def field(self, value, label: str, path: str | None) -> Traced:
-        return Traced(value, f"{label} ({format_value(value)})", path, label)
+        shown = f"{len(value)} items" if isinstance(value, list) and len(value) != 1 else format_value(value)
+        return Traced(value, f"{label} ({shown})", path, label)
 
     # ---- one method per node type -------------------------------------------------------
     def t_Literal(self, node: n.Literal) -> Traced:
@@ -157,7 +158,7 @@ class Tracer:
         for _position, _item, _path in self.each(node.var, source):
             if node.where is None or self.condition(node.where).value:
                 chosen.append(None if node.func == "count" else self.eval(node.value).value)
-        value = _finish(node.func, chosen, unparse(node.value))
+        value = _finish(node.func, chosen, unparse(node.value), unparse(node.source))
         where = f" where {unparse(node.where)}" if node.where is not None else ""
         text = f"{node.func}({unparse(node.value)} for {node.var} in {source.text}{where})"
         return Traced(value, text)
@@ -169,6 +170,8 @@ class Tracer:
         for _position, item, path in self.each(node.var, source):
             mark = len(self.reads)
             try:
+                if node.where is not None and not self.condition(node.where).value:
+                    continue
                 body = self.condition(node.body)
             except Undecided as reason:
                 undecided = undecided or reason
@@ -185,7 +188,8 @@ class Tracer:
             if undecided is not None:
                 raise undecided
             value = node.quantifier != "any"
-        header = f"{node.quantifier} {node.var} in {source.text}: {unparse(node.body)}"
+        where = f" where {unparse(node.where)}" if node.where is not None else ""
+        header = f"{node.quantifier} {node.var} in {source.text}{where}: {unparse(node.body)}"
         if witness is not None:
             verdict = "holds" if node.quantifier == "any" else "fails"
             header += f" [{verdict} for {witness}]"

@@ -82,7 +82,8 @@ def _(node: n.Aggregate) -> str:
 
 @unparse.register
 def _(node: n.Quantified) -> str:
-    return f"{node.quantifier} {node.var} in {unparse(node.source)}: {unparse(node.body)}"
+    where = f" where {unparse(node.where)}" if node.where is not None else ""
+    return f"{node.quantifier} {node.var} in {unparse(node.source)}{where}: {unparse(node.body)}"
 
 
 @unparse.register

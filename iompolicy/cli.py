@@ -1,0 +1,217 @@
+"""The `iompolicy` command. Exit status: 0 nothing failed at the --fail-on level,
+1 a clause failed, 2 the run itself could not be done."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class RunError(Exception):
+    """The run cannot go on; its lines are printed to stderr and the exit status is 2."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _load_policies(folder: str | None):
+    from .engine import PolicySet
+    from .resources import shipped_policies
+    from .schema import SchemaError
+    from .source import PolicyError
+
+    try:
+        return PolicySet.load(folder or shipped_policies())
+    except PolicyError as error:
+        raise RunError([error.render()]) from None
+    except (SchemaError, FileNotFoundError) as error:
+        raise RunError([str(error)]) from None
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a date (YYYY-MM-DD)") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iompolicy")
+def main():
+    """Check proposals, facility budgets and governance documents against the
+    IOM Strategy (Council Resolution No. 1150 (XCIII) of 7 June 2007).
+
+    \b
+    Examples:
+      iompolicy check examples/
+      iompolicy check proposal.yaml --data member-states.yaml --format json
+      iompolicy explain III.5.2
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="Reference data (member_states, funded_projects); repeatable.")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--as-of", callback=_date, metavar="DATE", help="Judge every document as of DATE, not its own date.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "markdown"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
+              help="Lowest severity that makes the exit status 1.")
+@click.option("--only", multiple=True, metavar="CLAUSE|CITE", help="Only these clauses (id, or citation prefix like III.5).")
+@click.option("--skip", multiple=True, metavar="CLAUSE|CITE", help="Skip these clauses (id, or citation prefix).")
+@click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
+def check(paths, data_files, policy_dir, as_of, fmt, output, fail_on, only, skip, verbose):
+    """Check documents (files, folders, or - for stdin) against the policies.
+
+    Reference-data documents met among PATHS are used as data, not checked.
+
+    \b
+    Examples:
+      iompolicy check examples/
+      iompolicy check proposals/ --data registers/member-states.yaml --fail-on warning
+      iompolicy check proposal.yaml --format sarif --output iompolicy.sarif
+      cat proposal.json | iompolicy check - --data member-states.yaml
+    """
+    from .render import Summary, renderer
+    from .run import Run, discover
+    from .selection import selector
+
+    try:
+        policies = _load_policies(policy_dir)
+        run = Run(policies)
+        for name in data_files:
+            run.add_data_file(name)
+        names, missing = discover(list(paths))
+        run.problems.extend(missing)
+        run.add_inputs(names, stdin_text=lambda: click.get_text_stream("stdin").read())
+        if run.problems:
+            raise RunError([str(p) for p in run.problems])
+        if not run.documents:
+            raise RunError(["no documents to check were found in " + " ".join(paths)])
+        summary = Summary(fail_on=fail_on)
+        reports = []
+        for report in run.reports(as_of=as_of, select=selector(only, skip)):
+            summary.add(report)
+            reports.append(report)
+        colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = renderer(fmt)(reports, summary, {"colour": colour, "verbose": verbose, "policies": policies})
+        _write(text, output)
+    except RunError as error:
+        _fail(error.lines)
+    sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
+
+
+def _write(text: str, output: str | None) -> None:
+    """To stdout, or to a file through a temporary file and a rename (never half-written)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".iompolicy-", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, output)
+    except OSError as error:
+        raise RunError([f"{output}: cannot write the report: {error.strerror}"]) from None
+
+
+@main.command(name="list")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+def list_clauses(policy_dir):
+    """List every clause: id, citation, document kind, severity and title."""
+    try:
+        policies = _load_policies(policy_dir)
+    except RunError as error:
+        _fail(error.lines)
+    for compiled in policies.clauses():
+        clause = compiled.clause
+        click.echo(f"{clause.id}\t{clause.cite}\t{compiled.header.kind}\t{clause.severity}\t{clause.title}")
+
+
+@main.command()
+@click.argument("what")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+def explain(what, policy_dir):
+    """Show the clause(s) with id WHAT, or citing WHAT (and what is under it).
+
+    \b
+    Examples:
+      iompolicy explain III.5.2
+      iompolicy explain III.5
+    """
+    from .selection import selector
+    from .unparse import unparse
+
+    try:
+        policies = _load_policies(policy_dir)
+    except RunError as error:
+        _fail(error.lines)
+    select = selector((what,), ())
+    chosen = [c for c in policies.clauses() if select(c.clause)]
+    if not chosen:
+        _fail([f"no clause has the id or citation `{what}`",
+               "hint: `iompolicy list` shows every clause"])
+    for number, compiled in enumerate(chosen):
+        clause = compiled.clause
+        if number:
+            click.echo()
+        click.echo(f"{clause.id} [{clause.cite}] {clause.title}")
+        click.echo(f"  severity: {clause.severity} ({clause.modality}); applies to: {compiled.header.kind}; "
+                   f"policy: {compiled.header.id}; defined at {clause.span}")
+        click.echo(f"  quote: \u201c{clause.quote}\u201d")
+        if clause.note:
+            click.echo(f"  interpretation: {clause.note}")
+        if compiled.start or compiled.until:
+            window = " ".join(filter(None, (compiled.start and f"from {compiled.start}",
+                                            compiled.until and f"until {compiled.until}")))
+            click.echo(f"  in force: {window}")
+        for guard in clause.guards:
+            click.echo(f"  when {unparse(guard)}")
+        for requirement in clause.requires:
+            click.echo(f"  require {unparse(requirement)}")
+
+
+@main.command()
+@click.argument("folder", required=False)
+def lint(folder):
+    """Check a folder of policies (default: the shipped ones) without checking documents."""
+    try:
+        policies = _load_policies(folder)
+    except RunError as error:
+        _fail(error.lines)
+    count = len(policies.clauses())
+    click.echo(f"{len(policies.files)} policy files, {count} clauses: no problems found")
+
+
+def run() -> None:
+    """Entry point that never shows a traceback unless IOMPOLICY_DEBUG is set."""
+    try:
+        main(standalone_mode=True)
+    except Exception as error:  # the last line of defence: one line, exit 2
+        if os.environ.get("IOMPOLICY_DEBUG"):
+            raise
+        click.echo(f"iompolicy: internal error: {type(error).__name__}: {error} "
+                   "(set IOMPOLICY_DEBUG=1 to see the traceback)", err=True)
+        sys.exit(EXIT_USAGE)

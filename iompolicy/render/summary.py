@@ -1,0 +1,45 @@
+"""Counts over a whole run, shared by every format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..report import Outcome, Report
+
+
+@dataclass
+class Summary:
+    """Documents and clause results counted by outcome, and what fails the run."""
+
+    fail_on: str = "error"
+    documents: int = 0
+    documents_by_outcome: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
+    results: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
+    failing: int = 0  # results that fail the run at the --fail-on level
+    warnings: int = 0  # failed or erred `should` clauses
+
+    def add(self, report: Report) -> None:
+        self.documents += 1
+        self.documents_by_outcome[report.outcome.value] += 1
+        for outcome, count in report.counts().items():
+            self.results[outcome] += count
+        self.failing += len(report.failed(self.fail_on))
+        self.warnings += sum(1 for r in report.results
+                             if r.severity == "warning" and r.outcome in (Outcome.FAIL, Outcome.ERROR))
+
+    def to_dict(self) -> dict:
+        return {
+            "documents": self.documents,
+            "documents_by_outcome": dict(self.documents_by_outcome),
+            **self.results,
+            "failing": self.failing,
+            "warnings": self.warnings,
+            "fail_on": self.fail_on,
+        }
+
+    def line(self) -> str:
+        r = self.results
+        docs = "document" if self.documents == 1 else "documents"
+        return (f"{self.documents} {docs} checked: {r['pass']} passed, {r['fail']} failed, "
+                f"{r['error']} undecided, {r['not_applicable']} not applicable "
+                f"({self.failing} failing at --fail-on {self.fail_on})")

@@ -1,0 +1,53 @@
+"""The human report: failures first and in full, one summary line."""
+
+from __future__ import annotations
+
+import click
+
+from ..report import Outcome
+from .summary import Summary
+
+_COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None}
+
+
+def _style(text: str, colour: bool, **kwargs) -> str:
+    return click.style(text, **kwargs) if colour else text
+
+
+def render(reports, summary: Summary, options: dict) -> str:
+    colour = options.get("colour", False)
+    verbose = options.get("verbose", False)
+    out: list[str] = []
+    for report in reports:
+        name = report.path or "<document>"
+        title = f"{report.kind} {report.id}" if report.id else report.kind
+        as_of = f", as of {report.as_of}" if report.as_of else ""
+        outcome = report.outcome
+        out.append(_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome]))
+        for notice in report.notices:
+            out.append(f"  note: {notice}")
+        for result in report.results:
+            shown = result.outcome in (Outcome.FAIL, Outcome.ERROR)
+            if not shown and not verbose:
+                continue
+            where = name
+            if result.location.line is not None:
+                where += f":{result.location.line}:{result.location.column}"
+            level = result.severity if shown else result.outcome.value
+            if result.outcome is Outcome.ERROR:
+                level = f"{result.severity} (undecided)"
+            head = f"  {where}: {level} {result.clause} [{result.cite}] {result.title}"
+            out.append(_style(head, colour, fg=_COLOURS[result.outcome] if shown else None))
+            if not shown:
+                if result.outcome is Outcome.NOT_APPLICABLE and result.explanation:
+                    out.append(f"      {result.explanation}")
+                continue
+            if result.message and result.message != result.title:
+                out.append(f"      {result.message}")
+            for line in result.explanation.splitlines():
+                out.append(f"      {line}")
+            out.append(_style(f"      {result.cite}: \u201c{result.quote}\u201d", colour, dim=True))
+            if result.note and verbose:
+                out.append(f"      note: {result.note}")
+    out.append(summary.line())
+    return "\n".join(out) + "\n"
