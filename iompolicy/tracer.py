@@ -15,7 +15,7 @@ from . import operations as op
 from .builtins import BUILTINS
 from .compiler import _finish
 from .unparse import precedence, unparse, wrap
-from .values import MISSING, Undecided, format_value
+from .values import MISSING, Undecided, format_value, is_scalar
 
 _SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
 
@@ -96,7 +96,7 @@ class Tracer:
             try:
                 inner = self.eval(binding.expr)
                 self.let_values[name] = inner
-                if not binding.is_const and not isinstance(binding.expr, n.Literal):
+                if not binding.is_const and not isinstance(binding.expr, n.Literal) and is_scalar(inner.value):
                     self.notes.append(f"{name} = {inner.text} = {format_value(inner.value)}")
             except Undecided as undecided:
                 self.let_values[name] = undecided
@@ -179,7 +179,8 @@ class Tracer:
             finally:
                 del self.reads[mark:]
             if body.value is decisive:
-                witness = f"{node.var} = {format_value(item)}" + (f" at {path[2:]}" if path else "")
+                witness = f"{node.var} = {format_value(item)}" if is_scalar(item) else node.var
+                witness += f" at {path[2:]}" if path else ""
                 witness += f": {body.text}"
                 self.read(path, replaces=source.path)
                 value = node.quantifier == "any"

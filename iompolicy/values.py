@@ -66,7 +66,10 @@ def type_name(value: object) -> str:
 
 
 def format_number(value: int | Decimal) -> str:
-    """250000 -> `250,000`; Decimal('2125000.00') -> `2,125,000`; 0.125 -> `0.125`."""
+    """250000 -> `250,000`; Decimal('2125000.00') -> `2,125,000`; 0.125 -> `0.125`.
+
+    Whole numbers below 10,000 have no separator, so years read as years (2008).
+    """
     if type(value) is Decimal:
         if value == value.to_integral_value():
             value = int(value)
@@ -76,7 +79,12 @@ def format_number(value: int | Decimal) -> str:
             if exponent > 0:  # normalize() may give 1E+3
                 value = value.quantize(Decimal(1))
             return f"{value:,f}"
-    return f"{value:,}"
+    return f"{value:,}" if abs(value) >= 10_000 else str(value)
+
+
+def is_scalar(value: object) -> bool:
+    """True for values shown in full in explanations (not lists or objects)."""
+    return not isinstance(value, (list, tuple, dict))
 
 
 def format_value(value: object, limit: int = 80) -> str:

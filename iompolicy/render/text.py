@@ -42,7 +42,7 @@ def render(reports, summary: Summary, options: dict) -> str:
                 if result.outcome is Outcome.NOT_APPLICABLE and result.explanation:
                     out.append(f"      {result.explanation}")
                 continue
-            if result.message and result.message != result.title:
+            if result.message and result.message != result.title and result.message not in result.explanation:
                 out.append(f"      {result.message}")
             for line in result.explanation.splitlines():
                 out.append(f"      {line}")

@@ -1,0 +1,43 @@
+"""JUnit XML: one testsuite per document, one testcase per (document, clause)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from ..report import Outcome
+
+
+def render(reports, summary, options: dict) -> str:
+    root = ET.Element("testsuites", name="iompolicy")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for report in reports:
+        name = report.path or report.id or "<document>"
+        suite = ET.SubElement(root, "testsuite", name=name)
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for result in report.results:
+            counts["tests"] += 1
+            case = ET.SubElement(suite, "testcase", classname=name,
+                                 name=f"{result.clause} [{result.cite}] {result.title}")
+            detail = "\n".join(filter(None, (result.message, result.explanation,
+                                             f"{result.cite}: \u201c{result.quote}\u201d")))
+            if result.location.line is not None:
+                detail = f"{name}:{result.location.line}:{result.location.column}\n" + detail
+            if result.outcome is Outcome.FAIL:
+                counts["failures"] += 1
+                element = ET.SubElement(case, "failure", message=result.message or result.title,
+                                        type=result.severity)
+                element.text = detail
+            elif result.outcome is Outcome.ERROR:
+                counts["errors"] += 1
+                element = ET.SubElement(case, "error", message=result.message, type="undecided")
+                element.text = detail
+            elif result.outcome is Outcome.NOT_APPLICABLE:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=result.explanation or "not applicable")
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

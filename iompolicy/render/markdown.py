@@ -1,0 +1,53 @@
+"""A Markdown audit report a compliance officer can read and file."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import __version__
+from ..report import Outcome
+
+_MARKS = {Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.ERROR: "**UNDECIDED**",
+          Outcome.NOT_APPLICABLE: "n/a"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def render(reports, summary, options: dict) -> str:
+    out = [
+        "# iompolicy audit report",
+        "",
+        f"Checked against the IOM Strategy (Council Resolution No. 1150 (XCIII)) by iompolicy {__version__}"
+        f" on {dt.date.today().isoformat()}.",
+        "",
+        f"**Summary:** {summary.line()}",
+        "",
+    ]
+    for report in reports:
+        title = report.path or report.id or "document"
+        out += [f"## {title}", ""]
+        facts = [f"kind `{report.kind}`"]
+        if report.id:
+            facts.append(f"id `{report.id}`")
+        if report.as_of:
+            facts.append(f"judged as of {report.as_of}")
+        facts.append(f"outcome **{report.outcome.value}**")
+        out += [", ".join(facts) + ".", ""]
+        out += ["| Clause | Citation | Severity | Outcome | Explanation |", "|---|---|---|---|---|"]
+        for result in report.results:
+            explanation = result.explanation if result.outcome is not Outcome.PASS else ""
+            if result.message and result.outcome in (Outcome.FAIL, Outcome.ERROR):
+                explanation = result.message + ("\n" + explanation if explanation else "")
+            out.append(f"| {_cell(result.title)} (`{result.clause}`) | {result.cite} | {result.severity} | "
+                       f"{_MARKS[result.outcome]} | {_cell(explanation)} |")
+        failed = [r for r in report.results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
+        if failed:
+            out += ["", "### What the Strategy says", ""]
+            for result in failed:
+                out.append(f"- **{result.cite}** (`{result.clause}`): \u201c{result.quote}\u201d")
+                if result.note:
+                    out.append(f"  - *Interpretation:* {result.note}")
+        out.append("")
+    return "\n".join(out)

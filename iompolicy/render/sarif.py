@@ -1,0 +1,74 @@
+"""SARIF 2.1.0 for code scanning: one rule per clause, one result per failing clause."""
+
+from __future__ import annotations
+
+import json
+
+from .. import __version__
+from ..report import Outcome
+
+_SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def _rule(compiled) -> dict:
+    clause = compiled.clause
+    help_text = f"{clause.cite}: \u201c{clause.quote}\u201d"
+    if clause.note:
+        help_text += f"\n\nInterpretation: {clause.note}"
+    return {
+        "id": clause.id,
+        "name": clause.id.replace(".", "_"),
+        "shortDescription": {"text": clause.title},
+        "fullDescription": {"text": clause.quote},
+        "help": {"text": help_text, "markdown": f"**{clause.cite}**: \u201c{clause.quote}\u201d"
+                 + (f"\n\n*Interpretation:* {clause.note}" if clause.note else "")},
+        "defaultConfiguration": {"level": clause.severity},
+        "properties": {"cite": clause.cite, "policy": compiled.header.id, "tags": ["iom-strategy", clause.cite]},
+    }
+
+
+def render(reports, summary, options: dict) -> str:
+    policies = options["policies"]
+    compiled = policies.clauses()
+    index = {c.clause.id: i for i, c in enumerate(compiled)}
+    results = []
+    for report in reports:
+        for result in report.results:
+            if result.outcome not in (Outcome.FAIL, Outcome.ERROR):
+                continue
+            text = result.message or result.title
+            if result.explanation:
+                text += "\n" + result.explanation
+            if result.outcome is Outcome.ERROR:
+                text = "could not be decided: " + text
+            region = {"startLine": result.location.line or 1}
+            if result.location.column:
+                region["startColumn"] = result.location.column
+            entry = {
+                "ruleId": result.clause,
+                "ruleIndex": index[result.clause],
+                "level": result.severity,
+                "kind": "fail",
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": (report.path or "stdin").replace("\\", "/")},
+                    "region": region,
+                }}],
+                "properties": {"cite": result.cite, "outcome": result.outcome.value,
+                               "jsonPath": result.location.path, "documentId": report.id},
+            }
+            results.append(entry)
+    sarif = {
+        "$schema": _SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "iompolicy",
+                "version": __version__,
+                "informationUri": "https://iompolicy.example/",
+                "rules": [_rule(c) for c in compiled],
+            }},
+            "results": results,
+        }],
+    }
+    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
