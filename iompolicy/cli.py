@@ -193,6 +193,92 @@ def explain(what, policy_dir):
             click.echo(f"  require {unparse(requirement)}")
 
 
+@main.command(name="test")
+@click.argument("folder", required=False)
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=100.0, show_default=True,
+              help="Fail unless this percentage of clauses is seen both passing and failing.")
+def test_command(folder, policy_dir, min_coverage):
+    """Run policy test cases (FOLDER, default: the policy folder's tests/).
+
+    Each case is a document with the outcome expected of named clauses. Reports
+    every mismatch, the clauses never seen passing or never seen failing, and
+    fails below the coverage threshold.
+
+    \b
+    Examples:
+      iompolicy test
+      iompolicy test my-policies/tests --policies my-policies --min-coverage 90
+    """
+    from pathlib import Path
+
+    from .policytests import run_case_files
+    from .resources import shipped_policies
+
+    try:
+        policies = _load_policies(policy_dir)
+    except RunError as error:
+        _fail(error.lines)
+    folder = Path(folder) if folder else Path(policy_dir or shipped_policies()) / "tests"
+    paths = sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+    if not paths:
+        _fail([f"{folder}: no policy test cases (*.yaml) found"])
+    result = run_case_files(policies, paths)
+    if result.problems:
+        _fail(result.problems)
+    for m in result.mismatches:
+        click.echo(f"{m.file}: case `{m.case}`: {m.clause} expected {m.expected}, got {m.actual}")
+        for line in m.explanation.splitlines():
+            click.echo(f"    {line}")
+    clause_ids = [c.id for c in policies.clauses()]
+    never_pass, never_fail = result.never(clause_ids, "pass"), result.never(clause_ids, "fail")
+    if never_pass:
+        click.echo("never seen passing: " + ", ".join(never_pass))
+    if never_fail:
+        click.echo("never seen failing: " + ", ".join(never_fail))
+    covered = result.coverage(clause_ids)
+    click.echo(f"{result.cases} cases, {len(result.mismatches)} mismatches; "
+               f"{covered:.1f}% of {len(clause_ids)} clauses seen both passing and failing (minimum {min_coverage:g}%)")
+    sys.exit(EXIT_FAILED if result.mismatches or covered < min_coverage else EXIT_OK)
+
+
+@main.command(name="trace")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+def trace_command(policy_dir, fmt):
+    """Show every provision of the Strategy with the clauses that encode it,
+    or the reason it is not machine-checkable, and the coverage.
+
+    Exits 1 if a provision is neither encoded nor explained.
+
+    \b
+    Examples:
+      iompolicy trace
+      iompolicy trace --format markdown > docs/traceability.md
+    """
+    from .traceability import coverage, problems, render_markdown, trace
+
+    try:
+        policies = _load_policies(policy_dir)
+    except RunError as error:
+        _fail(error.lines)
+    if policies.provisions is None:
+        _fail(["the policy folder has no provisions.yaml: there is nothing to trace against"])
+    rows = trace(policies.files, policies.provisions)
+    if fmt == "markdown":
+        click.echo(render_markdown(rows, policies.provisions.source), nl=False)
+    else:
+        for row in rows:
+            detail = ", ".join(c[0] for c in row.clauses) or row.provision.not_checkable
+            click.echo(f"{row.provision.cite:<8} {row.status:<22} {detail}")
+        encoded, unchecked, total = coverage(rows)
+        click.echo(f"coverage: {encoded} of {total} provisions encoded, {unchecked} not machine-checkable")
+    found = problems(rows)
+    for problem in found:
+        click.echo(problem, err=True)
+    sys.exit(EXIT_FAILED if found else EXIT_OK)
+
+
 @main.command()
 @click.argument("folder", required=False)
 def lint(folder):

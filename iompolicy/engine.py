@@ -16,6 +16,7 @@ from .report import ClauseResult, Location, Outcome, Report
 from .schema import SchemaSet
 from .source import Diagnostic, PolicyError, SourceFile, Span
 from .tracer import Tracer
+from .traceability import Provisions, ProvisionsError, check_citations, load_provisions
 from .unparse import unparse
 from .validation import Validator
 from .values import Undecided, format_value
@@ -42,8 +43,10 @@ class CompiledClause:
 class PolicySet:
     """Policies loaded from a folder, checked and compiled; safe to share between threads."""
 
-    def __init__(self, files: list[n.PolicyFile], schemas: SchemaSet, sources: dict[str, SourceFile]):
+    def __init__(self, files: list[n.PolicyFile], schemas: SchemaSet, sources: dict[str, SourceFile],
+                 provisions: Provisions | None = None):
         self.files = files
+        self.provisions = provisions
         self.schemas = schemas
         self.sources = sources
         self.validator = Validator(schemas)
@@ -60,11 +63,16 @@ class PolicySet:
             raise PolicyError([Diagnostic("no-policies", f"`{folder}` is not a folder of policies", None)])
         paths = sorted(folder.rglob("*.iom"))
         texts = {str(p): p.read_text(encoding="utf-8") for p in paths}
-        return cls.from_texts(texts, schemas)
+        try:
+            provisions = load_provisions(folder)
+        except ProvisionsError as error:
+            raise PolicyError([Diagnostic("bad-provisions", str(error), None)]) from None
+        return cls.from_texts(texts, schemas, provisions)
 
     @classmethod
-    def from_texts(cls, texts: Mapping[str, str], schemas: str | Path | SchemaSet | None = None) -> "PolicySet":
-        """Load policies given as {file name: text}."""
+    def from_texts(cls, texts: Mapping[str, str], schemas: str | Path | SchemaSet | None = None,
+                   provisions: Provisions | None = None) -> "PolicySet":
+        """Load policies given as {file name: text}; with `provisions`, check citations and quotes."""
         schema_set = _schema_set(schemas)
         sources = {name: SourceFile(name, text) for name, text in texts.items()}
         diagnostics: list[Diagnostic] = []
@@ -78,11 +86,13 @@ class PolicySet:
             diagnostics.append(Diagnostic("empty-policy-set", "no policy files (*.iom) were found", None,
                                           "point --policies at a folder of .iom files"))
         diagnostics.extend(Checker(schema_set).check(files))
+        if provisions is not None:
+            diagnostics.extend(check_citations(files, provisions))
         if not diagnostics:
             diagnostics.extend(_check_constants(files))
         if diagnostics:
             raise PolicyError(diagnostics, sources)
-        return cls(files, schema_set, sources)
+        return cls(files, schema_set, sources, provisions)
 
     # ---- what it holds -----------------------------------------------------------------
     def clauses(self, kind: str | None = None) -> list[CompiledClause]:

@@ -1,0 +1,155 @@
+"""Policy test cases: documents with the outcome expected of each named clause.
+
+A case file is YAML::
+
+    data:                               # reference data for every case (paths are
+      member_states: ../data/ms.yaml    # relative to the case file), optional
+    cases:
+      - name: line2-national-over-ceiling
+        base: ../examples/p.yaml        # a document to start from, optional
+        patch: {funding: {requested_usd: 250000}}   # JSON Merge Patch (RFC 7396) on it
+        as_of: 2009-01-01               # optional
+        expect: {part3.line2_national_ceiling: fail}
+
+`document:` may give a whole document instead of `base`. Only the clauses named in
+`expect` are asserted; the run also records which clauses were seen passing and
+failing, so untested clauses are found.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .documents import DocumentError, as_document, load_file
+from .engine import PolicySet
+from .report import Outcome
+
+_CASE_KEYS = {"name", "base", "patch", "document", "data", "as_of", "expect", "note"}
+_FILE_KEYS = {"data", "cases", "description"}
+
+
+class CaseFileError(Exception):
+    """A case file that cannot be run."""
+
+
+def merge_patch(target, patch):
+    """RFC 7396 JSON Merge Patch: objects merge, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+@dataclass
+class Mismatch:
+    """A clause whose outcome was not the one expected."""
+
+    file: str
+    case: str
+    clause: str
+    expected: str
+    actual: str
+    explanation: str = ""
+
+
+@dataclass
+class TestRun:
+    """What a run of policy tests found."""
+
+    cases: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seen: dict[str, set[str]] = field(default_factory=dict)  # clause id -> outcomes seen
+
+    def record(self, clause: str, outcome: str) -> None:
+        self.seen.setdefault(clause, set()).add(outcome)
+
+    def never(self, clause_ids: list[str], outcome: str) -> list[str]:
+        """Clauses never seen with `outcome`."""
+        return [c for c in clause_ids if outcome not in self.seen.get(c, set())]
+
+    def coverage(self, clause_ids: list[str]) -> float:
+        """Percentage of clauses seen both passing and failing."""
+        if not clause_ids:
+            return 0.0
+        both = [c for c in clause_ids if {"pass", "fail"} <= self.seen.get(c, set())]
+        return 100.0 * len(both) / len(clause_ids)
+
+
+def _read_yaml(path: Path):
+    try:
+        return load_file(path).value
+    except DocumentError as error:
+        raise CaseFileError(str(error)) from None
+
+
+def _load_data(entries: dict, folder: Path) -> dict:
+    data = {}
+    for name, value in (entries or {}).items():
+        data[name] = _read_yaml(folder / value) if isinstance(value, str) else value
+    return data
+
+
+def run_case_files(policies: PolicySet, paths: list[Path]) -> TestRun:
+    """Run every case of every file; collect mismatches and what each clause was seen doing."""
+    run = TestRun()
+    known = {c.id for c in policies.clauses()}
+    for path in paths:
+        try:
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            run.problems.append(f"{path}: cannot read: {error}")
+            continue
+        if not isinstance(content, dict) or set(content) - _FILE_KEYS or "cases" not in content:
+            run.problems.append(f"{path}: a case file is a mapping with `cases` (and optional `data`, `description`)")
+            continue
+        try:
+            shared = _load_data(content.get("data"), path.parent)
+        except CaseFileError as error:
+            run.problems.append(str(error))
+            continue
+        for case in content["cases"]:
+            _run_case(policies, path, case, shared, known, run)
+    return run
+
+
+def _run_case(policies, path: Path, case: dict, shared: dict, known: set[str], run: TestRun) -> None:
+    name = case.get("name", "?") if isinstance(case, dict) else "?"
+    where = f"{path}: case `{name}`"
+    if not isinstance(case, dict) or set(case) - _CASE_KEYS or "expect" not in case:
+        run.problems.append(f"{where}: unknown keys or no `expect` (keys: {', '.join(sorted(_CASE_KEYS))})")
+        return
+    unknown = [c for c in case["expect"] if c not in known]
+    if unknown:
+        run.problems.append(f"{where}: expects unknown clause(s) {', '.join(unknown)}")
+        return
+    try:
+        document = _read_yaml(path.parent / case["base"]) if "base" in case else case.get("document", {})
+        document = merge_patch(document, case.get("patch", {}))
+        data = {**shared, **_load_data(case.get("data"), path.parent)}
+        as_of = case.get("as_of")
+        as_of = dt.date.fromisoformat(str(as_of)) if as_of else None
+        report = policies.check(as_document(document, f"{path.name}#{name}"), data=data, as_of=as_of)
+    except (CaseFileError, DocumentError, ValueError) as error:
+        run.problems.append(f"{where}: {error}")
+        return
+    run.cases += 1
+    for result in report.results:
+        run.record(result.clause, result.outcome.value)
+    outcomes = {r.clause: r for r in report.results}
+    for clause, expected in case["expect"].items():
+        result = outcomes.get(clause)
+        actual = result.outcome.value if result else "absent"
+        if actual != expected:
+            explanation = result.explanation if result and result.outcome is not Outcome.PASS else ""
+            run.mismatches.append(Mismatch(str(path), name, clause, expected, actual, explanation))

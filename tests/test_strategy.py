@@ -1,0 +1,88 @@
+"""The shipped Strategy policies: traceability, citations, quotes and policy tests."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from conftest import ROOT
+from iompolicy import PolicySet
+from iompolicy.cli import main
+from iompolicy.traceability import coverage, problems, render_markdown, trace
+
+POLICIES = ROOT / "policies"
+CITATION_SCHEME = (
+    [f"RES.{i}" for i in range(1, 6)]
+    + ["I"] + [f"I.{i}" for i in range(1, 13)]
+    + ["II"] + [f"II.{i}" for i in range(1, 5)] + [f"II.3.{c}" for c in "abcdefgh"]
+    + ["III"] + [f"III.{i}" for i in range(1, 6)] + [f"III.5.{i}" for i in range(1, 6)]
+    + ["DOC"]
+)
+
+
+def _policies() -> PolicySet:
+    return PolicySet.load(POLICIES)
+
+
+def test_every_provision_of_the_citation_scheme_is_listed_once():
+    listed = [p.cite for p in _policies().provisions.items]
+    assert sorted(listed) == sorted(CITATION_SCHEME)
+
+
+def test_every_provision_is_encoded_or_explained():
+    policies = _policies()
+    rows = trace(policies.files, policies.provisions)
+    assert problems(rows) == []
+    encoded, unchecked, total = coverage(rows)
+    assert encoded + unchecked == total == len(CITATION_SCHEME) - 1
+
+
+def test_every_clause_cites_a_provision_of_the_scheme():
+    for compiled in _policies().clauses():
+        assert compiled.clause.cite in CITATION_SCHEME, compiled.clause.id
+
+
+def test_traceability_document_is_current():
+    policies = _policies()
+    expected = render_markdown(trace(policies.files, policies.provisions), policies.provisions.source)
+    assert (ROOT / "docs" / "traceability.md").read_text(encoding="utf-8") == expected, \
+        "run: iompolicy trace --format markdown > docs/traceability.md"
+
+
+def _copy_policies(tmp_path, old: str, new: str) -> None:
+    """The shipped policy folder with one edit in its .iom files."""
+    for path in POLICIES.glob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if path.suffix == ".iom":
+                text = text.replace(old, new)
+            (tmp_path / path.name).write_text(text)
+
+
+def test_a_misquoted_clause_is_refused(tmp_path):
+    _copy_policies(tmp_path, "USD 200,000 under Line 2.", "USD 250,000 under Line 2.")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "error[quote-not-found]: the quote of clause `part3.line2_national_ceiling` is not in the text of III.5.2" in result.output
+
+
+def test_an_unknown_citation_is_refused(tmp_path):
+    _copy_policies(tmp_path, 'cite "III.5.3"', 'cite "III.5.6"')
+    result = CliRunner().invoke(main, ["lint", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "error[unknown-citation]: clause `part3.line2_regional_ceiling` cites `III.5.6`" in result.output
+
+
+def test_trace_command_reports_coverage():
+    result = CliRunner().invoke(main, ["trace"])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1].startswith("coverage: 18 of 42 provisions encoded")
+
+
+def test_severity_follows_the_sentence():
+    severity = {c.clause.id: c.clause.severity for c in _policies().clauses()}
+    assert severity["part2.executive_committee_not_enlarged"] == "warning"   # "should not be ... enlarged"
+    assert severity["part2.scpf_meets_twice_a_year"] == "warning"            # "would normally meet"
+    assert severity["part2.scpf_rules_approved_by_council"] == "error"       # "shall be subject to approval"
+    assert severity["part2.subcommittee_abolished"] == "error"               # "to abolish"
+    assert severity["part3.line2_national_ceiling"] == "error"               # "will be"
+    assert severity["part3.line2_article4"] == "error"                       # "will not be eligible"
