@@ -6,29 +6,42 @@ The public API::
     policies = PolicySet.load("policies/")
     report = policies.check(load_file("proposal.yaml"), data=[load_file("member-states.yaml")])
     report.to_dict()
+
+Names are imported on first use, so `import iompolicy` stays cheap for the CLI.
 """
 
-from .documents import Document, DocumentError, Problem, load_file, load_text
-from .engine import PolicySet
-from .report import ClauseResult, Location, Outcome, Report
-from .schema import SchemaSet
-from .source import Diagnostic, PolicyError
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ClauseResult",
-    "Diagnostic",
-    "Document",
-    "DocumentError",
-    "Location",
-    "Outcome",
-    "PolicyError",
-    "PolicySet",
-    "Problem",
-    "Report",
-    "SchemaSet",
-    "__version__",
-    "load_file",
-    "load_text",
-]
+_EXPORTS = {
+    "ClauseResult": "report",
+    "Diagnostic": "source",
+    "Document": "documents",
+    "DocumentError": "documents",
+    "Location": "report",
+    "Outcome": "report",
+    "PolicyError": "source",
+    "PolicySet": "engine",
+    "Problem": "documents",
+    "Report": "report",
+    "SchemaSet": "schema",
+    "load_file": "documents",
+    "load_text": "documents",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'iompolicy' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

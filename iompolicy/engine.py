@@ -8,15 +8,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from . import nodes as n
-from .checker import Checker
 from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
 from .documents import Document, DocumentError, Problem, as_document, date_of
-from .lower import lower_file
 from .report import ClauseResult, Location, Outcome, Report
 from .schema import SchemaSet
+from .schema import read_texts as read_schema_texts
 from .source import Diagnostic, PolicyError, SourceFile, Span
-from .tracer import Tracer
-from .traceability import Provisions, ProvisionsError, check_citations, load_provisions
 from .unparse import unparse
 from .validation import Validator
 from .values import Undecided, format_value
@@ -44,12 +41,12 @@ class PolicySet:
     """Policies loaded from a folder, checked and compiled; safe to share between threads."""
 
     def __init__(self, files: list[n.PolicyFile], schemas: SchemaSet, sources: dict[str, SourceFile],
-                 provisions: Provisions | None = None):
+                 provisions=None, fast_code: dict | None = None):
         self.files = files
         self.provisions = provisions
         self.schemas = schemas
         self.sources = sources
-        self.validator = Validator(schemas)
+        self.validator = Validator(schemas, fast_code)
         self.by_kind: dict[str, list[CompiledClause]] = {}
         for policy_file in files:
             self.by_kind.setdefault(policy_file.header.kind, []).extend(_compile_file(policy_file))
@@ -57,12 +54,35 @@ class PolicySet:
     # ---- loading ---------------------------------------------------------------------
     @classmethod
     def load(cls, folder: str | Path, schemas: str | Path | SchemaSet | None = None) -> "PolicySet":
-        """Load every `*.iom` file under `folder`; raise PolicyError with all problems."""
+        """Load every `*.iom` file under `folder`; raise PolicyError with all problems.
+
+        A policy set that loaded before from the same texts comes from the cache
+        (see `iompolicy.cache`) without being parsed or checked again.
+        """
+        from . import cache
+
         folder = Path(folder)
         if not folder.is_dir():
             raise PolicyError([Diagnostic("no-policies", f"`{folder}` is not a folder of policies", None)])
-        paths = sorted(folder.rglob("*.iom"))
-        texts = {str(p): p.read_text(encoding="utf-8") for p in paths}
+        texts = {str(p): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.iom"))}
+        provisions_path = folder / "provisions.yaml"
+        provisions_text = provisions_path.read_text(encoding="utf-8") if provisions_path.is_file() else None
+        if isinstance(schemas, SchemaSet):
+            return cls._build(texts, schemas, folder)
+        schema_texts = read_schema_texts(schemas or _shipped_schemas())
+        digest = cache.key({**texts, **schema_texts, str(provisions_path): provisions_text or ""})
+        entry = cache.load(digest)
+        if entry is not None:
+            return cls(entry["files"], SchemaSet.from_texts(schema_texts), {}, entry["provisions"], entry["fast_code"])
+        policy_set = cls._build(texts, SchemaSet.from_texts(schema_texts), folder)
+        cache.store(digest, {"files": policy_set.files, "provisions": policy_set.provisions,
+                             "fast_code": policy_set.validator.all_fast_code()})
+        return policy_set
+
+    @classmethod
+    def _build(cls, texts: dict[str, str], schemas: SchemaSet, folder: Path) -> "PolicySet":
+        from .traceability import ProvisionsError, load_provisions
+
         try:
             provisions = load_provisions(folder)
         except ProvisionsError as error:
@@ -71,9 +91,13 @@ class PolicySet:
 
     @classmethod
     def from_texts(cls, texts: Mapping[str, str], schemas: str | Path | SchemaSet | None = None,
-                   provisions: Provisions | None = None) -> "PolicySet":
+                   provisions=None) -> "PolicySet":
         """Load policies given as {file name: text}; with `provisions`, check citations and quotes."""
-        schema_set = _schema_set(schemas)
+        from .checker import Checker
+        from .lower import lower_file
+
+                
+        schema_set = schemas if isinstance(schemas, SchemaSet) else SchemaSet.load(schemas or _shipped_schemas())
         sources = {name: SourceFile(name, text) for name, text in texts.items()}
         diagnostics: list[Diagnostic] = []
         files: list[n.PolicyFile] = []
@@ -87,6 +111,8 @@ class PolicySet:
                                           "point --policies at a folder of .iom files"))
         diagnostics.extend(Checker(schema_set).check(files))
         if provisions is not None:
+            from .traceability import check_citations
+
             diagnostics.extend(check_citations(files, provisions))
         if not diagnostics:
             diagnostics.extend(_check_constants(files))
@@ -177,14 +203,10 @@ def _check_constants(files: list[n.PolicyFile]) -> list[Diagnostic]:
     return problems
 
 
-def _schema_set(schemas) -> SchemaSet:
-    if isinstance(schemas, SchemaSet):
-        return schemas
-    if schemas is None:
-        from .resources import shipped_schemas
+def _shipped_schemas() -> Path:
+    from .resources import shipped_schemas
 
-        schemas = shipped_schemas()
-    return SchemaSet.load(schemas)
+    return shipped_schemas()
 
 
 def _data_values(data) -> dict:
@@ -262,6 +284,8 @@ def _evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: d
 
 
 def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
+    from .tracer import Tracer
+
     tracer = Tracer(env.doc, env.data, compiled.bindings)
     truths = []
     for condition in conditions:
@@ -298,6 +322,8 @@ def _not_applicable(compiled: CompiledClause, doc: Document) -> ClauseResult:
 
 def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions) -> ClauseResult:
     """Re-run the deciding conditions with the tracer to say why."""
+    from .tracer import Tracer
+
     tracer = Tracer(env.doc, env.data, compiled.bindings)
     lines, reasons, location_path = [], [], None
     for condition in conditions:

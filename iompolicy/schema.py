@@ -177,11 +177,17 @@ class SchemaSet:
 
     @classmethod
     def load(cls, folder: str | Path) -> "SchemaSet":
+        """Every `*.schema.json` of a folder."""
+        return cls.from_texts(read_texts(folder))
+
+    @classmethod
+    def from_texts(cls, texts: dict[str, str]) -> "SchemaSet":
+        """Schemas given as {path: JSON text}."""
         kinds: dict[str, KindSchema] = {}
-        for path in sorted(Path(folder).glob("*.schema.json")):
+        for path, text in sorted(texts.items()):
             try:
-                schema = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
+                schema = json.loads(text)
+            except ValueError as error:
                 raise SchemaError(f"{path}: cannot read this schema: {error}") from None
             kind = schema.get("properties", {}).get("kind", {}).get("const")
             if not isinstance(kind, str):
@@ -192,6 +198,7 @@ class SchemaSet:
         return cls(kinds)
 
     def get(self, kind: str) -> KindSchema | None:
+        """The schema of a kind, or None."""
         return self.kinds.get(kind)
 
     def document_kinds(self) -> list[str]:
@@ -199,3 +206,14 @@ class SchemaSet:
 
     def data_kinds(self) -> list[str]:
         return sorted(k for k, s in self.kinds.items() if s.is_data)
+
+
+def read_texts(folder: str | Path) -> dict[str, str]:
+    """{path: text} of every schema file in a folder."""
+    texts = {}
+    for path in sorted(Path(folder).glob("*.schema.json")):
+        try:
+            texts[str(path)] = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise SchemaError(f"{path}: cannot read this schema: {error.strerror}") from None
+    return texts

@@ -1,0 +1,83 @@
+"""An on-disk cache of checked policy sets, so a command-line run skips Lark,
+the checker and schema code generation when nothing changed.
+
+The key is a SHA-256 of iompolicy's version, the Python version and the text of
+every policy, provisions and schema file, so any edit invalidates it. The cache
+lives in `$IOMPOLICY_CACHE_DIR`, else `$XDG_CACHE_HOME/iompolicy`, else
+`~/.cache/iompolicy`, in a folder only its owner may write; `IOMPOLICY_NO_CACHE=1`
+turns it off. A cache entry that cannot be read is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+_FORMAT = 1
+
+
+def cache_dir() -> Path | None:
+    """Where cache entries live, or None when caching is off."""
+    if os.environ.get("IOMPOLICY_NO_CACHE"):
+        return None
+    explicit = os.environ.get("IOMPOLICY_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "iompolicy"
+
+
+def key(texts: dict[str, str]) -> str:
+    """A digest of everything a built policy set depends on."""
+    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{sys.version}\0".encode())
+    for name in sorted(texts):
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(texts[name].encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
+def load(digest: str):
+    """The cached object for a key, or None."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"policies-{digest}.pickle"
+    try:
+        if not _trusted(folder):
+            return None
+        with open(path, "rb") as stream:
+            return pickle.load(stream)
+    except Exception:  # a missing, stale or damaged entry is simply rebuilt
+        return None
+
+
+def store(digest: str, value) -> None:
+    """Write an entry atomically; failing to write is not an error (the cache is optional)."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _trusted(folder):
+            return
+        handle, temporary = tempfile.mkstemp(prefix=".policies-", dir=folder)
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / f"policies-{digest}.pickle")
+    except Exception:
+        return
+
+
+def _trusted(folder: Path) -> bool:
+    """Only read a cache folder that is ours and that nobody else can write to:
+    a pickle from elsewhere could run code."""
+    if not hasattr(os, "getuid"):
+        return True
+    info = folder.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
