@@ -89,7 +89,7 @@ class Checker:
     def clause(self, clause: n.Clause, header: n.PolicyHeader, file_scope: _Scope) -> None:
         scope = _Scope(file_scope.kind, dict(file_scope.bindings), dict(file_scope.binding_shapes))
         for binding in clause.lets:
-            if binding.name in scope.bindings and scope.bindings[binding.name] in clause.lets:
+            if binding.name in scope.bindings and any(scope.bindings[binding.name] is own for own in clause.lets):
                 self.error("duplicate-name", f"`{binding.name}` is already defined in this clause", binding)
             scope.binding_shapes[binding.name] = self.expr(binding.expr, scope)
             scope.bindings[binding.name] = binding
@@ -122,6 +122,8 @@ class Checker:
     def x_Literal(self, node: n.Literal, scope) -> Shape:
         kinds = {"number": NUMBER, "percent": NUMBER, "money": NUMBER, "date": DATE,
                  "string": STRING, "bool": BOOLEAN, "null": NULL}
+        if node.kind not in kinds:  # the stand-in for an expression already reported (too deep)
+            return ANY
         return Shape.of(kinds[node.kind])
 
     def x_Name(self, node: n.Name, scope: _Scope) -> Shape:

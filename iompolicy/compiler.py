@@ -7,6 +7,9 @@ takes an `Env` and returns a value or raises `Undecided`.
 
 from __future__ import annotations
 
+import operator as _operator
+from decimal import Decimal
+
 from . import nodes as n
 from . import operations as op
 from .builtins import BUILTINS
@@ -75,7 +78,14 @@ def compile_condition(node, bindings: Bindings, local_names: frozenset = frozens
     body = compile_expr(node, bindings, local_names)
     what = unparse(node)
     truth = op.truth
-    return lambda env: truth(body(env), what)
+
+    def condition(env):
+        value = body(env)
+        if value is True or value is False:
+            return value
+        return truth(value, what)
+
+    return condition
 
 
 # ---- one compiler per node type ---------------------------------------------------------
@@ -255,11 +265,24 @@ def _negate(node: n.Negate, bindings, local_names):
     return lambda env: op.negate(operand(env), what)
 
 
+_SAME_KIND = {int: 1, Decimal: 1, str: 2}  # pairs of these compare directly (bool is not int here)
+
+
 def _compare(node: n.Compare, bindings, local_names):
     left = compile_expr(node.left, bindings, local_names)
     right = compile_expr(node.right, bindings, local_names)
     operator, lw, rw, compare = node.op, unparse(node.left), unparse(node.right), op.compare
-    return lambda env: compare(operator, left(env), right(env), lw, rw)
+    direct = _OPERATORS[operator]
+    kinds = _SAME_KIND.get
+
+    def comparison(env):
+        a, b = left(env), right(env)
+        kind = kinds(type(a))
+        if kind is not None and kind == kinds(type(b)):
+            return direct(a, b)  # two numbers or two strings: the same answer as op.compare, sooner
+        return compare(operator, a, b, lw, rw)
+
+    return comparison
 
 
 def _membership(node: n.Membership, bindings, local_names):
@@ -319,6 +342,9 @@ def _not(node: n.Not, bindings, local_names):
     operand = compile_condition(node.operand, bindings, local_names)
     return lambda env: not operand(env)
 
+
+_OPERATORS = {"==": _operator.eq, "!=": _operator.ne, "<": _operator.lt, "<=": _operator.le,
+              ">": _operator.gt, ">=": _operator.ge}
 
 _COMPILERS = {
     n.Literal: _literal, n.Name: _name, n.DataRef: _data_ref, n.Attribute: _attribute,

@@ -10,10 +10,10 @@ from typing import Callable, Iterable, Mapping
 from . import nodes as n
 from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
 from .documents import Document, DocumentError, Problem, as_document, date_of
-from .report import ClauseResult, Location, Outcome, Report
+from .report import NOWHERE, ClauseInfo, ClauseResult, Location, Outcome, Report
 from .schema import SchemaSet
 from .schema import read_texts as read_schema_texts
-from .source import Diagnostic, PolicyError, SourceFile, Span
+from .source import Diagnostic, PolicyError, SourceFile
 from .unparse import unparse
 from .validation import Validator
 from .values import Undecided, format_value
@@ -31,6 +31,9 @@ class CompiledClause:
     message: tuple  # template parts: text, or a compiled closure
     start: dt.date | None
     until: dt.date | None
+    info: ClauseInfo
+    not_applicable: ClauseResult  # the result when a guard is false (always the same)
+    passed: ClauseResult
 
     @property
     def id(self) -> str:
@@ -180,11 +183,16 @@ def _compile_file(policy_file: n.PolicyFile) -> list[CompiledClause]:
                             for p in clause.message.parts)
         starts = [d for d in (header.effective_from, clause.effective_from) if d]
         untils = [d for d in (header.effective_until, clause.effective_until) if d]
+        info = ClauseInfo(clause.id, clause.cite, clause.title, clause.quote, clause.severity, header.id,
+                          header.version, str(clause.span) if clause.span else "", clause.note)
+        guards = " and ".join(unparse(g) for g in clause.guards)
+        reason = f"does not apply: `{guards}` is false"
         compiled.append(CompiledClause(
             clause, header, visible,
             tuple(compile_condition(g, scope) for g in clause.guards),
             tuple(compile_condition(r, scope) for r in clause.requires),
             message, max(starts, default=None), min(untils, default=None),
+            info, ClauseResult(info, Outcome.NOT_APPLICABLE, reason, reason), ClauseResult(info, Outcome.PASS),
         ))
     return compiled
 
@@ -199,8 +207,15 @@ def _check_constants(files: list[n.PolicyFile]) -> list[Diagnostic]:
                 scope.add(binding, compile_binding(binding, scope))
             except Undecided as undecided:
                 problems.append(Diagnostic("bad-const", f"`{binding.name}` has no value: {undecided.reason}", binding.span))
-                return problems
+                scope.add(binding, _raising(undecided))  # later constants that use it are reported too
     return problems
+
+
+def _raising(undecided: Undecided):
+    def closure(env):
+        raise undecided
+
+    return closure
 
 
 def _shipped_schemas() -> Path:
@@ -237,15 +252,16 @@ def _document_date(value: dict, rule: dict | None) -> dt.date | None:
 
 def _evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
     env.locals.clear()
-    window = _window(compiled, as_of)
-    if window is not None:
-        outcome, reason = window
-        return _result(compiled, outcome, reason, reason, Location(), doc)
+    if compiled.start is not None or compiled.until is not None:
+        window = _window(compiled, as_of)
+        if window is not None:
+            outcome, reason = window
+            return ClauseResult(compiled.info, outcome, reason, reason)
     undecided_guard = None
     for guard in compiled.guards:
         try:
             if not guard(env):
-                return _not_applicable(compiled, doc)
+                return compiled.not_applicable
         except Undecided as undecided:
             undecided_guard = undecided_guard or undecided
     if undecided_guard is not None:
@@ -261,7 +277,7 @@ def _evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date 
         return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
     if undecided_require:
         return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.requires)
-    return _result(compiled, Outcome.PASS, "", "", Location(), doc)
+    return compiled.passed
 
 
 def _evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
@@ -269,10 +285,10 @@ def _evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: d
     window = _window(compiled, as_of)
     if window is not None:
         outcome, reason = window
-        return _result(compiled, outcome, reason, reason, Location(), doc)
+        return ClauseResult(compiled.info, outcome, reason, reason)
     guards = _traced_truths(compiled, env, compiled.clause.guards)
     if False in guards:
-        return _not_applicable(compiled, doc)
+        return compiled.not_applicable
     if None in guards:
         return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.guards)
     requires = _traced_truths(compiled, env, compiled.clause.requires)
@@ -280,7 +296,7 @@ def _evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: d
         return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
     if None in requires:
         return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.requires)
-    return _result(compiled, Outcome.PASS, "", "", Location(), doc)
+    return compiled.passed
 
 
 def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
@@ -314,12 +330,6 @@ def _span_words(start, until) -> str:
     return " and ".join(filter(None, (start and f"from {start}", until and f"until {until}")))
 
 
-def _not_applicable(compiled: CompiledClause, doc: Document) -> ClauseResult:
-    guards = " and ".join(unparse(g) for g in compiled.clause.guards)
-    reason = f"does not apply: `{guards}` is false"
-    return _result(compiled, Outcome.NOT_APPLICABLE, reason, reason, Location(), doc)
-
-
 def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions) -> ClauseResult:
     """Re-run the deciding conditions with the tracer to say why."""
     from .tracer import Tracer
@@ -346,7 +356,7 @@ def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome
         message = reasons[0] if reasons else "could not be decided"
     else:
         message = _message(compiled, env) or compiled.clause.title
-    return _result(compiled, outcome, message, explanation, _location(doc, location_path), doc)
+    return ClauseResult(compiled.info, outcome, message, explanation, _location(doc, location_path))
 
 
 def _message(compiled: CompiledClause, env: Env) -> str:
@@ -357,7 +367,8 @@ def _message(compiled: CompiledClause, env: Env) -> str:
             continue
         closure, node = part
         try:
-            parts.append(format_value(closure(env)))
+            value = closure(env)
+            parts.append(value if isinstance(value, str) else format_value(value))  # text reads as text
         except Undecided:
             parts.append(f"<{unparse(node)}: undecided>")
     return "".join(parts)
@@ -365,18 +376,6 @@ def _message(compiled: CompiledClause, env: Env) -> str:
 
 def _location(doc: Document, path: str | None) -> Location:
     if path is None:
-        return Location()
+        return NOWHERE
     position = doc.position(path)
     return Location(path, *(position or (None, None)))
-
-
-def _result(compiled: CompiledClause, outcome: Outcome, message: str, explanation: str,
-            location: Location, doc: Document) -> ClauseResult:
-    clause, header = compiled.clause, compiled.header
-    span: Span | None = clause.span
-    return ClauseResult(
-        clause=clause.id, cite=clause.cite, title=clause.title, quote=clause.quote,
-        severity=clause.severity, outcome=outcome, message=message, explanation=explanation,
-        location=location, policy=header.id, policy_version=header.version,
-        clause_source=str(span) if span else "", note=clause.note,
-    )

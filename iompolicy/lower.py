@@ -217,7 +217,7 @@ class _Lowering:
     def expr(self, tree, depth: int = 0):
         if depth > MAX_NESTING:
             self.error("too-deep", f"this expression is nested more than {MAX_NESTING} levels deep", tree)
-            return n.Literal(None, "null", "null", self.span(tree))
+            return n.Literal(None, "invalid", "...", self.span(tree))
         handler = getattr(self, "x_" + tree.data)
         return handler(tree, self.span(tree), depth + 1)
 

@@ -23,8 +23,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from .documents import DocumentError, as_document, load_file
 from .engine import PolicySet
 from .report import Outcome
@@ -106,9 +104,9 @@ def run_case_files(policies: PolicySet, paths: list[Path]) -> TestRun:
     known = {c.id for c in policies.clauses()}
     for path in paths:
         try:
-            content = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            run.problems.append(f"{path}: cannot read: {error}")
+            content = load_file(path).value  # exact numbers, as in any checked document
+        except DocumentError as error:
+            run.problems.append(str(error))
             continue
         if not isinstance(content, dict) or set(content) - _FILE_KEYS or "cases" not in content:
             run.problems.append(f"{path}: a case file is a mapping with `cases` (and optional `data`, `description`)")

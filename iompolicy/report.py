@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from enum import Enum
 
 
@@ -19,8 +20,7 @@ class Outcome(str, Enum):
         return self.value
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
+class Location(NamedTuple):
     """Where in the input a result points: a JSON path and, when known, line and column."""
 
     path: str | None = None
@@ -31,40 +31,64 @@ class Location:
         return {"path": self.path, "line": self.line, "column": self.column}
 
 
-@dataclass(frozen=True, slots=True)
-class ClauseResult:
-    """The verdict of one clause on one document, with everything that explains it."""
+NOWHERE = Location()
+
+
+class ClauseInfo(NamedTuple):
+    """What a result says about its clause; one shared object per clause."""
 
     clause: str
     cite: str
     title: str
     quote: str
     severity: str  # "error" | "warning"
-    outcome: Outcome
-    message: str
-    explanation: str
-    location: Location
     policy: str
     policy_version: str | None
     clause_source: str  # file:line:col of the clause in its policy file
-    note: str | None = None
+    note: str | None
+
+
+class ClauseResult(NamedTuple):
+    """The verdict of one clause on one document, with everything that explains it.
+
+    Immutable (a named tuple: results are built for every clause of every
+    document, so they must be cheap); the clause's own facts are reached
+    through `info` or the properties below.
+    """
+
+    info: ClauseInfo
+    outcome: Outcome
+    message: str = ""
+    explanation: str = ""
+    location: Location = NOWHERE
+
+    clause = property(lambda self: self.info.clause, doc="The clause id.")
+    cite = property(lambda self: self.info.cite, doc="The provision of the Strategy the clause encodes.")
+    title = property(lambda self: self.info.title, doc="The clause's title.")
+    quote = property(lambda self: self.info.quote, doc="The sentence of the Strategy it encodes.")
+    severity = property(lambda self: self.info.severity, doc="`error` (must) or `warning` (should).")
+    policy = property(lambda self: self.info.policy, doc="The id of the policy holding the clause.")
+    policy_version = property(lambda self: self.info.policy_version, doc="That policy's version.")
+    clause_source = property(lambda self: self.info.clause_source, doc="file:line:col of the clause.")
+    note = property(lambda self: self.info.note, doc="How an ambiguous sentence was read.")
 
     def to_dict(self) -> dict:
-        """The JSON shape of a result (the names are a contract; see docs/api.md)."""
+        """The JSON shape of a result (the names are a contract; see schemas/report.schema.json)."""
+        info = self.info
         return {
-            "clause": self.clause,
-            "cite": self.cite,
-            "title": self.title,
-            "severity": self.severity,
+            "clause": info.clause,
+            "cite": info.cite,
+            "title": info.title,
+            "severity": info.severity,
             "outcome": self.outcome.value,
             "message": self.message,
             "explanation": self.explanation,
             "location": self.location.to_dict(),
-            "quote": self.quote,
-            "note": self.note,
-            "policy": self.policy,
-            "policy_version": self.policy_version,
-            "clause_source": self.clause_source,
+            "quote": info.quote,
+            "note": info.note,
+            "policy": info.policy,
+            "policy_version": info.policy_version,
+            "clause_source": info.clause_source,
         }
 
 

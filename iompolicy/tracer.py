@@ -71,8 +71,7 @@ class Tracer:
             self.reads.append(path)
 
     def field(self, value, label: str, path: str | None) -> Traced:
-        shown = f"{len(value)} items" if isinstance(value, list) and len(value) != 1 else format_value(value)
-        return Traced(value, f"{label} ({shown})", path, label)
+        return Traced(value, _shown(label, value), path, label)
 
     # ---- one method per node type -------------------------------------------------------
     def t_Literal(self, node: n.Literal) -> Traced:
@@ -93,6 +92,7 @@ class Tracer:
     def binding(self, binding: n.Binding) -> Traced:
         name = binding.name
         if name not in self.let_values:
+            saved, self.locals = self.locals, {}  # a let sees no quantifier variables
             try:
                 inner = self.eval(binding.expr)
                 self.let_values[name] = inner
@@ -100,10 +100,12 @@ class Tracer:
                     self.notes.append(f"{name} = {inner.text} = {format_value(inner.value)}")
             except Undecided as undecided:
                 self.let_values[name] = undecided
+            finally:
+                self.locals = saved
         found = self.let_values[name]
         if isinstance(found, Undecided):
             raise found
-        return Traced(found.value, f"{name} ({format_value(found.value)})", found.path)
+        return Traced(found.value, _shown(name, found.value), found.path)
 
     def t_DataRef(self, node: n.DataRef) -> Traced:
         if node.name not in self.data:
@@ -271,3 +273,12 @@ class Tracer:
     def t_Not(self, node: n.Not) -> Traced:
         inner = self.condition(node.operand)
         return Traced(not inner.value, "not " + wrap(node.operand, inner.text, precedence(node)))
+
+
+def _shown(label: str, value) -> str:
+    """`label (value)`; a list shows its length, an object only its name."""
+    if isinstance(value, dict):
+        return label
+    if isinstance(value, list) and len(value) != 1:
+        return f"{label} ({len(value)} items)"
+    return f"{label} ({format_value(value)})"

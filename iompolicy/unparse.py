@@ -33,65 +33,72 @@ def wrap(node, text: str, minimum: int) -> str:
     return f"({text})" if precedence(node) < minimum else text
 
 
-@singledispatch
 def unparse(node) -> str:
-    """The source text of an expression, normalised."""
+    """The source text of an expression, normalised (worked out once per node)."""
+    cached = node.__dict__.get("_text")
+    if cached is None:
+        cached = node.__dict__["_text"] = _unparse(node)  # nodes are immutable: the text never changes
+    return cached
+
+
+@singledispatch
+def _unparse(node) -> str:
     raise TypeError(f"cannot unparse {type(node).__name__}")
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Literal) -> str:
     return node.text
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Name) -> str:
     return node.name
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.DataRef) -> str:
     return f"data.{node.name}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Attribute) -> str:
     return f"{wrap(node.obj, unparse(node.obj), _POSTFIX)}.{node.name}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Index) -> str:
     return f"{wrap(node.obj, unparse(node.obj), _POSTFIX)}[{unparse(node.index)}]"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.ListLiteral) -> str:
     return "[" + ", ".join(unparse(i) for i in node.items) + "]"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Call) -> str:
     return f"{node.func}(" + ", ".join(unparse(a) for a in node.args) + ")"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Aggregate) -> str:
     where = f" where {unparse(node.where)}" if node.where is not None else ""
     return f"{node.func}({unparse(node.value)} for {node.var} in {unparse(node.source)}{where})"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Quantified) -> str:
     where = f" where {unparse(node.where)}" if node.where is not None else ""
     return f"{node.quantifier} {node.var} in {unparse(node.source)}{where}: {unparse(node.body)}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Conditional) -> str:
     return f"if {unparse(node.condition)} then {unparse(node.then)} else {unparse(node.otherwise)}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Arithmetic) -> str:
     level = precedence(node)
     left = wrap(node.left, unparse(node.left), level)
@@ -99,17 +106,17 @@ def _(node: n.Arithmetic) -> str:
     return f"{left} {node.op} {right}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Negate) -> str:
     return "-" + wrap(node.operand, unparse(node.operand), _UNARY)
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Compare) -> str:
     return f"{wrap(node.left, unparse(node.left), _SUM)} {node.op} {wrap(node.right, unparse(node.right), _SUM)}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Membership) -> str:
     word = "not in" if node.negated else "in"
     return f"{wrap(node.item, unparse(node.item), _SUM)} {word} {wrap(node.container, unparse(node.container), _SUM)}"
@@ -118,21 +125,21 @@ def _(node: n.Membership) -> str:
 _PRESENCE_WORDS = {"exists": "exists", "missing": "is missing", "null": "is null", "not_null": "is not null"}
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Presence) -> str:
     return f"{wrap(node.operand, unparse(node.operand), _SUM)} {_PRESENCE_WORDS[node.test]}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.And) -> str:
     return f"{wrap(node.left, unparse(node.left), _AND)} and {wrap(node.right, unparse(node.right), _NOT)}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Or) -> str:
     return f"{wrap(node.left, unparse(node.left), _OR)} or {wrap(node.right, unparse(node.right), _AND)}"
 
 
-@unparse.register
+@_unparse.register
 def _(node: n.Not) -> str:
     return "not " + wrap(node.operand, unparse(node.operand), _NOT)

@@ -74,7 +74,7 @@ def format_number(value: int | Decimal) -> str:
         if value == value.to_integral_value():
             value = int(value)
         else:
-            value = value.normalize()
+            value = value.normalize(EXACT)
             sign, digits, exponent = value.as_tuple()
             if exponent > 0:  # normalize() may give 1E+3
                 value = value.quantize(Decimal(1))

@@ -86,3 +86,26 @@ def test_severity_follows_the_sentence():
     assert severity["part2.subcommittee_abolished"] == "error"               # "to abolish"
     assert severity["part3.line2_national_ceiling"] == "error"               # "will be"
     assert severity["part3.line2_article4"] == "error"                       # "will not be eligible"
+
+
+def test_every_clause_is_proven_both_ways_by_the_policy_tests():
+    result = CliRunner().invoke(main, ["test"])
+    assert result.exit_code == 0, result.output
+    last = result.output.splitlines()[-1]
+    assert " 0 mismatches; 100.0% of " in last, last
+    assert "never seen" not in result.output
+
+
+def test_policy_test_run_reports_a_wrong_expectation(tmp_path):
+    (tmp_path / "cases.yaml").write_text(
+        "data:\n"
+        f"  member_states: {ROOT / 'examples/data/member-states.yaml'}\n"
+        "cases:\n"
+        "  - name: wrong\n"
+        f"    base: {ROOT / 'examples/proposals/04-tajikistan-border-over-ceiling.yaml'}\n"
+        "    expect: {part3.line2_national_ceiling: pass}\n"
+    )
+    result = CliRunner().invoke(main, ["test", str(tmp_path), "--min-coverage", "0"])
+    assert result.exit_code == 1
+    assert "case `wrong`: part3.line2_national_ceiling expected pass, got fail" in result.output
+    assert "1 cases, 1 mismatches" in result.output
