@@ -7,6 +7,7 @@ takes an `Env` and returns a value or raises `Undecided`.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator as _operator
 from decimal import Decimal
 
@@ -177,15 +178,30 @@ def _aggregate(node: n.Aggregate, bindings, local_names):
 
 
 def _unique(values: list, what: str) -> bool:
-    """True when no two values are equal (linear: values are hashed)."""
+    """True when no two values are equal by `==` (linear: values are hashed)."""
     seen = set()
     for value in values:
         op.present(value, what)
-        key = (type(value).__name__ == "bool", repr(value) if isinstance(value, (list, dict)) else value)
+        key = _equality_key(value)
         if key in seen:
             return False
         seen.add(key)
     return True
+
+
+def _equality_key(value):
+    """A hashable key equal for values that `==` calls equal (a date and its ISO text too)."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, dt.date):
+        return ("text", value.isoformat())
+    if isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, list):
+        return ("list", tuple(_equality_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("object", tuple(sorted((k, _equality_key(v)) for k, v in value.items())))
+    return ("value", value)  # numbers (1 and 1.00 hash alike) and null
 
 
 def _finish(func: str, values: list, what: str, source_what: str = "list"):

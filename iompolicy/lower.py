@@ -9,7 +9,7 @@ from decimal import Decimal
 from . import nodes as n
 from .parser import PolicySyntaxError, parse
 from .source import Diagnostic, SourceFile, Span
-from .values import format_value
+from .values import EXACT, format_value
 
 MAX_NESTING = 64  # deeper expressions are refused: no policy needs them, and they cost stack
 
@@ -19,6 +19,7 @@ class _Lowering:
         self.source = source
         self.offset = offset
         self.diagnostics: list[Diagnostic] = []
+        self.too_deep_reported = False
 
     # ---- spans and errors ---------------------------------------------------------
     def span(self, item) -> Span:
@@ -201,10 +202,13 @@ class _Lowering:
         return Span.of(self.source, self.offset + token.start_pos + start, self.offset + token.start_pos + end)
 
     def hole(self, token, start: int, end: int):
-        text = str(token)[start:end]
+        raw = str(token)[start:end]
+        # A hole is written inside a string, so its own strings are escaped (\"FRA\");
+        # positions stay exact when there is nothing to unescape.
+        text = self.unescape('"' + raw + '"', token) if "\\" in raw else raw
         offset = self.offset + token.start_pos + start
         try:
-            tree = parse(self.source, start="expr", offset=offset, text=text)
+            tree = parse(self.source, start="expr", offset=offset, text=text, end_word="`}` (the end of the hole)")
         except PolicySyntaxError as error:
             self.diagnostics.append(error.diagnostic)
             return n.Literal(None, "null", "null")
@@ -215,8 +219,12 @@ class _Lowering:
 
     # ---- expressions ---------------------------------------------------------------------
     def expr(self, tree, depth: int = 0):
+        if depth == 0:
+            self.too_deep_reported = False
         if depth > MAX_NESTING:
-            self.error("too-deep", f"this expression is nested more than {MAX_NESTING} levels deep", tree)
+            if not self.too_deep_reported:  # once per expression, not once per branch
+                self.error("too-deep", f"this expression is nested more than {MAX_NESTING} levels deep", tree)
+                self.too_deep_reported = True
             return n.Literal(None, "invalid", "...", self.span(tree))
         handler = getattr(self, "x_" + tree.data)
         return handler(tree, self.span(tree), depth + 1)
@@ -228,7 +236,7 @@ class _Lowering:
 
     def x_percent(self, tree, span, depth):
         text = str(tree.children[0])
-        value = Decimal(text[:-1].replace("_", "")) / 100
+        value = EXACT.divide(Decimal(text[:-1].replace("_", "")), 100)
         return n.Literal(value, "percent", text.replace("_", ""), span)
 
     def x_money(self, tree, span, depth):

@@ -81,13 +81,18 @@ def equal(left, right, left_what: str = "left side", right_what: str = "right si
 
 
 def _deep_equal(left, right) -> bool:
+    """Lists and objects are equal item by item, each item by `==` (items of
+    types that cannot be compared are simply unequal)."""
     if isinstance(left, list) and isinstance(right, list):
         return len(left) == len(right) and all(_deep_equal(a, b) for a, b in zip(left, right))
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(_deep_equal(left[k], right[k]) for k in left)
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left is right
-    return type_name(left) == type_name(right) and left == right
+    if isinstance(left, (list, dict)) or isinstance(right, (list, dict)):
+        return False
+    try:
+        return equal(left, right)
+    except Undecided:
+        return False
 
 
 def order(op: str, left, right, left_what: str, right_what: str) -> bool:

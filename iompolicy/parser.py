@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 from .source import Diagnostic, SourceFile, Span
@@ -50,8 +51,12 @@ class PolicySyntaxError(Exception):
         super().__init__(diagnostic.headline())
 
 
-def parse(source: SourceFile, start: str = "start", offset: int = 0, text: str | None = None):
-    """Parse a whole file (or, with `start="expr"`, one expression at `offset`)."""
+def parse(source: SourceFile, start: str = "start", offset: int = 0, text: str | None = None,
+          end_word: str | None = None):
+    """Parse a whole file (or, with `start="expr"`, one expression at `offset`).
+
+    `end_word` names what the end of `text` is to the reader (default: end of file).
+    """
     from lark.exceptions import UnexpectedInput
 
     parser = get_parser()
@@ -59,10 +64,10 @@ def parse(source: SourceFile, start: str = "start", offset: int = 0, text: str |
     try:
         return parser.parse(body, start=start)
     except UnexpectedInput as error:
-        raise PolicySyntaxError(_describe(error, source, offset, body)) from None
+        raise PolicySyntaxError(_describe(error, source, offset, body, end_word)) from None
 
 
-def _describe(error, source: SourceFile, offset: int, body: str) -> Diagnostic:
+def _describe(error, source: SourceFile, offset: int, body: str, end_word: str | None = None) -> Diagnostic:
     from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
     position = getattr(error, "pos_in_stream", None)
@@ -77,28 +82,41 @@ def _describe(error, source: SourceFile, offset: int, body: str) -> Diagnostic:
         isinstance(error, UnexpectedToken) and error.token.type == "$END"
     ):
         span = Span.of(source, offset + len(body), offset + len(body))
-        expected = _words(getattr(error, "expected", ()))
-        return Diagnostic("syntax", f"unexpected end of file, expected {expected}", span)
+        expected = _words(getattr(error, "expected", ()), end_word)
+        return Diagnostic("syntax", f"unexpected {end_word or 'end of file'}, expected {expected}", span)
     assert isinstance(error, UnexpectedToken)
     token = error.token
     start = token.start_pos if token.start_pos is not None else position
     span = Span.of(source, offset + start, offset + (token.end_pos or start + len(str(token))))
-    expected = _words(error.expected)
+    expected = _words(error.expected or {"$END"}, end_word)
     help_text = None
     if token.type == "STRING" and {"RBRACE"} <= set(error.expected):
         help_text = "a long text is written as several strings one after another"
+    elif re.search(r"\b(all|any|none)\s+$", body[:start]):
+        help_text = "a quantifier after `and`, `or` or `not` goes in parentheses: `(all x in xs: ...)`"
     return Diagnostic("syntax", f"unexpected `{token}`, expected {expected}", span, help_text)
 
 
-def _words(expected) -> str:
+_CLOSERS = ("`}`", "`)`", "`]`")
+_OPERATORS = {"COMPARE", "ADD_OP", "MUL_OP", "DOT", "LSQB", "LPAR", "AND", "OR", "IN", "NOT", "IS", "EXISTS"}
+
+
+def _words(expected, end_word: str | None = None) -> str:
+    """The expected terminals in words: closing brackets first (they are the
+    usual fix), then `an expression`, then the rest in order."""
     names = set(expected)
     words = []
     if len(names & _EXPRESSION_STARTS) >= 3:
         words.append("an expression")
         names -= _EXPRESSION_STARTS | {"MINUS", "NOT", "IF", "ALL", "ANY", "NONE", "TRUE", "FALSE", "NULL", "DATA"}
+    if len(names & _OPERATORS) >= 3:  # after a complete operand: name the operators as one
+        words.append("an operator")
+        names -= _OPERATORS
     parser = get_parser()
     for name in sorted(names):
-        if name in _TERMINAL_WORDS:
+        if name == "$END" and end_word:
+            words.append(end_word)
+        elif name in _TERMINAL_WORDS:
             words.append(_TERMINAL_WORDS[name])
             continue
         try:
@@ -107,7 +125,7 @@ def _words(expected) -> str:
             continue
         if pattern.type == "str":
             words.append(f"`{pattern.value}`")
-    words = sorted(set(words), key=lambda w: (not w.startswith("an expression"), w))
+    words = sorted(set(words), key=lambda w: (w not in _CLOSERS, w in ("an expression", "an operator"), w))
     if not words:
         return "something else"
     if len(words) > _MAX_LISTED:

@@ -250,17 +250,27 @@ class Tracer:
         return self.logic(node, "or", stop=True)
 
     def logic(self, node, word: str, stop: bool) -> Traced:
-        """`and` stops at false, `or` at true; undecided loses to the stopping value."""
+        """`and` stops at false, `or` at true; undecided loses to the stopping value.
+
+        When one side decides the result, only the fields that side read are kept
+        as the result's location: the false side of a failed `and` is where to look.
+        """
+        start = len(self.reads)
         try:
             left = self.condition(node.left)
         except Undecided:
+            middle = len(self.reads)
             right = self.condition_or_none(node.right)
             if right is not None and right.value is stop:
+                del self.reads[start:middle]
                 return Traced(stop, f"{unparse(node.left)} (undecided) {word} {right.text}")
             raise
         if left.value is stop:
             return Traced(stop, f"{wrap(node.left, left.text, precedence(node))} {word} {unparse(node.right)}")
+        middle = len(self.reads)
         right = self.condition(node.right)
+        if right.value is stop:
+            del self.reads[start:middle]
         level = precedence(node)
         return Traced(right.value, f"{wrap(node.left, left.text, level)} {word} {wrap(node.right, right.text, level + 1)}")
 
