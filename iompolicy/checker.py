@@ -71,8 +71,8 @@ class Checker:
             known = self.schemas.document_kinds()
             self.error("unknown-kind", f"no schema defines document kind `{header.kind}`", header,
                        _suggest(header.kind, known) or f"known kinds: {', '.join(known) or 'none'}")
-        elif kind is not None and kind.is_data:
-            self.error("data-kind", f"`{header.kind}` is reference data, not a kind of document to check", header)
+        elif kind is not None and kind.role != "document":
+            self.error("data-kind", f"`{header.kind}` is {kind.role}, not a kind of document to check", header)
         if not policy_file.clauses:
             self.error("no-clauses", f"policy `{header.id}` has no clauses", header)
         scope = _Scope(kind, {}, {})

@@ -144,9 +144,10 @@ class PolicySet:
         """
         doc = as_document(document)
         kind = self.validator.validate(doc) if validate else self.validator.kind_of(doc)
-        if kind.is_data:
-            raise DocumentError([Problem(doc.name, f"`{kind.kind}` is reference data, not a document to check",
-                                         hint="pass it as data")])
+        if kind.role != "document":
+            hint = "pass it as data" if kind.is_data else "name it with --waivers or in the configuration"
+            raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
+                                         hint=hint)])
         own_date = _document_date(doc.value, kind.date_rule)
         judged_on = as_of or own_date
         env = Env(doc.value, _data_values(data))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from enum import Enum
+from typing import NamedTuple
 
 
 class Outcome(str, Enum):
@@ -15,6 +15,7 @@ class Outcome(str, Enum):
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
+    WAIVED = "waived"  # failed, but a valid waiver covers it
 
     def __str__(self) -> str:
         return self.value
@@ -48,6 +49,28 @@ class ClauseInfo(NamedTuple):
     note: str | None
 
 
+class WaiverNote(NamedTuple):
+    """The waiver that covered a failed clause, or one that could not (expired)."""
+
+    id: str
+    reason: str
+    approved_by: str
+    decision: str
+    granted: str
+    expires: str
+    applied: bool  # False: it matched but had expired (or was not yet granted)
+
+    def to_dict(self) -> dict:
+        return self._asdict()
+
+    def describe(self) -> str:
+        state = "waived" if self.applied else f"waiver {self.id} does not apply: in force {self.granted} to {self.expires}"
+        if self.applied:
+            return (f"waived by {self.id} until {self.expires}: {self.reason} "
+                    f"(approved by {self.approved_by}, {self.decision})")
+        return state
+
+
 class ClauseResult(NamedTuple):
     """The verdict of one clause on one document, with everything that explains it.
 
@@ -61,6 +84,7 @@ class ClauseResult(NamedTuple):
     message: str = ""
     explanation: str = ""
     location: Location = NOWHERE
+    waiver: WaiverNote | None = None
 
     clause = property(lambda self: self.info.clause, doc="The clause id.")
     cite = property(lambda self: self.info.cite, doc="The provision of the Strategy the clause encodes.")
@@ -89,10 +113,11 @@ class ClauseResult(NamedTuple):
             "policy": info.policy,
             "policy_version": info.policy_version,
             "clause_source": info.clause_source,
+            "waiver": self.waiver.to_dict() if self.waiver else None,
         }
 
 
-_WORST_FIRST = (Outcome.ERROR, Outcome.FAIL, Outcome.PASS, Outcome.NOT_APPLICABLE)
+_WORST_FIRST = (Outcome.ERROR, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +133,9 @@ class Report:
 
     @property
     def outcome(self) -> Outcome:
-        """`error` if any clause erred, else `fail` if any failed, else `pass`
-        (a document no clause applied to is `not_applicable`)."""
+        """`error` if any clause erred, else `fail` if any failed, else `waived` if a
+        failure was waived, else `pass` (a document no clause applied to is
+        `not_applicable`)."""
         present = {r.outcome for r in self.results}
         return next((o for o in _WORST_FIRST if o in present), Outcome.NOT_APPLICABLE)
 

@@ -61,8 +61,13 @@ class KindSchema:
     schema: dict
 
     @property
+    def role(self) -> str:
+        """`document` (checked), `data` (reference data) or `waivers`."""
+        return self.schema.get("x-iompolicy-role", "document")
+
+    @property
     def is_data(self) -> bool:
-        return self.schema.get("x-iompolicy-role") == "data"
+        return self.role == "data"
 
     @property
     def date_rule(self) -> dict | None:
@@ -202,7 +207,7 @@ class SchemaSet:
         return self.kinds.get(kind)
 
     def document_kinds(self) -> list[str]:
-        return sorted(k for k, s in self.kinds.items() if not s.is_data)
+        return sorted(k for k, s in self.kinds.items() if s.role == "document")
 
     def data_kinds(self) -> list[str]:
         return sorted(k for k, s in self.kinds.items() if s.is_data)

@@ -1,0 +1,105 @@
+"""Governed waivers: named exceptions to named clauses, with a reason, an approver,
+a decision and dates.
+
+A failed clause that a waiver in force covers becomes `waived`; a waiver that
+matches but is not in force at the date the document is judged as of leaves the
+clause failed and says so; a waiver that matches nothing, or covers a clause that
+passed, is reported (a stale waiver is a smell).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass, field
+
+from .documents import Document
+from .report import ClauseResult, Outcome, Report, WaiverNote
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One waiver as written in a waivers file."""
+
+    id: str
+    clause: str
+    documents: tuple[str, ...]
+    reason: str
+    approved_by: str
+    decision: str
+    granted: dt.date
+    expires: dt.date
+
+    def covers_clause(self, result: ClauseResult) -> bool:
+        """By clause id, or by citation and every provision under it."""
+        wanted = self.clause
+        return result.clause == wanted or result.cite == wanted or result.cite.startswith(wanted + ".")
+
+    def covers_document(self, report: Report) -> bool:
+        """By document id or by a shell-style pattern on its id or path."""
+        names = [n for n in (report.id, report.path) if n]
+        return any(fnmatch.fnmatchcase(name, pattern) or name == pattern
+                   for pattern in self.documents for name in names)
+
+    def in_force(self, day: dt.date | None) -> bool:
+        return day is not None and self.granted <= day <= self.expires
+
+    def note(self, applied: bool) -> WaiverNote:
+        return WaiverNote(self.id, self.reason, self.approved_by, self.decision,
+                          self.granted.isoformat(), self.expires.isoformat(), applied)
+
+
+def read_waivers(document: Document) -> list[Waiver]:
+    """Waivers from a schema-valid waivers document."""
+    return [
+        Waiver(w["id"], w["clause"], tuple(w["documents"]), w["reason"], w["approved_by"], w["decision"],
+               dt.date.fromisoformat(w["granted"]), dt.date.fromisoformat(w["expires"]))
+        for w in document.value["waivers"]
+    ]
+
+
+@dataclass
+class WaiverLedger:
+    """Applies waivers to reports and remembers which were used, for the stale list."""
+
+    waivers: list[Waiver]
+    used: set[str] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)
+
+    def apply(self, report: Report) -> Report:
+        """The report with every failure that a waiver in force covers marked `waived`."""
+        candidates = [w for w in self.waivers if w.covers_document(report)]
+        if not candidates:
+            return report
+        results = []
+        for result in report.results:
+            matching = [w for w in candidates if w.covers_clause(result)]
+            if matching:
+                self.used.update(w.id for w in matching)
+                result = self._judge(result, matching, report)
+            results.append(result)
+        return Report(report.path, report.kind, report.id, report.as_of, tuple(results), report.notices)
+
+    def _judge(self, result: ClauseResult, matching: list[Waiver], report: Report) -> ClauseResult:
+        where = report.path or report.id or "document"
+        if result.outcome is Outcome.PASS:
+            for waiver in matching:
+                self.notices.append(f"waiver {waiver.id} covers {result.clause} on {where}, "
+                                    "which passed: the waiver is not needed")
+            return result
+        if result.outcome is not Outcome.FAIL:
+            return result  # an undecided clause is not a failure to waive; n/a needs nothing
+        in_force = [w for w in matching if w.in_force(report.as_of)]
+        if in_force:
+            waiver = in_force[0]
+            return result._replace(outcome=Outcome.WAIVED, waiver=waiver.note(True))
+        waiver = matching[0]
+        when = f"the document is judged as of {report.as_of}" if report.as_of else "the document's date is not known"
+        explanation = (result.explanation + "\n" if result.explanation else "") + \
+            f"waiver {waiver.id} does not apply: in force {waiver.granted} to {waiver.expires}, and {when}"
+        return result._replace(explanation=explanation, waiver=waiver.note(False))
+
+    def stale(self) -> list[str]:
+        """Waivers that matched no clause of any checked document."""
+        return [f"waiver {w.id} ({w.clause} on {', '.join(w.documents)}) matched nothing: remove it or fix it"
+                for w in self.waivers if w.id not in self.used]
