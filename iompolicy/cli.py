@@ -35,7 +35,7 @@ def _load_policies(folder: str | None):
     from .source import PolicyError
 
     try:
-        return PolicySet.load(folder or shipped_policies())
+        return PolicySet.load(_policy_folder(folder) or shipped_policies())
     except PolicyError as error:
         raise RunError([error.render()]) from None
     except (SchemaError, FileNotFoundError) as error:
@@ -53,7 +53,10 @@ def _date(ctx, param, value):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iompolicy")
-def main():
+@click.option("--config", "config_file", metavar="FILE",
+              help="Settings file (default: .iompolicy.yaml, or [tool.iompolicy] in pyproject.toml, "
+                   "in this folder or a parent up to the repository root).")
+def main(config_file):
     """Check proposals, facility budgets and governance documents against the
     IOM Strategy (Council Resolution No. 1150 (XCIII) of 7 June 2007).
 
@@ -61,21 +64,44 @@ def main():
     Examples:
       iompolicy check examples/
       iompolicy check proposal.yaml --data member-states.yaml --format json
+      iompolicy --config ci/iompolicy.yaml check
       iompolicy explain III.5.2
     """
 
 
+def _config():
+    """The repository's settings (`--config FILE`, or found from the current folder), or None."""
+    from .config import ConfigError, resolve
+
+    root = click.get_current_context().find_root()
+    if "iompolicy.config" not in root.meta:
+        try:
+            root.meta["iompolicy.config"] = resolve(root.params.get("config_file"))
+        except ConfigError as error:
+            raise RunError(error.lines) from None
+    return root.meta["iompolicy.config"]
+
+
+def _policy_folder(folder: str | None) -> str | None:
+    """DIR given on the command line, else the settings' `policies`, else None (the shipped ones)."""
+    from .config import shown
+
+    if folder is None and (config := _config()) is not None and config.policies:
+        return shown(config.policies)
+    return folder
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--data", "data_files", multiple=True, metavar="FILE",
               help="Reference data (member_states, funded_projects); repeatable.")
 @click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
 @click.option("--as-of", callback=_date, metavar="DATE", help="Judge every document as of DATE, not its own date.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "markdown"]), default="text",
-              show_default=True, help="Report format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "markdown"]),
+              help="Report format.  [default: text, or the settings' `format`]")
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
-              help="Lowest severity that makes the exit status 1.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]),
+              help="Lowest severity that makes the exit status 1.  [default: error, or the settings' `fail_on`]")
 @click.option("--only", multiple=True, metavar="CLAUSE|CITE", help="Only these clauses (id, or citation prefix like III.5).")
 @click.option("--skip", multiple=True, metavar="CLAUSE|CITE", help="Skip these clauses (id, or citation prefix).")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
@@ -83,41 +109,69 @@ def check(paths, data_files, policy_dir, as_of, fmt, output, fail_on, only, skip
     """Check documents (files, folders, or - for stdin) against the policies.
 
     Reference-data documents met among PATHS are used as data, not checked.
+    With no PATHS, checks the `paths` of the settings file (.iompolicy.yaml or
+    [tool.iompolicy] in pyproject.toml); options given here override its values.
 
     \b
     Examples:
       iompolicy check examples/
+      iompolicy check
       iompolicy check proposals/ --data registers/member-states.yaml --fail-on warning
       iompolicy check proposal.yaml --format sarif --output iompolicy.sarif
       cat proposal.json | iompolicy check - --data member-states.yaml
     """
+    from .config import ConfigError, with_settings
     from .render import Summary, renderer
     from .run import Run, discover
     from .selection import selector
 
     try:
-        policies = _load_policies(policy_dir)
+        settings = with_settings(_config(), paths=paths, data=data_files, policies=policy_dir, format=fmt,
+                                 fail_on=fail_on, only=only, skip=skip)
+        paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
+                                                                              "only", "skip"))
+        policies = _load_policies(settings["policies"])
         run = Run(policies)
         for name in data_files:
             run.add_data_file(name)
         names, missing = discover(list(paths))
         run.problems.extend(missing)
+        # A data file also named among PATHS (pre-commit passes every staged file) is data once.
+        data_paths = {os.path.realpath(name) for name in data_files}
+        names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
         run.add_inputs(names, stdin_text=lambda: click.get_text_stream("stdin").read())
         if run.problems:
             raise RunError([str(p) for p in run.problems])
+        if not run.documents and all(path != "-" and os.path.isfile(path) for path in paths):
+            # Only reference data was given (a commit that changes a register): nothing to judge.
+            click.echo("no documents to check among the given files (all of them are reference data)", err=True)
+            sys.exit(EXIT_OK)
         if not run.documents:
             raise RunError(["no documents to check were found in " + " ".join(paths)])
         summary = Summary(fail_on=fail_on)
         reports = []
-        for report in run.reports(as_of=as_of, select=selector(only, skip)):
-            summary.add(report)
-            reports.append(report)
+        with _progress(run.reports(as_of=as_of, select=selector(only, skip)), len(run.documents)) as checked:
+            for report in checked:
+                summary.add(report)
+                reports.append(report)
         colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = renderer(fmt)(reports, summary, {"colour": colour, "verbose": verbose, "policies": policies})
         _write(text, output)
-    except RunError as error:
+    except (RunError, ConfigError) as error:
         _fail(error.lines)
     sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
+
+
+PROGRESS_AFTER = 50  # documents; a bigger audit shows a progress bar on a terminal
+
+
+def _progress(items, count: int):
+    """A progress bar on stderr over `items`, only for a big audit and only when stderr is a terminal."""
+    import contextlib
+
+    if count <= PROGRESS_AFTER or not sys.stderr.isatty():
+        return contextlib.nullcontext(items)
+    return click.progressbar(items, length=count, file=sys.stderr, label="checking")
 
 
 def _write(text: str, output: str | None) -> None:
@@ -140,7 +194,15 @@ def _write(text: str, output: str | None) -> None:
 @main.command(name="list")
 @click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
 def list_clauses(policy_dir):
-    """List every clause: id, citation, document kind, severity and title."""
+    """List every clause: id, citation, document kind, severity and title
+    (one per line, separated by tabs).
+
+    \b
+    Examples:
+      iompolicy list
+      iompolicy list | grep III.5
+      iompolicy list --policies my-policies/
+    """
     try:
         policies = _load_policies(policy_dir)
     except RunError as error:
@@ -219,7 +281,7 @@ def test_command(folder, policy_dir, min_coverage):
         policies = _load_policies(policy_dir)
     except RunError as error:
         _fail(error.lines)
-    folder = Path(folder) if folder else Path(policy_dir or shipped_policies()) / "tests"
+    folder = Path(folder) if folder else Path(_policy_folder(policy_dir) or shipped_policies()) / "tests"
     paths = sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
     if not paths:
         _fail([f"{folder}: no policy test cases (*.yaml) found"])
@@ -244,7 +306,8 @@ def test_command(folder, policy_dir, min_coverage):
 
 @main.command(name="trace")
 @click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="Output format.")
 def trace_command(policy_dir, fmt):
     """Show every provision of the Strategy with the clauses that encode it,
     or the reason it is not machine-checkable, and the coverage.
@@ -282,7 +345,14 @@ def trace_command(policy_dir, fmt):
 @main.command()
 @click.argument("folder", required=False)
 def lint(folder):
-    """Check a folder of policies (default: the shipped ones) without checking documents."""
+    """Check a folder of policies (default: the settings' `policies`, else the
+    shipped ones) without checking documents: syntax, names, types, citations.
+
+    \b
+    Examples:
+      iompolicy lint
+      iompolicy lint my-policies/
+    """
     try:
         policies = _load_policies(folder)
     except RunError as error:

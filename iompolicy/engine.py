@@ -56,50 +56,63 @@ class PolicySet:
 
     # ---- loading ---------------------------------------------------------------------
     @classmethod
-    def load(cls, folder: str | Path, schemas: str | Path | SchemaSet | None = None) -> "PolicySet":
-        """Load every `*.iom` file under `folder`; raise PolicyError with all problems.
+    def load(cls, folder: str | Path | list, schemas: str | Path | SchemaSet | None = None) -> "PolicySet":
+        """Load every `*.iom` file under `folder` (or under each of a list of folders:
+        several regimes side by side); raise PolicyError with all problems.
 
-        A policy set that loaded before from the same texts comes from the cache
-        (see `iompolicy.cache`) without being parsed or checked again.
+        A folder's `provisions.yaml`, if any, is what its own clauses must cite and
+        quote. A policy set that loaded before from the same texts comes from the
+        cache (see `iompolicy.cache`) without being parsed or checked again.
         """
         from . import cache
 
-        folder = Path(folder)
-        if not folder.is_dir():
-            raise PolicyError([Diagnostic("no-policies", f"`{folder}` is not a folder of policies", None)])
-        texts = {str(p): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.iom"))}
-        provisions_path = folder / "provisions.yaml"
-        provisions_text = provisions_path.read_text(encoding="utf-8") if provisions_path.is_file() else None
+        folders = [Path(f) for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
+        texts: dict[str, str] = {}
+        provisions_texts: dict[str, str] = {}
+        for one in folders:
+            if not one.is_dir():
+                raise PolicyError([Diagnostic("no-policies", f"`{one}` is not a folder of policies", None)])
+            texts.update((str(p), p.read_text(encoding="utf-8")) for p in sorted(one.rglob("*.iom")))
+            provisions_path = one / "provisions.yaml"
+            if provisions_path.is_file():
+                provisions_texts[str(provisions_path)] = provisions_path.read_text(encoding="utf-8")
         if isinstance(schemas, SchemaSet):
-            return cls._build(texts, schemas, folder)
+            return cls._build(texts, schemas, folders)
         schema_texts = read_schema_texts(schemas or _shipped_schemas())
-        digest = cache.key({**texts, **schema_texts, str(provisions_path): provisions_text or ""})
+        digest = cache.key({**texts, **schema_texts, **provisions_texts})
         entry = cache.load(digest)
         if entry is not None:
             return cls(entry["files"], SchemaSet.from_texts(schema_texts), {}, entry["provisions"], entry["fast_code"])
-        policy_set = cls._build(texts, SchemaSet.from_texts(schema_texts), folder)
+        policy_set = cls._build(texts, SchemaSet.from_texts(schema_texts), folders)
         cache.store(digest, {"files": policy_set.files, "provisions": policy_set.provisions,
                              "fast_code": policy_set.validator.all_fast_code()})
         return policy_set
 
     @classmethod
-    def _build(cls, texts: dict[str, str], schemas: SchemaSet, folder: Path) -> "PolicySet":
+    def _build(cls, texts: dict[str, str], schemas: SchemaSet, folders: list[Path]) -> "PolicySet":
         from .traceability import ProvisionsError, load_provisions
 
-        try:
-            provisions = load_provisions(folder)
-        except ProvisionsError as error:
-            raise PolicyError([Diagnostic("bad-provisions", str(error), None)]) from None
-        return cls.from_texts(texts, schemas, provisions)
+        scoped = []
+        for folder in folders:
+            try:
+                provisions = load_provisions(folder)
+            except ProvisionsError as error:
+                raise PolicyError([Diagnostic("bad-provisions", str(error), None)]) from None
+            if provisions is not None:
+                scoped.append((str(folder), provisions))
+        return cls.from_texts(texts, schemas, scoped)
 
     @classmethod
     def from_texts(cls, texts: Mapping[str, str], schemas: str | Path | SchemaSet | None = None,
                    provisions=None) -> "PolicySet":
-        """Load policies given as {file name: text}; with `provisions`, check citations and quotes."""
+        """Load policies given as {file name: text}.
+
+        `provisions` (a `Provisions`, or a list of (folder, Provisions)) makes every
+        clause (of files under that folder) cite a listed provision and quote it.
+        """
         from .checker import Checker
         from .lower import lower_file
 
-                
         schema_set = schemas if isinstance(schemas, SchemaSet) else SchemaSet.load(schemas or _shipped_schemas())
         sources = {name: SourceFile(name, text) for name, text in texts.items()}
         diagnostics: list[Diagnostic] = []
@@ -113,15 +126,18 @@ class PolicySet:
             diagnostics.append(Diagnostic("empty-policy-set", "no policy files (*.iom) were found", None,
                                           "point --policies at a folder of .iom files"))
         diagnostics.extend(Checker(schema_set).check(files))
-        if provisions is not None:
+        scoped = provisions if isinstance(provisions, list) else [("", provisions)] if provisions else []
+        if scoped:
             from .traceability import check_citations
 
-            diagnostics.extend(check_citations(files, provisions))
+            for folder, listed in scoped:
+                under = [f for f in files if not folder or Path(f.path).is_relative_to(folder)]
+                diagnostics.extend(check_citations(under, listed))
         if not diagnostics:
             diagnostics.extend(_check_constants(files))
         if diagnostics:
             raise PolicyError(diagnostics, sources)
-        return cls(files, schema_set, sources, provisions)
+        return cls(files, schema_set, sources, scoped[0][1] if scoped else None)
 
     # ---- what it holds -----------------------------------------------------------------
     def clauses(self, kind: str | None = None) -> list[CompiledClause]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from .. import __version__
 from ..report import Outcome
@@ -15,12 +16,26 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
+def report_date(options: dict) -> dt.date:
+    """The date the report is dated: `options["date"]`, else SOURCE_DATE_EPOCH (reproducible
+    builds: seconds since 1970, UTC), else today."""
+    if options.get("date"):
+        return options["date"]
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            pass
+    return dt.date.today()
+
+
 def render(reports, summary, options: dict) -> str:
     out = [
         "# iompolicy audit report",
         "",
         f"Checked against the IOM Strategy (Council Resolution No. 1150 (XCIII)) by iompolicy {__version__}"
-        f" on {dt.date.today().isoformat()}.",
+        f" on {report_date(options).isoformat()}.",
         "",
         f"**Summary:** {summary.line()}",
         "",

@@ -1,0 +1,291 @@
+"""A repository's iompolicy settings: `.iompolicy.yaml`, or `[tool.iompolicy]` in pyproject.toml.
+
+The settings file sits at the root of a repository of proposals. It is found by
+looking in the current folder and its parents, stopping at the folder that holds
+`.git`, or it is named with `iompolicy --config FILE`. Paths in it are relative to
+the folder of the settings file. Command-line options override its values.
+
+    paths: [proposals/, budgets/]      # what `iompolicy check` checks when given no PATHS
+    data: [registers/member-states.yaml, registers/funded-projects.yaml]
+    policies: policies/                # instead of the shipped policies
+    fail_on: warning                   # error | warning
+    format: text                       # text | json | sarif | junit | markdown
+    only: [III]                        # clause ids or citation prefixes
+    skip: [III.5.2]
+    waivers: waivers.yaml              # read by a later version; accepted and kept
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+YAML_NAME = ".iompolicy.yaml"
+PYPROJECT_NAME = "pyproject.toml"
+FAIL_ON = ("error", "warning")
+FORMATS = ("text", "json", "sarif", "junit", "markdown")
+
+_LISTS = ("paths", "data", "only", "skip")
+_PATH_LISTS = ("paths", "data")
+_PATHS = ("policies", "waivers")
+_KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waivers")
+
+
+class ConfigError(Exception):
+    """A settings file that cannot be used; one `file:line: message` per problem."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one repository. Paths are resolved against the settings file's folder;
+    `None` (or an empty tuple) means "not set"."""
+
+    source: Path
+    paths: tuple[str, ...] | None = None
+    data: tuple[str, ...] = ()
+    policies: str | None = None
+    fail_on: str | None = None
+    format: str | None = None
+    only: tuple[str, ...] = ()
+    skip: tuple[str, ...] = ()
+    waivers: str | None = None
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def folder(self) -> Path:
+        return self.source.parent
+
+
+def shown(path: str | Path) -> str:
+    """A path as the user should read it: relative to the current folder when it can be."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+
+
+def find(start: Path | None = None) -> Path | None:
+    """The settings file for `start` (default: the current folder): `.iompolicy.yaml`, or a
+    pyproject.toml with a `[tool.iompolicy]` table, in `start` or its parents, up to the
+    folder holding `.git`."""
+    folder = (start or Path.cwd()).resolve()
+    while True:
+        candidates = [folder / YAML_NAME] if (folder / YAML_NAME).is_file() else []
+        pyproject = folder / PYPROJECT_NAME
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            candidates.append(pyproject)
+        if len(candidates) > 1:
+            raise ConfigError([f"{shown(candidates[0])}: iompolicy settings are also in {shown(pyproject)} "
+                               "[tool.iompolicy]; keep them in one file"])
+        if candidates:
+            return candidates[0]
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
+def load(path: str | Path) -> Config:
+    """Read and check a settings file: YAML, or a TOML file's `[tool.iompolicy]` table."""
+    path = Path(path)
+    name = shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{name}: no such settings file"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{name}: is a folder, not a settings file"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"{name}: cannot read the settings file: {getattr(error, 'strerror', None) or error}"]) from None
+    if path.suffix == ".toml":
+        values, lines = _read_toml(text, name)
+    else:
+        values, lines = _read_yaml(text, name)
+    return _build(path.resolve(), values, lines, name)
+
+
+def resolve(explicit: str | Path | None = None, start: Path | None = None) -> Config | None:
+    """The settings named by `--config`, else the ones found from `start`, else None."""
+    if explicit is not None:
+        return load(explicit)
+    found = find(start)
+    return load(found) if found else None
+
+
+def with_settings(config: Config | None, **given) -> dict:
+    """The options of `iompolicy check`: each one given on the command line (not None, not
+    empty), else the settings' value, else the default. Paths are shown relative to the
+    current folder."""
+    config = config or Config(source=Path(YAML_NAME))
+    merged = {
+        "paths": given.get("paths") or [shown(p) for p in config.paths or ()],
+        "data": given.get("data") or [shown(p) for p in config.data],
+        "policies": given.get("policies") or (shown(config.policies) if config.policies else None),
+        "format": given.get("format") or config.format or "text",
+        "fail_on": given.get("fail_on") or config.fail_on or "error",
+        "only": given.get("only") or config.only,
+        "skip": given.get("skip") or config.skip,
+    }
+    if not merged["paths"]:
+        where = f"in {shown(config.source)}" if config.source.is_file() else \
+            f"in {YAML_NAME} (or [tool.iompolicy] in {PYPROJECT_NAME})"
+        raise ConfigError([f"nothing to check: give PATHS, or list them as `paths` {where}"])
+    return merged
+
+
+# -- reading ------------------------------------------------------------------
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "iompolicy" not in text:
+        return False
+    values, _ = _read_toml(text, shown(path))
+    return values is not None
+
+
+def _read_toml(text: str, name: str) -> tuple[dict | None, dict[str, int]]:
+    """The `[tool.iompolicy]` table (None if there is none) and the line of each of its keys."""
+    import tomllib
+
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        found = re.search(r"\(at line (\d+), column \d+\)$", message)
+        where = f"{name}:{found.group(1)}" if found else name
+        message = message[:found.start()].rstrip() if found else message
+        raise ConfigError([f"{where}: not valid TOML: {message}"]) from None
+    tool = document.get("tool")
+    table = tool.get("iompolicy") if isinstance(tool, dict) else None
+    if table is None:
+        return None, {}
+    # tomllib gives no positions: find the table's header, then each key under it.
+    lines: dict[str, int] = {}
+    source = text.splitlines()
+    header = next((n for n, line in enumerate(source, 1)
+                   if re.match(r"\s*\[\s*tool\s*\.\s*iompolicy\s*\]", line)), None)
+    if header is not None:
+        lines["$"] = header
+        for number in range(header, len(source)):
+            line = source[number]
+            if re.match(r"\s*\[", line):
+                break
+            key = re.match(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=", line)
+            if key:
+                lines.setdefault(key.group(1).strip('"'), number + 1)
+    if not isinstance(table, dict):
+        raise ConfigError([f"{name}:{lines.get('$', 1)}: `tool.iompolicy` must be a table"])
+    return table, lines
+
+
+def _read_yaml(text: str, name: str) -> tuple[dict, dict[str, int]]:
+    """The mapping and the line of each top-level key (and of each list item, as `key[i]`)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        values = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{name}:{mark.line + 1}" if mark else name
+        raise ConfigError([f"{where}: not valid YAML: {error.problem or error.context}"]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError([f"{name}: not valid YAML: {error}"]) from None
+    if values is None:
+        return {}, {}
+    if not isinstance(values, dict):
+        line = root.start_mark.line + 1 if root is not None else 1
+        raise ConfigError([f"{name}:{line}: the settings must be a mapping of keys ({', '.join(_KEYS)})"])
+    lines: dict[str, int] = {}
+    problems = []
+    for key_node, value_node in root.value:
+        key = key_node.value
+        if key in lines:
+            problems.append(f"{name}:{key_node.start_mark.line + 1}: `{key}` is set twice "
+                            f"(first on line {lines[key]})")
+            continue
+        lines[key] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.SequenceNode):
+            for position, item in enumerate(value_node.value):
+                lines[f"{key}[{position}]"] = item.start_mark.line + 1
+    if problems:
+        raise ConfigError(problems)
+    return values, lines
+
+
+# -- checking -----------------------------------------------------------------
+
+def _build(source: Path, values: dict | None, lines: dict[str, int], name: str) -> Config:
+    if values is None:
+        raise ConfigError([f"{name}: has no [tool.iompolicy] table"])
+    problems: list[str] = []
+
+    def problem(key: str, message: str) -> None:
+        line = lines.get(key) or lines.get(key.split("[")[0]) or lines.get("$")
+        problems.append(f"{name}:{line}: {message}" if line else f"{name}: {message}")
+
+    settings: dict[str, object] = {}
+    for key, value in values.items():
+        key = str(key)
+        if key not in _KEYS:
+            near = _near(key)
+            problem(key, f"unknown setting `{key}`" + (f" (did you mean `{near}`?)" if near else "")
+                    + f"; settings: {', '.join(_KEYS)}")
+            continue
+        if key in _LISTS:
+            if not isinstance(value, list):
+                example = f" (`{key}: [{value}]`)" if isinstance(value, str) else ""
+                problem(key, f"`{key}` must be a list of text{example}, not {_type(value)}")
+                continue
+            bad = [(i, item) for i, item in enumerate(value) if not isinstance(item, str) or not item.strip()]
+            for position, item in bad:
+                problem(f"{key}[{position}]", f"`{key}` item {position + 1} must be non-empty text, not {_type(item)}")
+            if bad:
+                continue
+            if key in _PATH_LISTS:
+                value = [_resolve(source.parent, item) for item in value]
+            settings[key] = tuple(value)
+        elif key in ("fail_on", "format"):
+            allowed = FAIL_ON if key == "fail_on" else FORMATS
+            if value not in allowed:
+                problem(key, f"`{key}` must be one of {', '.join(allowed)}, not {_shown_value(value)}")
+                continue
+            settings[key] = value
+        else:  # a single path
+            if not isinstance(value, str) or not value.strip():
+                problem(key, f"`{key}` must be a path (text), not {_type(value)}")
+                continue
+            settings[key] = _resolve(source.parent, value)
+    if problems:
+        raise ConfigError(problems)
+    return Config(source=source, lines=lines, **settings)
+
+
+def _resolve(folder: Path, value: str) -> str:
+    return os.path.normpath(folder / os.path.expanduser(value))
+
+
+def _type(value) -> str:
+    if value is None:
+        return "nothing"
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
+            dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def _shown_value(value) -> str:
+    return f"`{value}`" if isinstance(value, str) else _type(value)
+
+
+def _near(key: str) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(key.replace("-", "_"), _KEYS, n=1, cutoff=0.6)
+    return close[0] if close else None

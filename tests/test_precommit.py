@@ -1,0 +1,116 @@
+"""iompolicy as a pre-commit hook, run by the real `pre-commit` in a throw-away git repository.
+
+No network: the hook is a `repo: local` hook of `language: system` (the installed
+`iompolicy`), and PRE_COMMIT_HOME is a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+OVER_CEILING = EXAMPLES / "proposals" / "04-tajikistan-border-over-ceiling.yaml"
+COMPLIANT = EXAMPLES / "proposals" / "01-bolivia-climate-line2-national.yaml"
+
+PRE_COMMIT_CONFIG = """\
+repos:
+  - repo: local
+    hooks:
+      - id: iompolicy
+        name: iompolicy
+        entry: iompolicy check
+        language: system
+        types_or: [yaml, json]
+        exclude: '(^|/)\\.'
+        pass_filenames: true
+        require_serial: true
+"""
+
+SETTINGS = """\
+# Settings of this repository of proposals (paths are relative to this file).
+paths: [proposals/]
+data:
+  - data/member-states.yaml
+  - data/funded-projects.yaml
+"""
+
+
+class Repository:
+    def __init__(self, root: Path, env: dict[str, str]):
+        self.root = root
+        self.env = env
+
+    def git(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", *args], cwd=self.root, env=self.env, capture_output=True, text=True)
+
+    def commit(self, message: str, *files: Path, to: str = "proposals") -> subprocess.CompletedProcess:
+        for file in files:
+            shutil.copy(file, self.root / to / file.name)
+        added = self.git("add", "-A")
+        assert added.returncode == 0, added.stderr
+        return self.git("commit", "-m", message)
+
+
+@pytest.fixture
+def repository(tmp_path) -> Repository:
+    bin_dir = Path(sys.executable).parent  # where pip put `iompolicy` and `pre-commit`
+    path = str(bin_dir) + os.pathsep + os.environ.get("PATH", "")
+    pre_commit = shutil.which("pre-commit", path=path)
+    assert pre_commit, "pre-commit is a test dependency: pip install -e '.[test]'"
+    assert shutil.which("iompolicy", path=path), "iompolicy is not installed: pip install -e ."
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("GIT_", "PRE_COMMIT"))}
+    env.update(PATH=path, HOME=str(tmp_path / "home"), PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1", PRE_COMMIT_COLOR="never")
+    (tmp_path / "home").mkdir()
+    root = tmp_path / "proposals-repo"
+    (root / "data").mkdir(parents=True)
+    (root / "proposals").mkdir()
+    repo = Repository(root, env)
+    for args in (("init", "-q"), ("config", "user.email", "officer@example.org"),
+                 ("config", "user.name", "Compliance Officer"), ("config", "commit.gpgsign", "false")):
+        done = repo.git(*args)
+        assert done.returncode == 0, done.stderr
+    (root / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG)
+    (root / ".iompolicy.yaml").write_text(SETTINGS)
+    for register in sorted((EXAMPLES / "data").glob("*.yaml")):
+        shutil.copy(register, root / "data")
+    installed = subprocess.run([pre_commit, "install"], cwd=root, env=env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    # The first commit holds only settings and registers: reference data, nothing to check.
+    first = repo.commit("Settings and registers")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "iompolicy" in first.stdout + first.stderr and "Passed" in first.stdout + first.stderr
+    return repo
+
+
+def test_a_non_compliant_proposal_is_refused(repository):
+    refused = repository.commit("Add the Tajikistan proposal", OVER_CEILING)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "part3.line2_national_ceiling" in output
+    assert "proposals/04-tajikistan-border-over-ceiling.yaml:18:3: error part3.line2_national_ceiling [III.5.2]" in output
+    assert repository.git("rev-list", "--count", "HEAD").stdout.strip() == "1"  # nothing was committed
+
+
+def test_a_compliant_proposal_goes_through(repository):
+    accepted = repository.commit("Add the Bolivia proposal", COMPLIANT)
+    output = accepted.stdout + accepted.stderr
+    assert accepted.returncode == 0, output
+    assert "Passed" in output
+    assert repository.git("rev-list", "--count", "HEAD").stdout.strip() == "2"
+    assert "proposals/01-bolivia-climate-line2-national.yaml" in repository.git("show", "--name-only", "HEAD").stdout
+
+
+def test_a_change_to_a_register_alone_goes_through(repository):
+    register = repository.root / "data" / "member-states.yaml"
+    register.write_text(register.read_text() + "# reviewed\n")
+    accepted = repository.commit("Review the member-state register")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
