@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -28,14 +29,19 @@ def _fail(lines: list[str]) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _load_policies(folder: str | None):
+def _load_policies(folders):
+    """The policy set of a folder, of several folders side by side, or (None) the
+    settings' folder or else the shipped one. `shipped` names the shipped folder."""
     from .engine import PolicySet
     from .resources import shipped_policies
     from .schema import SchemaError
     from .source import PolicyError
 
+    if folders is None or isinstance(folders, (str, os.PathLike)):
+        folders = [_policy_folder(folders) or shipped_policies()]
+    folders = [shipped_policies() if str(f) == "shipped" else f for f in folders]
     try:
-        return PolicySet.load(_policy_folder(folder) or shipped_policies())
+        return PolicySet.load(folders if len(folders) > 1 else folders[0])
     except PolicyError as error:
         raise RunError([error.render()]) from None
     except (SchemaError, FileNotFoundError) as error:
@@ -95,17 +101,25 @@ def _policy_folder(folder: str | None) -> str | None:
 @click.argument("paths", nargs=-1)
 @click.option("--data", "data_files", multiple=True, metavar="FILE",
               help="Reference data (member_states, funded_projects); repeatable.")
-@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
+              help="Use the policies in DIR instead of the shipped ones; repeat it to judge under several "
+                   "regimes side by side (`shipped` names the shipped policies).")
 @click.option("--as-of", callback=_date, metavar="DATE", help="Judge every document as of DATE, not its own date.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "markdown"]),
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "junit", "markdown"]),
               help="Report format.  [default: text, or the settings' `format`]")
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]),
               help="Lowest severity that makes the exit status 1.  [default: error, or the settings' `fail_on`]")
 @click.option("--only", multiple=True, metavar="CLAUSE|CITE", help="Only these clauses (id, or citation prefix like III.5).")
 @click.option("--skip", multiple=True, metavar="CLAUSE|CITE", help="Skip these clauses (id, or citation prefix).")
+@click.option("--waivers", "waivers_file", metavar="FILE",
+              help="Waivers to apply.  [default: the settings' `waivers`]")
+@click.option("--no-waivers", is_flag=True, help="Show the verdicts without any waiver.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Check with N processes (for big audits).")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
-def check(paths, data_files, policy_dir, as_of, fmt, output, fail_on, only, skip, verbose):
+def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, skip, waivers_file, no_waivers,
+          jobs, verbose):
     """Check documents (files, folders, or - for stdin) against the policies.
 
     Reference-data documents met among PATHS are used as data, not checked.
@@ -118,48 +132,84 @@ def check(paths, data_files, policy_dir, as_of, fmt, output, fail_on, only, skip
       iompolicy check
       iompolicy check proposals/ --data registers/member-states.yaml --fail-on warning
       iompolicy check proposal.yaml --format sarif --output iompolicy.sarif
+      iompolicy check proposals/ --policies shipped --policies later-rules/
+      iompolicy check archive/ --format jsonl --jobs 4 > audit.jsonl
       cat proposal.json | iompolicy check - --data member-states.yaml
     """
     from .config import ConfigError, with_settings
-    from .render import Summary, renderer
     from .run import Run, discover
-    from .selection import selector
 
     try:
-        settings = with_settings(_config(), paths=paths, data=data_files, policies=policy_dir, format=fmt,
-                                 fail_on=fail_on, only=only, skip=skip)
+        settings = with_settings(_config(), paths=paths, data=data_files, policies=policy_dirs or None,
+                                 format=fmt, fail_on=fail_on, only=only, skip=skip)
         paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
                                                                               "only", "skip"))
         policies = _load_policies(settings["policies"])
         run = Run(policies)
         for name in data_files:
             run.add_data_file(name)
+        waivers_file = None if no_waivers else waivers_file or _settings_waivers()
+        if waivers_file:
+            run.use_waivers(waivers_file)
         names, missing = discover(list(paths))
         run.problems.extend(missing)
         # A data file also named among PATHS (pre-commit passes every staged file) is data once.
         data_paths = {os.path.realpath(name) for name in data_files}
+        if waivers_file:
+            data_paths.add(os.path.realpath(waivers_file))
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
         run.add_inputs(names, stdin_text=lambda: click.get_text_stream("stdin").read())
         if run.problems:
             raise RunError([str(p) for p in run.problems])
-        if not run.documents and all(path != "-" and os.path.isfile(path) for path in paths):
-            # Only reference data was given (a commit that changes a register): nothing to judge.
-            click.echo("no documents to check among the given files (all of them are reference data)", err=True)
-            sys.exit(EXIT_OK)
-        if not run.documents:
+        if not run.pending:
+            if all(path != "-" and os.path.isfile(path) for path in paths):
+                # Only reference data was given (a commit that changes a register): nothing to judge.
+                click.echo("no documents to check among the given files (all of them are reference data)", err=True)
+                sys.exit(EXIT_OK)
             raise RunError(["no documents to check were found in " + " ".join(paths)])
-        summary = Summary(fail_on=fail_on)
-        reports = []
-        with _progress(run.reports(as_of=as_of, select=selector(only, skip)), len(run.documents)) as checked:
-            for report in checked:
-                summary.add(report)
-                reports.append(report)
-        colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = renderer(fmt)(reports, summary, {"colour": colour, "verbose": verbose, "policies": policies})
-        _write(text, output)
+        summary = _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose)
+        if run.problems:  # documents that could not be checked, found while streaming
+            raise RunError([str(p) for p in run.problems])
     except (RunError, ConfigError) as error:
         _fail(error.lines)
     sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
+
+
+def _settings_waivers() -> str | None:
+    from .config import shown
+
+    config = _config()
+    return shown(config.waivers) if config is not None and config.waivers else None
+
+
+def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
+    """Check every pending document and write the report as the run goes."""
+    from .render import Summary, writer
+    from .selection import selector
+
+    select = selector(settings["only"], settings["skip"])
+    summary = Summary(fail_on=fail_on)
+    summary.notices.extend(f"reference data `{name}` was not given: clauses that read it are undecided"
+                           for name in run.missing_data())
+    if jobs > 1:
+        from .parallel import parallel_reports
+
+        reports = parallel_reports(run, jobs, as_of, settings)
+    else:
+        reports = run.reports(as_of=as_of, select=select)
+    colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    options = {"colour": colour, "verbose": verbose, "policies": run.policies}
+    with _output(output) as out, _progress(reports, len(run.pending)) as shown:
+        writer(fmt)(_then_notices(shown, run, summary), summary, options, out)
+    return summary
+
+
+def _then_notices(reports, run, summary):
+    """The reports; when they are done, the waivers' notices join the summary's."""
+    yield from reports
+    if run.waivers is not None:
+        summary.notices.extend(run.waivers.notices)
+        summary.notices.extend(run.waivers.stale())
 
 
 PROGRESS_AFTER = 50  # documents; a bigger audit shows a progress bar on a terminal
@@ -167,28 +217,34 @@ PROGRESS_AFTER = 50  # documents; a bigger audit shows a progress bar on a termi
 
 def _progress(items, count: int):
     """A progress bar on stderr over `items`, only for a big audit and only when stderr is a terminal."""
-    import contextlib
-
     if count <= PROGRESS_AFTER or not sys.stderr.isatty():
         return contextlib.nullcontext(items)
     return click.progressbar(items, length=count, file=sys.stderr, label="checking")
 
 
-def _write(text: str, output: str | None) -> None:
-    """To stdout, or to a file through a temporary file and a rename (never half-written)."""
+@contextlib.contextmanager
+def _output(output: str | None):
+    """stdout, or a temporary file renamed over FILE once the report is whole:
+    an interrupted run leaves the old file or the new one, never half of one."""
     if output is None:
-        click.echo(text, nl=False)
+        yield click.get_text_stream("stdout")
         return
     import tempfile
 
     folder = os.path.dirname(os.path.abspath(output))
     try:
         handle, temporary = tempfile.mkstemp(prefix=".iompolicy-", dir=folder)
+    except OSError as error:
+        raise RunError([f"{output}: cannot write the report: {error.strerror}"]) from None
+    try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+            yield stream
         os.replace(temporary, output)
     except OSError as error:
         raise RunError([f"{output}: cannot write the report: {error.strerror}"]) from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 @main.command(name="list")

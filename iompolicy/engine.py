@@ -146,6 +146,25 @@ class PolicySet:
             return list(self.by_kind.get(kind, ()))
         return [c for group in self.by_kind.values() for c in group]
 
+    def data_needed(self) -> set[str]:
+        """The reference data sets (`data.NAME`) that some clause reads."""
+        found: set[str] = set()
+
+        def walk(node) -> None:
+            if isinstance(node, n.DataRef):
+                found.add(node.name)
+            elif isinstance(node, n.Node):
+                for value in node._values():
+                    walk(value)
+            elif isinstance(node, tuple):
+                for item in node:
+                    walk(item)
+
+        for policy_file in self.files:
+            walk(policy_file.bindings)
+            walk(policy_file.clauses)
+        return found
+
     # ---- checking ----------------------------------------------------------------------
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
               validate: bool = True, select: Callable[[n.Clause], bool] | None = None,

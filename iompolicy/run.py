@@ -1,12 +1,20 @@
-"""One audit run: find the inputs, load them, split data from documents, check.
+"""One audit run: find the inputs, gather reference data and waivers, then check
+the documents one at a time.
 
-The CLI, the test harness and the service all go through `Run`; only the CLI
-prints or exits.
+Documents are streamed: each is loaded, checked and handed on before the next is
+read, so memory does not grow with the number of files. Reference data found
+among the inputs must be known before any document is checked, so a first pass
+peeks at each file's top-level `kind` (a cheap look at the text) and loads in
+full only the files that are, or might be, reference data.
+
+The CLI, the test harness and the service go through `Run`; only the CLI prints
+or exits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -16,10 +24,13 @@ from .engine import PolicySet
 from .report import Report
 
 SUFFIXES = (".yaml", ".yml", ".json")
+_PEEK_BYTES = 65536
+_YAML_KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+_JSON_KIND = re.compile(r"\"kind\"\s*:\s*\"([^\"\\]*)\"")
 
 
 def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
-    """Files named, and files found under folders (sorted), with `-` for stdin."""
+    """Files named, and files found under folders (sorted; hidden ones left out), with `-` for stdin."""
     found: list[str] = []
     problems: list[Problem] = []
     for raw in paths:
@@ -37,7 +48,20 @@ def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
     return list(dict.fromkeys(found)), problems
 
 
+def peek_kind(name: str) -> str | None:
+    """The top-level `kind` of a file, if its text shows it unambiguously; else None."""
+    try:
+        with open(name, "rb") as stream:
+            head = stream.read(_PEEK_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    pattern = _JSON_KIND if name.endswith(".json") or head.lstrip("\ufeff \t\r\n").startswith("{") else _YAML_KIND
+    kinds = pattern.findall(head)
+    return kinds[0] if len(kinds) == 1 else None
+
+
 def read_input(name: str, stdin_text: Callable[[], str] | None = None) -> Document:
+    """A file, or stdin for `-` (JSON when it starts with `{`, else YAML)."""
     if name == "-":
         text = stdin_text() if stdin_text else ""
         fmt = "json" if text.lstrip().startswith("{") else "yaml"
@@ -47,14 +71,17 @@ def read_input(name: str, stdin_text: Callable[[], str] | None = None) -> Docume
 
 @dataclass
 class Run:
-    """The documents to check and the reference data found for them."""
+    """The inputs of one audit: documents to check, reference data, waivers, problems."""
 
     policies: PolicySet
-    documents: list[Document] = field(default_factory=list)
     data: dict[str, object] = field(default_factory=dict)
     data_sources: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    waivers: object = None  # a WaiverLedger, when waivers are in use
+    pending: list = field(default_factory=list)  # file names, or Documents already loaded (stdin)
+    others: int = 0  # waivers files and the like met among the inputs: neither checked nor data
 
+    # ---- reference data and waivers -------------------------------------------------------
     def add_data_file(self, name: str) -> None:
         """A `--data` file: must exist and be a reference-data kind."""
         try:
@@ -76,21 +103,67 @@ class Run:
         self.data[kind] = document.value
         self.data_sources[kind] = document.name
 
+    def use_waivers(self, name: str) -> None:
+        """Read a waivers file (schema-checked) into a ledger."""
+        from .waivers import WaiverLedger, read_waivers
+
+        try:
+            document = load_file(name)
+            kind = self.policies.validator.validate(document)
+        except DocumentError as error:
+            self.problems.extend(error.problems)
+            return
+        if kind.role != "waivers":
+            self.problems.append(Problem(name, f"`{kind.kind}` is not a waivers file"))
+            return
+        waivers = read_waivers(document)
+        duplicates = sorted({w.id for w in waivers if [v.id for v in waivers].count(w.id) > 1})
+        if duplicates:
+            self.problems.append(Problem(name, "waiver ids must be unique: " + ", ".join(duplicates)))
+            return
+        self.waivers = WaiverLedger(waivers)
+
+    def missing_data(self) -> list[str]:
+        """Reference data sets the policies read that this run was not given."""
+        needed = self.policies.data_needed()
+        return sorted(set(needed) - set(self.data))
+
+    # ---- documents ------------------------------------------------------------------------------
     def add_inputs(self, names: list[str], stdin_text: Callable[[], str] | None = None) -> None:
-        """Load each input; reference data among them is used as data, the rest is checked."""
+        """First pass: take reference data out of the inputs; queue the rest for checking."""
         for name in names:
+            kind = None if name == "-" else peek_kind(name)
+            schema = self.policies.schemas.get(kind) if kind else None
+            if schema is not None and schema.role == "document":
+                self.pending.append(name)  # clearly a document: loaded when its turn comes
+                continue
             try:
                 document = read_input(name, stdin_text)
-                kind = self.policies.validator.validate(document)
+                schema = self.policies.validator.validate(document)
             except DocumentError as error:
                 self.problems.extend(error.problems)
                 continue
-            if kind.is_data:
-                self.use_data(kind.kind, document)
+            if schema.is_data:
+                self.use_data(schema.kind, document)
+            elif schema.role != "document":
+                self.others += 1
             else:
-                self.documents.append(document)
+                self.pending.append(document if name == "-" else name)  # a file is read again later
+
+    def documents(self) -> Iterator[Document]:
+        """Second pass: each queued document, loaded and schema-checked; problems are kept."""
+        for item in self.pending:
+            try:
+                document = item if isinstance(item, Document) else load_file(item)
+                schema = self.policies.validator.validate(document)
+            except DocumentError as error:
+                self.problems.extend(error.problems)
+                continue
+            if schema.role == "document":
+                yield document
 
     def reports(self, as_of: dt.date | None = None, select=None) -> Iterator[Report]:
-        """Each document's report, in input order (schema validation already done)."""
-        for document in self.documents:
-            yield self.policies.check(document, data=self.data, as_of=as_of, validate=False, select=select)
+        """Each document's report, in input order, with waivers applied."""
+        for document in self.documents():
+            report = self.policies.check(document, data=self.data, as_of=as_of, validate=False, select=select)
+            yield self.waivers.apply(report) if self.waivers is not None else report

@@ -105,6 +105,8 @@ class Tracer:
         found = self.let_values[name]
         if isinstance(found, Undecided):
             raise found
+        if isinstance(binding.expr, n.Literal) and binding.expr.kind == "percent":
+            return Traced(found.value, f"{name} ({binding.expr.text})")  # 30%, as written, not 0.3
         return Traced(found.value, _shown(name, found.value), found.path)
 
     def t_DataRef(self, node: n.DataRef) -> Traced:

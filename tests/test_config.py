@@ -135,13 +135,32 @@ def test_explicit_config_file(repo, tmp_path):
     assert "01-bolivia-climate-line2-national.yaml (proposal" in result.output
 
 
-def test_waivers_are_accepted_and_kept(repo):
+WAIVER_OF_A_PASSING_CLAUSE = """kind: waivers
+waivers:
+  - id: W-1
+    clause: III.5.2
+    documents: [IDF-2016-BOL-01]
+    reason: test
+    approved_by: test
+    decision: test
+    granted: 2016-01-01
+    expires: 2016-12-31
+"""
+
+
+def test_settings_name_the_waivers(repo):
     (repo / ".iompolicy.yaml").write_text("paths: [proposals/01-bolivia-climate-line2-national.yaml]\n"
                                           + DATA_YAML + "waivers: waivers.yaml\n")
     assert settings.load(repo / ".iompolicy.yaml").waivers == str(repo / "waivers.yaml")
+    missing = run("check")
+    assert missing.exit_code == 2
+    assert "waivers.yaml: no such file" in missing.output
+    (repo / "waivers.yaml").write_text(WAIVER_OF_A_PASSING_CLAUSE)
     result = run("check")
-    assert result.exit_code == 0
-    assert "waiver" not in result.output
+    assert result.exit_code == 0, result.output
+    assert "waiver W-1 covers part3.line2_national_ceiling on proposals/01-bolivia-climate-line2-national.yaml" \
+        ", which passed: the waiver is not needed" in result.output
+    assert "waiver" not in run("check", "--no-waivers").output
 
 
 @pytest.mark.parametrize("content, expected", [

@@ -1,27 +1,35 @@
-"""Report renderers, one module per output format."""
+"""Report renderers, one module per output format.
+
+Every format has `write(reports, summary, options, out)`: it consumes the
+reports (an iterator: the run is streamed), adds each to `summary` as it goes,
+and writes to the text stream `out`. text, json and jsonl write each document
+as it comes; sarif, junit and markdown need the totals first and gather them.
+"""
 
 from __future__ import annotations
 
 from .summary import Summary
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown")
+FORMATS = ("text", "json", "jsonl", "sarif", "junit", "markdown")
 
 
-def renderer(name: str):
-    """The render function of a format: `render(reports, summary, options) -> str`."""
-    if name == "text":
-        from .text import render
-    elif name == "json":
-        from .json_report import render
-    elif name == "sarif":
-        from .sarif import render
-    elif name == "junit":
-        from .junit import render
-    elif name == "markdown":
-        from .markdown import render
-    else:
+def writer(name: str):
+    """The `write` function of a format."""
+    if name not in FORMATS:
         raise ValueError(f"unknown format `{name}`")
-    return render
+    module = {"json": "json_report", "jsonl": "json_lines"}.get(name, name)
+    from importlib import import_module
+
+    return import_module(f".{module}", __name__).write
 
 
-__all__ = ["FORMATS", "Summary", "renderer"]
+def gathered(render):
+    """A `write` for a format that renders all reports at once: `render(reports, summary, options) -> str`."""
+
+    def write(reports, summary: Summary, options: dict, out) -> None:
+        out.write(render(list(summary.counting(reports)), summary, options))
+
+    return write
+
+
+__all__ = ["FORMATS", "Summary", "gathered", "writer"]

@@ -1,4 +1,5 @@
-"""The JSON report: one versioned object (schema: schemas/report.schema.json)."""
+"""The JSON report: one versioned object (schema: schemas/report.schema.json),
+written document by document as the run goes."""
 
 from __future__ import annotations
 
@@ -8,15 +9,12 @@ from .. import __version__
 from .summary import Summary
 
 
-def document_dict(report, options: dict) -> dict:
-    return report.to_dict()
-
-
-def render(reports, summary: Summary, options: dict) -> str:
-    documents = [document_dict(r, options) for r in reports]
-    return json.dumps({
-        "version": __version__,
-        "report_format": 1,
-        "documents": documents,
-        "summary": summary.to_dict(),
-    }, indent=2, ensure_ascii=False) + "\n"
+def write(reports, summary: Summary, options: dict, out) -> None:
+    out.write(f'{{\n  "version": {json.dumps(__version__)},\n  "report_format": 1,\n  "documents": [')
+    first = True
+    for report in summary.counting(reports):
+        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        out.write(("\n    " if first else ",\n    ") + text)
+        first = False
+    body = json.dumps(summary.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    out.write(("\n  " if not first else "") + f'],\n  "summary": {body}\n}}\n')

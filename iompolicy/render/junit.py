@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from . import gathered
 from ..report import Outcome
 
 
@@ -31,6 +32,9 @@ def render(reports, summary, options: dict) -> str:
                 counts["errors"] += 1
                 element = ET.SubElement(case, "error", message=result.message, type="undecided")
                 element.text = detail
+            elif result.outcome is Outcome.WAIVED:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=result.waiver.describe()).text = detail
             elif result.outcome is Outcome.NOT_APPLICABLE:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=result.explanation or "not applicable")
@@ -41,3 +45,6 @@ def render(reports, summary, options: dict) -> str:
         root.set(key, str(value))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+write = gathered(render)

@@ -6,10 +6,11 @@ import datetime as dt
 import os
 
 from .. import __version__
+from . import gathered
 from ..report import Outcome
 
 _MARKS = {Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.ERROR: "**UNDECIDED**",
-          Outcome.NOT_APPLICABLE: "n/a"}
+          Outcome.NOT_APPLICABLE: "n/a", Outcome.WAIVED: "*waived*"}
 
 
 def _cell(text: str) -> str:
@@ -40,6 +41,8 @@ def render(reports, summary, options: dict) -> str:
         f"**Summary:** {summary.line()}",
         "",
     ]
+    if summary.notices:
+        out += ["**Notices:**", ""] + [f"- {notice}" for notice in summary.notices] + [""]
     for report in reports:
         title = report.path or report.id or "document"
         out += [f"## {title}", ""]
@@ -53,8 +56,10 @@ def render(reports, summary, options: dict) -> str:
         out += ["| Clause | Citation | Severity | Outcome | Explanation |", "|---|---|---|---|---|"]
         for result in report.results:
             explanation = result.explanation if result.outcome is not Outcome.PASS else ""
-            if result.message and result.outcome in (Outcome.FAIL, Outcome.ERROR):
+            if result.message and result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED):
                 explanation = result.message + ("\n" + explanation if explanation else "")
+            if result.waiver is not None and result.waiver.applied:
+                explanation = result.waiver.describe() + "\n" + explanation
             out.append(f"| {_cell(result.title)} (`{result.clause}`) | {result.cite} | {result.severity} | "
                        f"{_MARKS[result.outcome]} | {_cell(explanation)} |")
         failed = [r for r in report.results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
@@ -66,3 +71,6 @@ def render(reports, summary, options: dict) -> str:
                     out.append(f"  - *Interpretation:* {result.note}")
         out.append("")
     return "\n".join(out)
+
+
+write = gathered(render)

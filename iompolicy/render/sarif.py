@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from . import gathered
 from ..report import Outcome
 
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -34,7 +35,7 @@ def render(reports, summary, options: dict) -> str:
     results = []
     for report in reports:
         for result in report.results:
-            if result.outcome not in (Outcome.FAIL, Outcome.ERROR):
+            if result.outcome not in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED):
                 continue
             text = result.message or result.title
             if result.explanation:
@@ -57,6 +58,14 @@ def render(reports, summary, options: dict) -> str:
                 "properties": {"cite": result.cite, "outcome": result.outcome.value,
                                "jsonPath": result.location.path, "documentId": report.id},
             }
+            if result.outcome is Outcome.WAIVED:
+                waiver = result.waiver
+                entry["suppressions"] = [{
+                    "kind": "external", "status": "accepted",
+                    "justification": f"{waiver.id}: {waiver.reason} (approved by {waiver.approved_by}, "
+                                     f"{waiver.decision}; expires {waiver.expires})",
+                    "properties": waiver.to_dict(),
+                }]
             results.append(entry)
     sarif = {
         "$schema": _SARIF_SCHEMA,
@@ -69,6 +78,14 @@ def render(reports, summary, options: dict) -> str:
                 "rules": [_rule(c) for c in compiled],
             }},
             "results": results,
+            "invocations": [{
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{"level": "warning", "message": {"text": notice}}
+                                               for notice in summary.notices],
+            }],
         }],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+write = gathered(render)

@@ -9,7 +9,8 @@ from ..report import Outcome, Report
 
 @dataclass
 class Summary:
-    """Documents and clause results counted by outcome, and what fails the run."""
+    """Documents and clause results counted by outcome, what fails the run, and
+    the run's notices (stale waivers, missing reference data...)."""
 
     fail_on: str = "error"
     documents: int = 0
@@ -17,6 +18,7 @@ class Summary:
     results: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
     failing: int = 0  # results that fail the run at the --fail-on level
     warnings: int = 0  # failed or erred `should` clauses
+    notices: list[str] = field(default_factory=list)
 
     def add(self, report: Report) -> None:
         self.documents += 1
@@ -27,6 +29,12 @@ class Summary:
         self.warnings += sum(1 for r in report.results
                              if r.severity == "warning" and r.outcome in (Outcome.FAIL, Outcome.ERROR))
 
+    def counting(self, reports):
+        """The reports, each added to the summary as it passes."""
+        for report in reports:
+            self.add(report)
+            yield report
+
     def to_dict(self) -> dict:
         return {
             "documents": self.documents,
@@ -35,11 +43,13 @@ class Summary:
             "failing": self.failing,
             "warnings": self.warnings,
             "fail_on": self.fail_on,
+            "notices": list(self.notices),
         }
 
     def line(self) -> str:
         r = self.results
         docs = "document" if self.documents == 1 else "documents"
-        return (f"{self.documents} {docs} checked: {r['pass']} passed, {r['fail']} failed, "
+        waived = f", {r['waived']} waived" if r["waived"] else ""
+        return (f"{self.documents} {docs} checked: {r['pass']} passed, {r['fail']} failed{waived}, "
                 f"{r['error']} undecided, {r['not_applicable']} not applicable "
                 f"({self.failing} failing at --fail-on {self.fail_on})")

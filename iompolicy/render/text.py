@@ -7,47 +7,58 @@ import click
 from ..report import Outcome
 from .summary import Summary
 
-_COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None}
+_COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None,
+            Outcome.WAIVED: "yellow"}
 
 
 def _style(text: str, colour: bool, **kwargs) -> str:
     return click.style(text, **kwargs) if colour else text
 
 
-def render(reports, summary: Summary, options: dict) -> str:
+def write(reports, summary: Summary, options: dict, out) -> None:
+    """Each document as it is checked: failures in full, then one summary line."""
+    for report in summary.counting(reports):
+        out.write("\n".join(_document(report, options)) + "\n")
+    for notice in summary.notices:
+        out.write(f"note: {notice}\n")
+    out.write(summary.line() + "\n")
+
+
+def _document(report, options: dict) -> list[str]:
     colour = options.get("colour", False)
     verbose = options.get("verbose", False)
-    out: list[str] = []
-    for report in reports:
-        name = report.path or "<document>"
-        title = f"{report.kind} {report.id}" if report.id else report.kind
-        as_of = f", as of {report.as_of}" if report.as_of else ""
-        outcome = report.outcome
-        out.append(_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome]))
-        for notice in report.notices:
-            out.append(f"  note: {notice}")
-        for result in report.results:
-            shown = result.outcome in (Outcome.FAIL, Outcome.ERROR)
-            if not shown and not verbose:
-                continue
-            where = name
-            if result.location.line is not None:
-                where += f":{result.location.line}:{result.location.column}"
-            level = result.severity if shown else result.outcome.value
-            if result.outcome is Outcome.ERROR:
-                level = f"{result.severity} (undecided)"
-            head = f"  {where}: {level} {result.clause} [{result.cite}] {result.title}"
-            out.append(_style(head, colour, fg=_COLOURS[result.outcome] if shown else None))
-            if not shown:
-                if result.outcome is Outcome.NOT_APPLICABLE and result.explanation:
-                    out.append(f"      {result.explanation}")
-                continue
-            if result.message and result.message != result.title and result.message not in result.explanation:
-                out.append(f"      {result.message}")
-            for line in result.explanation.splitlines():
-                out.append(f"      {line}")
-            out.append(_style(f"      {result.cite}: \u201c{result.quote}\u201d", colour, dim=True))
-            if result.note and verbose:
-                out.append(f"      note: {result.note}")
-    out.append(summary.line())
-    return "\n".join(out) + "\n"
+    name = report.path or "<document>"
+    title = f"{report.kind} {report.id}" if report.id else report.kind
+    as_of = f", as of {report.as_of}" if report.as_of else ""
+    outcome = report.outcome
+    out = [_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome])]
+    for notice in report.notices:
+        out.append(f"  note: {notice}")
+    for result in report.results:
+        shown = result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED)
+        if not shown and not verbose:
+            continue
+        where = name
+        if result.location.line is not None:
+            where += f":{result.location.line}:{result.location.column}"
+        level = result.severity if shown else result.outcome.value
+        if result.outcome is Outcome.ERROR:
+            level = f"{result.severity} (undecided)"
+        elif result.outcome is Outcome.WAIVED:
+            level = f"{result.severity} (waived)"
+        head = f"  {where}: {level} {result.clause} [{result.cite}] {result.title}"
+        out.append(_style(head, colour, fg=_COLOURS[result.outcome] if shown else None))
+        if not shown:
+            if result.outcome is Outcome.NOT_APPLICABLE and result.explanation:
+                out.append(f"      {result.explanation}")
+            continue
+        if result.waiver is not None and result.waiver.applied:
+            out.append(f"      {result.waiver.describe()}")
+        if result.message and result.message != result.title and result.message not in result.explanation:
+            out.append(f"      {result.message}")
+        for line in result.explanation.splitlines():
+            out.append(f"      {line}")
+        out.append(_style(f"      {result.cite}: \u201c{result.quote}\u201d", colour, dim=True))
+        if result.note and verbose:
+            out.append(f"      note: {result.note}")
+    return out

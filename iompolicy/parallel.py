@@ -1,0 +1,53 @@
+"""`iompolicy check --jobs N`: documents checked by N worker processes, reports
+handed back in input order.
+
+Each worker loads the policy set itself (from the on-disk cache, so it is cheap)
+and receives the run's reference data once. Waivers are applied in the parent,
+which keeps the one record of which waivers were used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ProcessPoolExecutor
+
+_worker: dict = {}
+
+
+def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip: tuple) -> None:
+    from .cli import _load_policies
+    from .selection import selector
+
+    _worker.update(policies=_load_policies(policy_setting), data=data, as_of=as_of, select=selector(only, skip))
+
+
+def _check(name: str):
+    """('report', Report), ('problems', [Problem]) or ('skip', None) for one file."""
+    from .documents import DocumentError, load_file
+
+    policies = _worker["policies"]
+    try:
+        document = load_file(name)
+        schema = policies.validator.validate(document)
+    except DocumentError as error:
+        return "problems", error.problems
+    if schema.role != "document":
+        return "skip", None
+    report = policies.check(document, data=_worker["data"], as_of=_worker["as_of"], validate=False,
+                            select=_worker["select"])
+    return "report", report
+
+
+def parallel_reports(run, jobs: int, as_of, settings: dict):
+    """The reports of `run.pending`, checked by `jobs` processes, in order."""
+    names = [item for item in run.pending if isinstance(item, str)]
+    in_memory = [item for item in run.pending if not isinstance(item, str)]  # stdin: checked here
+    arguments = (settings["policies"], run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=arguments) as pool:
+        for outcome, value in pool.map(_check, names, chunksize=max(1, min(64, len(names) // (jobs * 4) or 1))):
+            if outcome == "problems":
+                run.problems.extend(value)
+            elif outcome == "report":
+                yield run.waivers.apply(value) if run.waivers is not None else value
+    run.pending = in_memory
+    yield from run.reports(as_of=as_of)
