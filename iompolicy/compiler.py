@@ -282,6 +282,7 @@ def _negate(node: n.Negate, bindings, local_names):
 
 
 _SAME_KIND = {int: 1, Decimal: 1, str: 2}  # pairs of these compare directly (bool is not int here)
+_EQUALITY_KIND = {**_SAME_KIND, bool: 3, type(None): 4}  # and for == and != also these
 
 
 def _compare(node: n.Compare, bindings, local_names):
@@ -289,7 +290,7 @@ def _compare(node: n.Compare, bindings, local_names):
     right = compile_expr(node.right, bindings, local_names)
     operator, lw, rw, compare = node.op, unparse(node.left), unparse(node.right), op.compare
     direct = _OPERATORS[operator]
-    kinds = _SAME_KIND.get
+    kinds = (_EQUALITY_KIND if operator in ("==", "!=") else _SAME_KIND).get
 
     def comparison(env):
         a, b = left(env), right(env)

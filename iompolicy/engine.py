@@ -176,6 +176,9 @@ class PolicySet:
         own date. Raises DocumentError if the document is not of a known kind or
         does not match its schema. `trace_all` decides every clause with the
         explaining evaluator instead of the compiled one (slower; same verdicts).
+
+        A failed clause is explained when its explanation is first read, from the
+        document and data as given: do not change them while the report is in use.
         """
         doc = as_document(document)
         kind = self.validator.validate(doc) if validate else self.validator.kind_of(doc)
@@ -367,7 +370,12 @@ def _span_words(start, until) -> str:
 
 
 def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions) -> ClauseResult:
-    """Re-run the deciding conditions with the tracer to say why."""
+    """A failed or undecided result, explained by the tracer when first read."""
+    return ClauseResult(compiled.info, outcome, deferred=lambda: _trace(compiled, env, doc, outcome, conditions))
+
+
+def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions):
+    """Re-run the deciding conditions with the tracer: (message, explanation, location)."""
     from .tracer import Tracer
 
     tracer = Tracer(env.doc, env.data, compiled.bindings)
@@ -392,7 +400,7 @@ def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome
         message = reasons[0] if reasons else "could not be decided"
     else:
         message = _message(compiled, env) or compiled.clause.title
-    return ClauseResult(compiled.info, outcome, message, explanation, _location(doc, location_path))
+    return message, explanation, _location(doc, location_path)
 
 
 def _message(compiled: CompiledClause, env: Env) -> str:

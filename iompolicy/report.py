@@ -71,20 +71,80 @@ class WaiverNote(NamedTuple):
         return state
 
 
-class ClauseResult(NamedTuple):
+class ClauseResult:
     """The verdict of one clause on one document, with everything that explains it.
 
-    Immutable (a named tuple: results are built for every clause of every
-    document, so they must be cheap); the clause's own facts are reached
-    through `info` or the properties below.
+    Immutable. Results are built for every clause of every document, so they are
+    cheap: the clause's own facts are shared (`info`, reached through the
+    properties below), and a failed clause's explanation, message and location
+    are worked out by the tracer the first time one of them is read (`deferred`),
+    so a caller that only counts outcomes does not pay for explanations.
     """
 
-    info: ClauseInfo
-    outcome: Outcome
-    message: str = ""
-    explanation: str = ""
-    location: Location = NOWHERE
-    waiver: WaiverNote | None = None
+    __slots__ = ("info", "outcome", "waiver", "_message", "_explanation", "_location", "_deferred")
+
+    def __init__(self, info: ClauseInfo, outcome: Outcome, message: str = "", explanation: str = "",
+                 location: Location = NOWHERE, waiver: WaiverNote | None = None, deferred=None):
+        setattr_ = object.__setattr__
+        setattr_(self, "info", info)
+        setattr_(self, "outcome", outcome)
+        setattr_(self, "waiver", waiver)
+        setattr_(self, "_message", message)
+        setattr_(self, "_explanation", explanation)
+        setattr_(self, "_location", location)
+        setattr_(self, "_deferred", deferred)  # () -> (message, explanation, location)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("ClauseResult is immutable")
+
+    def _resolve(self) -> None:
+        deferred = self._deferred
+        if deferred is not None:
+            message, explanation, location = deferred()
+            object.__setattr__(self, "_message", message)
+            object.__setattr__(self, "_explanation", explanation)
+            object.__setattr__(self, "_location", location)
+            object.__setattr__(self, "_deferred", None)
+
+    @property
+    def message(self) -> str:
+        """A one-line message: the clause's template with values, or why it was undecided."""
+        self._resolve()
+        return self._message
+
+    @property
+    def explanation(self) -> str:
+        """The conditions that decided the result, with their values (may span lines)."""
+        self._resolve()
+        return self._explanation
+
+    @property
+    def location(self) -> Location:
+        """The JSON path (and line and column) of the field that decided the result."""
+        self._resolve()
+        return self._location
+
+    def replace(self, **changes) -> "ClauseResult":
+        """A copy with some fields changed."""
+        values = {"info": self.info, "outcome": self.outcome, "message": self.message,
+                  "explanation": self.explanation, "location": self.location, "waiver": self.waiver}
+        values.update(changes)
+        return ClauseResult(**values)
+
+    def _values(self) -> tuple:
+        return (self.info, self.outcome, self.message, self.explanation, self.location, self.waiver)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ClauseResult) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"ClauseResult({self.info.clause!r}, {self.outcome.value!r}, message={self.message!r})"
+
+    def __reduce__(self):
+        return (_rebuild_result, self._values())
 
     clause = property(lambda self: self.info.clause, doc="The clause id.")
     cite = property(lambda self: self.info.cite, doc="The provision of the Strategy the clause encodes.")
@@ -115,6 +175,10 @@ class ClauseResult(NamedTuple):
             "clause_source": info.clause_source,
             "waiver": self.waiver.to_dict() if self.waiver else None,
         }
+
+
+def _rebuild_result(info, outcome, message, explanation, location, waiver) -> ClauseResult:
+    return ClauseResult(info, outcome, message, explanation, location, waiver)
 
 
 _WORST_FIRST = (Outcome.ERROR, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)

@@ -92,12 +92,12 @@ class WaiverLedger:
         in_force = [w for w in matching if w.in_force(report.as_of)]
         if in_force:
             waiver = in_force[0]
-            return result._replace(outcome=Outcome.WAIVED, waiver=waiver.note(True))
+            return result.replace(outcome=Outcome.WAIVED, waiver=waiver.note(True))
         waiver = matching[0]
         when = f"the document is judged as of {report.as_of}" if report.as_of else "the document's date is not known"
         explanation = (result.explanation + "\n" if result.explanation else "") + \
             f"waiver {waiver.id} does not apply: in force {waiver.granted} to {waiver.expires}, and {when}"
-        return result._replace(explanation=explanation, waiver=waiver.note(False))
+        return result.replace(explanation=explanation, waiver=waiver.note(False))
 
     def stale(self) -> list[str]:
         """Waivers that matched no clause of any checked document."""
