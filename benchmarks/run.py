@@ -1,0 +1,165 @@
+"""iompolicy's performance targets, each measured against a plain-Python baseline
+in the same run so machine noise cancels. Run from the repository root:
+
+    python benchmarks/run.py            # the full run (a few minutes on 2 cores)
+    python benchmarks/run.py --smoke    # tiny sizes: checks that every part runs
+
+Data is generated deterministically (benchmarks/workload.py). Times are the best
+of several repeats. No test asserts a wall-clock time; CI runs only --smoke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import workload  # noqa: E402
+
+from iompolicy import PolicySet  # noqa: E402
+
+EIGHT_RULES = HERE / "policies"
+PLAIN_SCRIPT = HERE / "plain_check.py"
+
+
+def best_of(repeats: int, action) -> float:
+    """The fastest of `repeats` runs of `action`, in seconds."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def target(name: str, measured: float, baseline: float, limit: float, unit: str = "ratio") -> bool:
+    ratio = measured / baseline
+    ok = ratio <= limit
+    print(f"  {'MET ' if ok else 'MISSED'}  {name}: {ratio:.2f}x (limit {limit}x)")
+    return ok
+
+
+# ---- 1 and 2: in process -------------------------------------------------------------------------
+
+def in_process(count: int, repeats: int) -> list[bool]:
+    print(f"\n1. Evaluation in process: eight rules over {count} proposals already loaded")
+    docs = workload.proposals(count)
+    data = {"member_states": workload.member_states()}
+    policies = PolicySet.load(EIGHT_RULES)
+    disagreements = sum(
+        1 for doc in docs
+        if [(r.clause, r.outcome.value) for r in policies.check(doc, data=data, validate=False).results]
+        != workload.plain_check(doc, data)
+    )
+    failing = sum(1 for doc in docs if policies.check(doc, data=data, validate=False).outcome.value != "pass")
+    plain = best_of(repeats, lambda: [workload.plain_check(d, data) for d in docs]) / count
+    ours = best_of(repeats, lambda: [policies.check(d, data=data, validate=False) for d in docs]) / count
+    with_schema = best_of(repeats, lambda: [policies.check(d, data=data) for d in docs]) / count
+    explained = best_of(repeats, lambda: [policies.check(d, data=data, validate=False).to_dict() for d in docs]) / count
+    print(f"  {failing} of {count} documents fail a rule; verdicts that differ from plain Python: {disagreements}")
+    print(f"  plain Python {plain * 1e6:.2f} us/doc; iompolicy {ours * 1e6:.2f} us/doc with per-clause results "
+          f"(explanations are worked out when read)")
+    print(f"  also: with every explanation read (to_dict) {explained * 1e6:.2f} us/doc = {explained / plain:.1f}x; "
+          f"with schema validation {with_schema * 1e6:.2f} us/doc")
+    results = [target("iompolicy / plain Python", ours, plain, 15), disagreements == 0]
+
+    print(f"\n2. The full shipped Strategy policy set on {10 * count} proposals, in process, one core")
+    shipped = PolicySet.load(ROOT / "policies")
+    many = workload.proposals(10 * count, seed=7)
+    data = {"member_states": workload.member_states(), "funded_projects": workload.funded_projects()}
+    seconds = best_of(max(1, repeats // 2), lambda: [shipped.check(d, data=data, validate=False) for d in many])
+    clauses = len(shipped.clauses("proposal"))
+    print(f"  {clauses} proposal clauses x {len(many)} proposals: {seconds:.3f} s "
+          f"({seconds / len(many) * 1e6:.1f} us/doc)")
+    limit = 1.0 * len(many) / 10_000
+    ok = seconds <= limit
+    print(f"  {'MET ' if ok else 'MISSED'}  under {limit:g} s")
+    results.append(ok)
+    return results
+
+
+# ---- 3 and 4: whole processes --------------------------------------------------------------------
+
+def write_files(folder: Path, count: int) -> None:
+    docs = workload.proposals(count, seed=11)
+    for doc in docs:
+        doc["funding"]["requested_usd"] = int(doc["funding"]["requested_usd"])
+        (folder / f"{doc['id']}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    (folder / "member-states.yaml").write_text(yaml.safe_dump(workload.member_states(), sort_keys=False))
+
+
+def timed_process(args: list[str], repeats: int, env: dict) -> tuple[float, int]:
+    """Best wall time of a command, and its peak memory (KiB)."""
+    best, peak = float("inf"), 0
+    for _ in range(repeats):
+        probe = [sys.executable, "-c",
+                 "import resource, subprocess, sys, time;"
+                 "t = time.perf_counter(); subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+                 "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"] + args
+        out = subprocess.run(probe, capture_output=True, text=True, env=env, check=True).stdout.split()
+        best, peak = min(best, float(out[0])), max(peak, int(out[1]))
+    return best, peak
+
+
+def processes(count: int, repeats: int) -> list[bool]:
+    compileall.compile_dir(str(ROOT / "iompolicy"), quiet=1)  # as `pip install` does
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cache = tempfile.mkdtemp(prefix="iompolicy-bench-cache-")
+    env["IOMPOLICY_CACHE_DIR"] = cache
+    os.chmod(cache, 0o700)
+    command = [sys.executable, "-m", "iompolicy"]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "files"
+        folder.mkdir()
+        write_files(folder, count)
+        data = str(folder / "member-states.yaml")
+        subprocess.run(command + ["lint", str(EIGHT_RULES)], env=env, capture_output=True)  # fill the cache
+
+        print(f"\n3. `iompolicy check --format json` on {count} YAML files, whole process")
+        ours, ours_memory = timed_process(command + ["check", str(folder), "--policies", str(EIGHT_RULES),
+                                                     "--format", "json"], repeats, env)
+        plain, _ = timed_process([sys.executable, str(PLAIN_SCRIPT), str(folder)], repeats, env)
+        print(f"  plain Python {plain:.3f} s; iompolicy {ours:.3f} s, peak memory {ours_memory // 1024} MiB")
+        results.append(target("iompolicy / plain Python", ours, plain, 3))
+
+        print("\n4. Cold start: `iompolicy check` on one proposal, whole process")
+        one = str(sorted(folder.glob("BENCH-*.yaml"))[0])
+        ours, _ = timed_process(command + ["check", one, "--data", data, "--policies", str(EIGHT_RULES)],
+                                repeats * 3, env)
+        plain, _ = timed_process([sys.executable, str(PLAIN_SCRIPT), one, data], repeats * 3, env)
+        shipped, _ = timed_process(command + ["check", one, "--data", data], repeats * 3, env)
+        print(f"  plain Python {plain * 1000:.0f} ms; iompolicy {ours * 1000:.0f} ms "
+              f"(with the full shipped policy set: {shipped * 1000:.0f} ms)")
+        results.append(target("iompolicy / plain Python", ours, plain, 1.6))
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check that every part runs")
+    args = parser.parse_args()
+    count, repeats = (50, 1) if args.smoke else (1000, 5)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")
+    results = in_process(count, repeats) + processes(count, repeats)
+    print(f"\n{sum(results)} of {len(results)} targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
