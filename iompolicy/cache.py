@@ -14,7 +14,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 
 from . import __version__
@@ -66,6 +65,8 @@ def store(digest: str, value) -> None:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not _trusted(folder):
             return
+        import tempfile  # only when writing: a run that finds its entry never needs it
+
         handle, temporary = tempfile.mkstemp(prefix=".policies-", dir=folder)
         with os.fdopen(handle, "wb") as stream:
             pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
