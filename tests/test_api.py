@@ -1,0 +1,76 @@
+"""The Python API as other systems embed it."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+from conftest import ROOT
+from iompolicy import DocumentError, Outcome, PolicySet, load_file
+
+EXAMPLES = ROOT / "examples"
+DATA = [load_file(EXAMPLES / "data" / "member-states.yaml"), load_file(EXAMPLES / "data" / "funded-projects.yaml")]
+OVER_CEILING = EXAMPLES / "proposals" / "04-tajikistan-border-over-ceiling.yaml"
+
+
+@pytest.fixture(scope="module")
+def policies():
+    return PolicySet.load(ROOT / "policies")
+
+
+def test_a_document_as_path_dict_or_loaded_gets_the_same_verdicts(policies):
+    loaded = policies.check(load_file(OVER_CEILING), data=DATA)
+    by_path = policies.check(str(OVER_CEILING), data=DATA)
+    as_dict = policies.check(dict(load_file(OVER_CEILING).value), data=DATA)
+    verdicts = [(r.clause, r.outcome) for r in loaded.results]
+    assert verdicts == [(r.clause, r.outcome) for r in by_path.results] == [(r.clause, r.outcome) for r in as_dict.results]
+    ceiling = next(r for r in loaded.results if r.clause == "part3.line2_national_ceiling")
+    assert ceiling.outcome is Outcome.FAIL
+    assert (ceiling.location.path, ceiling.location.line) == ("$.funding.requested_usd", 18)
+    plain = next(r for r in as_dict.results if r.clause == "part3.line2_national_ceiling")
+    assert (plain.location.path, plain.location.line) == ("$.funding.requested_usd", None)  # a dict has no lines
+
+
+def test_to_dict_matches_the_report_schema(policies):
+    import json
+
+    schema = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+    document_schema = {**schema["$defs"]["document"], "$defs": schema["$defs"]}
+    jsonschema.validate(policies.check(load_file(OVER_CEILING), data=DATA).to_dict(), document_schema)
+
+
+def test_explanations_read_later_equal_those_of_the_tracing_run(policies):
+    fast = policies.check(load_file(OVER_CEILING), data=DATA)
+    traced = policies.check(load_file(OVER_CEILING), data=DATA, trace_all=True)
+    assert [r.to_dict() for r in fast.results] == [r.to_dict() for r in traced.results]
+
+
+def test_reports_pickle_whole(policies):
+    report = policies.check(load_file(OVER_CEILING), data=DATA)
+    copy = pickle.loads(pickle.dumps(report))
+    assert copy == report
+    assert copy.to_dict() == report.to_dict()
+
+
+def test_results_are_immutable(policies):
+    result = policies.check(load_file(OVER_CEILING), data=DATA).results[0]
+    with pytest.raises(AttributeError):
+        result.outcome = Outcome.PASS
+
+
+def test_a_bad_document_raises_document_error_with_locations(policies):
+    with pytest.raises(DocumentError) as caught:
+        policies.check({"kind": "proposal", "id": "x"})
+    assert any("is a required property" in p.message for p in caught.value.problems)
+
+
+def test_the_parallel_example_runs():
+    result = subprocess.run([sys.executable, str(EXAMPLES / "api" / "parallel_audit.py"),
+                             str(EXAMPLES / "proposals"), str(EXAMPLES / "data")],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("11 documents, 5 not passing: IDF-2015-TJK-02, 1035-2007-PHL-03")
