@@ -195,3 +195,64 @@ def test_the_strategy_does_not_apply_before_its_adoption():
     assert strategy and all(r["outcome"] == "not_applicable" for r in strategy)
     assert strategy[0]["explanation"] == "in force from 2007-06-07; document dated 2007-06-06"
     assert {r["outcome"] for r in results if r["cite"] == "DOC"} == {"pass", "not_applicable"}
+
+
+# ---- expired, stale and no-waiver runs in every format ---------------------------------------------
+
+EXPIRED = dict(granted="2010-01-01", expires="2010-12-31")
+STALE = dict(id="W-STALE", documents=("IDF-1999-*",))
+
+
+def _json_result(text: str, line_json: bool = False):
+    document = json.loads(text.splitlines()[0]) if line_json else json.loads(text)["documents"][0]
+    return next(r for r in document["results"] if r["clause"] == "part3.line2_article4")
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_expired_waiver_in_json_formats(waivers, fmt):
+    result = check(MANO_RIVER, "--waivers", waivers(waiver(**EXPIRED)), "--format", fmt)
+    assert result.exit_code == 1
+    entry = _json_result(result.output, line_json=fmt == "jsonl")
+    assert entry["outcome"] == "fail"
+    assert entry["waiver"]["applied"] is False and entry["waiver"]["expires"] == "2010-12-31"
+    assert "waiver W-1 does not apply: in force 2010-01-01 to 2010-12-31" in entry["explanation"]
+
+
+def test_expired_waiver_in_sarif_junit_markdown(waivers):
+    path = waivers(waiver(**EXPIRED))
+    sarif = json.loads(check(MANO_RIVER, "--waivers", path, "--format", "sarif").output)
+    (entry,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "part3.line2_article4"]
+    assert "suppressions" not in entry and entry["level"] == "error"
+    assert "waiver W-1 does not apply" in entry["message"]["text"]
+    root = ET.fromstring(check(MANO_RIVER, "--waivers", path, "--format", "junit").output)
+    (case,) = [c for c in root.iter("testcase") if c.get("name").startswith("part3.line2_article4 ")]
+    assert "waiver W-1 does not apply" in case.find("failure").text
+    markdown = check(MANO_RIVER, "--waivers", path, "--format", "markdown").output
+    assert "**FAIL**" in markdown and "waiver W-1 does not apply: in force 2010-01-01 to 2010-12-31" in markdown
+
+
+@pytest.mark.parametrize("fmt, shows", [
+    ("text", lambda out: "note: waiver W-STALE" in out),
+    ("json", lambda out: any("W-STALE" in n for n in json.loads(out)["summary"]["notices"])),
+    ("jsonl", lambda out: any("W-STALE" in n for n in json.loads(out.splitlines()[-1])["summary"]["notices"])),
+    ("sarif", lambda out: any("W-STALE" in n["message"]["text"] for n in
+                              json.loads(out)["runs"][0]["invocations"][0]["toolExecutionNotifications"])),
+    ("junit", lambda out: "W-STALE" in ET.fromstring(out).find("testsuite[@name='iompolicy notices']/system-out").text),
+    ("markdown", lambda out: "- waiver W-STALE" in out),
+])
+def test_stale_waiver_in_every_format(waivers, fmt, shows):
+    result = check(BOLIVIA, "--waivers", waivers(waiver(**STALE)), "--format", fmt)
+    assert result.exit_code == 0
+    assert shows(result.output)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "junit", "markdown"])
+def test_no_waivers_in_every_format_fails_as_without_waivers(waivers, fmt):
+    path = waivers(waiver())
+    waived = check(MANO_RIVER, "--waivers", path, "--format", fmt)
+    without = check(MANO_RIVER, "--waivers", path, "--no-waivers", "--format", fmt)
+    plain = check(MANO_RIVER, "--format", fmt)
+    assert waived.exit_code == 0 and without.exit_code == plain.exit_code == 1
+    assert "W-1" in waived.output and "W-1" not in without.output
+    if fmt != "markdown":  # markdown is dated
+        assert without.output == plain.output
