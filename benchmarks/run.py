@@ -136,6 +136,7 @@ def processes(count: int, repeats: int) -> list[bool]:
         plain, _ = timed_process([sys.executable, str(PLAIN_SCRIPT), str(folder)], repeats, env)
         print(f"  plain Python {plain:.3f} s; iompolicy {ours:.3f} s, peak memory {ours_memory // 1024} MiB")
         results.append(target("iompolicy / plain Python", ours, plain, 3))
+        results.append(memory_is_flat(command, folder, count, env))
 
         print("\n4. Cold start: `iompolicy check` on one proposal, whole process")
         one = str(sorted(folder.glob("BENCH-*.yaml"))[0])
@@ -147,6 +148,24 @@ def processes(count: int, repeats: int) -> list[bool]:
               f"(with the full shipped policy set: {shipped * 1000:.0f} ms)")
         results.append(target("iompolicy / plain Python", ours, plain, 1.6))
     return results
+
+
+def memory_is_flat(command: list[str], folder: Path, count: int, env: dict) -> bool:
+    """Peak memory of `check --format jsonl` on N files, then on 4N: streaming keeps it flat."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bigger = Path(tmp)
+        write_files(bigger, 4 * count)
+        peaks = []
+        for where in (folder, bigger):
+            _, peak = timed_process(command + ["check", str(where), "--policies", str(EIGHT_RULES), "--format", "jsonl"],
+                                    1, env)
+            peaks.append(peak)
+    growth = peaks[1] / peaks[0]
+    ok = growth <= 1.25
+    print(f"  peak memory with --format jsonl: {peaks[0] // 1024} MiB for {count} files, "
+          f"{peaks[1] // 1024} MiB for {4 * count} files")
+    print(f"  {'MET ' if ok else 'MISSED'}  memory flat: x{growth:.2f} for 4x the files (limit x1.25)")
+    return ok
 
 
 def main() -> int:

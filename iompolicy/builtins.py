@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from typing import Callable
 
 from . import operations as op
@@ -48,7 +48,10 @@ def _round(values, whats):
     places = op.number(values[1], whats[1]) if len(values) > 1 else 0
     if places != int(places) or not 0 <= places <= 20:
         raise Undecided(f"`{whats[1]}` ({places}) is not a whole number of places between 0 and 20")
-    result = Decimal(value).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP, context=EXACT)
+    try:
+        result = Decimal(value).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP, context=EXACT)
+    except DecimalException:  # more digits than the context holds
+        raise Undecided(f"`{whats[0]}` is too large to round to {int(places)} places") from None
     return int(result) if places == 0 else result
 
 
@@ -66,7 +69,7 @@ def _len(values, whats):
 
 def _abs(values, whats):
     value = op.number(values[0], whats[0])
-    return abs(value) if type(value) is int else EXACT.abs(value)
+    return abs(value) if type(value) is int else op.STRICT.abs(value)
 
 
 def _sum(values, whats):

@@ -11,6 +11,7 @@ import sys
 import click
 
 from . import __version__
+from .limits import DEFAULT_LIMITS, Limits
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -59,10 +60,12 @@ def _date(ctx, param, value):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iompolicy")
+@click.option("--debug", is_flag=True,
+              help="Show the traceback when iompolicy itself fails (as IOMPOLICY_DEBUG=1 does).")
 @click.option("--config", "config_file", metavar="FILE",
               help="Settings file (default: .iompolicy.yaml, or [tool.iompolicy] in pyproject.toml, "
                    "in this folder or a parent up to the repository root).")
-def main(config_file):
+def main(config_file, debug=False):
     """Check proposals, facility budgets and governance documents against the
     IOM Strategy (Council Resolution No. 1150 (XCIII) of 7 June 2007).
 
@@ -73,6 +76,10 @@ def main(config_file):
       iompolicy --config ci/iompolicy.yaml check
       iompolicy explain III.5.2
     """
+    _DEBUG[0] = debug
+
+
+_DEBUG = [False]  # --debug: let run() show the traceback
 
 
 def _config():
@@ -118,8 +125,17 @@ def _policy_folder(folder: str | None) -> str | None:
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Check with N processes (for big audits).")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
+@click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_bytes, show_default=True,
+              metavar="N", help="Refuse an input file (or stdin) larger than N bytes.")
+@click.option("--max-depth", type=click.IntRange(1, 10_000), default=DEFAULT_LIMITS.max_depth, show_default=True,
+              metavar="N", help="Refuse lists and mappings nested more than N deep.")
+@click.option("--max-aliases", type=click.IntRange(0), default=DEFAULT_LIMITS.max_aliases, show_default=True,
+              metavar="N", help="Refuse a YAML document with more than N aliases (*name).")
+@click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_nodes, show_default=True,
+              metavar="N", help="Refuse a document of more than N keys and values, counting what aliases repeat.")
 def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, skip, waivers_file, no_waivers,
-          jobs, verbose):
+          jobs, verbose, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
+          max_aliases=DEFAULT_LIMITS.max_aliases, max_nodes=DEFAULT_LIMITS.max_nodes):
     """Check documents (files, folders, or - for stdin) against the policies.
 
     Reference-data documents met among PATHS are used as data, not checked.
@@ -137,6 +153,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
       cat proposal.json | iompolicy check - --data member-states.yaml
     """
     from .config import ConfigError, with_settings
+    from .documents import read_limited
     from .run import Run, discover
 
     try:
@@ -145,7 +162,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
                                                                               "only", "skip"))
         policies = _load_policies(settings["policies"])
-        run = Run(policies)
+        run = Run(policies, limits=Limits(max_bytes, max_depth, max_aliases, max_nodes))
         for name in data_files:
             run.add_data_file(name)
         waivers_file = None if no_waivers else waivers_file or _settings_waivers()
@@ -158,7 +175,8 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         if waivers_file:
             data_paths.add(os.path.realpath(waivers_file))
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
-        run.add_inputs(names, stdin_text=lambda: click.get_text_stream("stdin").read())
+        _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
+        run.add_inputs(names, stdin_text=lambda: read_limited(click.get_binary_stream("stdin"), run.limits))
         if run.problems:
             raise RunError([str(p) for p in run.problems])
         if not run.pending:
@@ -173,6 +191,16 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
     except (RunError, ConfigError) as error:
         _fail(error.lines)
     sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
+
+
+def _refuse_output_over_input(output: str | None, inputs: list[str]) -> None:
+    """iompolicy never writes to what it checks: an --output naming an input is refused."""
+    if output is None or not os.path.exists(output):
+        return
+    for name in inputs:
+        with contextlib.suppress(OSError):
+            if name != "-" and os.path.samefile(output, name):
+                raise RunError([f"{output}: --output names a file being checked; refused, to leave it as it is"])
 
 
 def _settings_waivers() -> str | None:
@@ -201,6 +229,8 @@ def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     options = {"colour": colour, "verbose": verbose, "policies": run.policies}
     with _output(output) as out, _progress(reports, len(run.pending)) as shown:
         writer(fmt)(_then_notices(shown, run, summary), summary, options, out)
+        if run.problems and output is not None:  # a failed run leaves an existing --output file as it was
+            raise RunError([str(p) for p in run.problems])
     return summary
 
 
@@ -417,12 +447,47 @@ def lint(folder):
     click.echo(f"{len(policies.files)} policy files, {count} clauses: no problems found")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="Reference data (member_states, funded_projects); repeatable.")
+@click.option("--max-body", type=click.IntRange(1), default=1024 * 1024, show_default=True, metavar="BYTES",
+              help="Largest request body accepted.")
+@click.option("--max-batch", type=click.IntRange(1), default=100, show_default=True, metavar="N",
+              help="Most documents in one POST /v1/check/batch.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log):
+    """Serve checks over HTTP (needs `pip install "iompolicy[server]"`).
+
+    Policies and data are loaded once; POST /v1/reload or SIGHUP reloads them
+    (a set that does not load is refused and the old one kept). GET
+    /openapi.json describes the API.
+
+    \b
+    Examples:
+      iompolicy serve --data examples/data/member-states.yaml --data examples/data/funded-projects.yaml
+      curl -s -H 'Content-Type: application/yaml' --data-binary @proposal.yaml localhost:8000/v1/check
+    """
+    from .resources import shipped_policies
+
+    try:
+        from .server import serve as run_server
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("starlette", "uvicorn", "anyio", "h11"):
+            raise
+        _fail([f'iompolicy serve needs the server extra: pip install "iompolicy[server]" (no module {error.name})'])
+    sys.exit(run_server(policy_dir or shipped_policies(), data_files, host=host, port=port, max_body=max_body,
+                        max_batch=max_batch, access_log=access_log))
+
+
 def run() -> None:
     """Entry point that never shows a traceback unless IOMPOLICY_DEBUG is set."""
     try:
         main(standalone_mode=True)
     except Exception as error:  # the last line of defence: one line, exit 2
-        if os.environ.get("IOMPOLICY_DEBUG"):
+        if os.environ.get("IOMPOLICY_DEBUG") or _DEBUG[0]:
             raise
         click.echo(f"iompolicy: internal error: {type(error).__name__}: {error} "
                    "(set IOMPOLICY_DEBUG=1 to see the traceback)", err=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from . import nodes as n
 from .parser import PolicySyntaxError, parse
 from .source import Diagnostic, SourceFile, Span
+from .limits import MAX_NUMBER_DIGITS
 from .values import EXACT, format_value
 
 MAX_NESTING = 64  # deeper expressions are refused: no policy needs them, and they cost stack
@@ -161,8 +162,11 @@ class _Lowering:
             self.error("bad-date", f"`{token}` is not a calendar date", token, "dates are written YYYY-MM-DD")
             return dt.date(1, 1, 1)
 
-    def number(self, token) -> int | Decimal:
-        text = str(token).replace("_", "")
+    def number(self, token, text: str | None = None) -> int | Decimal:
+        text = (str(token) if text is None else text).replace("_", "")
+        if len(text.replace(".", "")) > MAX_NUMBER_DIGITS:  # as in documents; and int() refuses 4,300 digits
+            self.error("bad-number", f"this number has more than {MAX_NUMBER_DIGITS} digits", token)
+            return 0
         return Decimal(text) if "." in text else int(text)
 
     def template(self, token) -> n.Template:
@@ -236,7 +240,7 @@ class _Lowering:
 
     def x_percent(self, tree, span, depth):
         text = str(tree.children[0])
-        value = EXACT.divide(Decimal(text[:-1].replace("_", "")), 100)
+        value = EXACT.divide(Decimal(self.number(tree.children[0], text[:-1])), 100)
         return n.Literal(value, "percent", text.replace("_", ""), span)
 
     def x_money(self, tree, span, depth):

@@ -8,9 +8,9 @@ reason reads `funding.requested_usd is missing`.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 
-from .values import EXACT, MISSING, Undecided, format_value, is_number, type_name
+from .values import EXACT, MISSING, STRICT, Undecided, format_value, is_number, type_name
 
 
 def present(value, what: str):
@@ -128,20 +128,24 @@ def arithmetic(op: str, left, right, left_what: str, right_what: str):
     if type(left) is int and type(right) is int and op != "/":
         return left + right if op == "+" else left - right if op == "-" else left * right
     left, right = Decimal(left), Decimal(right)
-    if op == "+":
-        return EXACT.add(left, right)
-    if op == "-":
-        return EXACT.subtract(left, right)
-    if op == "*":
-        return EXACT.multiply(left, right)
-    if right == 0:
+    if op == "/" and right == 0:
         raise Undecided(f"division by zero: `{right_what}` is 0")
-    return EXACT.divide(left, right)
+    try:
+        if op == "+":
+            return STRICT.add(left, right)
+        if op == "-":
+            return STRICT.subtract(left, right)
+        if op == "*":
+            return STRICT.multiply(left, right)
+        return EXACT.divide(left, right)
+    except DecimalException:  # never a rounded sum, an overflow or a crash: undecided
+        raise Undecided(f"`{left_what} {op} {right_what}` cannot be computed exactly: the numbers are too large "
+                        "or too precise") from None
 
 
 def negate(value, what: str):
     value = number(value, what)
-    return -value if type(value) is int else EXACT.minus(value)
+    return -value if type(value) is int else STRICT.minus(value)
 
 
 def member(item, container, item_what: str, container_what: str) -> bool:

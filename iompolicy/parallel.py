@@ -14,11 +14,12 @@ from concurrent.futures import ProcessPoolExecutor
 _worker: dict = {}
 
 
-def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip: tuple) -> None:
+def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None) -> None:
     from .cli import _load_policies
     from .selection import selector
 
-    _worker.update(policies=_load_policies(policy_setting), data=data, as_of=as_of, select=selector(only, skip))
+    _worker.update(policies=_load_policies(policy_setting), data=data, as_of=as_of, select=selector(only, skip),
+                   limits=limits)
 
 
 def _check(name: str):
@@ -27,7 +28,7 @@ def _check(name: str):
 
     policies = _worker["policies"]
     try:
-        document = load_file(name)
+        document = load_file(name, _worker.get("limits"))
         schema = policies.validator.validate(document)
     except DocumentError as error:
         return "problems", error.problems
@@ -42,7 +43,8 @@ def parallel_reports(run, jobs: int, as_of, settings: dict):
     """The reports of `run.pending`, checked by `jobs` processes, in order."""
     names = [item for item in run.pending if isinstance(item, str)]
     in_memory = [item for item in run.pending if not isinstance(item, str)]  # stdin: checked here
-    arguments = (settings["policies"], run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()))
+    arguments = (settings["policies"], run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
+                 run.limits)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=arguments) as pool:
         for outcome, value in pool.map(_check, names, chunksize=max(1, min(64, len(names) // (jobs * 4) or 1))):
             if outcome == "problems":

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from .documents import Document, DocumentError, Problem, load_file, load_text
+from .documents import DEFAULT_LIMITS, Document, DocumentError, Limits, Problem, load_bytes, load_file, load_text
 from .engine import PolicySet
 from .report import Report
 
@@ -60,13 +60,17 @@ def peek_kind(name: str) -> str | None:
     return kinds[0] if len(kinds) == 1 else None
 
 
-def read_input(name: str, stdin_text: Callable[[], str] | None = None) -> Document:
-    """A file, or stdin for `-` (JSON when it starts with `{`, else YAML)."""
+def read_input(name: str, stdin_text: Callable[[], str | bytes] | None = None,
+               limits: Limits = DEFAULT_LIMITS) -> Document:
+    """A file, or stdin for `-` (JSON when it starts with `{`, else YAML; bytes are decoded as UTF-8)."""
     if name == "-":
         text = stdin_text() if stdin_text else ""
-        fmt = "json" if text.lstrip().startswith("{") else "yaml"
-        return load_text(text, "<stdin>", fmt)
-    return load_file(name)
+        if isinstance(text, bytes):
+            fmt = "json" if text.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "yaml"
+            return load_bytes(text, "<stdin>", fmt, limits)
+        fmt = "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "yaml"
+        return load_text(text, "<stdin>", fmt, limits)
+    return load_file(name, limits)
 
 
 @dataclass
@@ -80,12 +84,13 @@ class Run:
     waivers: object = None  # a WaiverLedger, when waivers are in use
     pending: list = field(default_factory=list)  # file names, or Documents already loaded (stdin)
     others: int = 0  # waivers files and the like met among the inputs: neither checked nor data
+    limits: Limits = DEFAULT_LIMITS  # how big an input may be (`--max-bytes` and the like)
 
     # ---- reference data and waivers -------------------------------------------------------
     def add_data_file(self, name: str) -> None:
         """A `--data` file: must exist and be a reference-data kind."""
         try:
-            document = load_file(name)
+            document = load_file(name, self.limits)
             kind = self.policies.validator.validate(document)
         except DocumentError as error:
             self.problems.extend(error.problems)
@@ -108,7 +113,7 @@ class Run:
         from .waivers import WaiverLedger, read_waivers
 
         try:
-            document = load_file(name)
+            document = load_file(name, self.limits)
             kind = self.policies.validator.validate(document)
         except DocumentError as error:
             self.problems.extend(error.problems)
@@ -138,7 +143,7 @@ class Run:
                 self.pending.append(name)  # clearly a document: loaded when its turn comes
                 continue
             try:
-                document = read_input(name, stdin_text)
+                document = read_input(name, stdin_text, self.limits)
                 schema = self.policies.validator.validate(document)
             except DocumentError as error:
                 self.problems.extend(error.problems)
@@ -154,7 +159,7 @@ class Run:
         """Second pass: each queued document, loaded and schema-checked; problems are kept."""
         for item in self.pending:
             try:
-                document = item if isinstance(item, Document) else load_file(item)
+                document = item if isinstance(item, Document) else load_file(item, self.limits)
                 schema = self.policies.validator.validate(document)
             except DocumentError as error:
                 self.problems.extend(error.problems)

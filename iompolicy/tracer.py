@@ -40,7 +40,7 @@ class Tracer:
         self.locals: dict[str, Traced] = {}
         self.let_values: dict[str, Traced | Undecided] = {}
         self.notes: list[str] = []
-        self.reads: list[str] = []
+        self.reads: list[str] = _Reads()
 
     # ---- entry points ------------------------------------------------------------------
     def condition(self, node) -> Traced:
@@ -67,7 +67,7 @@ class Tracer:
         """Note a document path read; a field of a path read just before replaces it."""
         if replaces is not None and self.reads and self.reads[-1] == replaces:
             self.reads.pop()
-        if path is not None and path not in self.reads:
+        if path is not None and path not in self.reads:  # a set lookup: explaining n items costs O(n)
             self.reads.append(path)
 
     def field(self, value, label: str, path: str | None) -> Traced:
@@ -294,3 +294,41 @@ def _shown(label: str, value) -> str:
     if isinstance(value, list) and len(value) != 1:
         return f"{label} ({len(value)} items)"
     return f"{label} ({format_value(value)})"
+
+
+class _Reads(list):
+    """The paths read, in order, with membership in constant time (a list scan made
+    explaining a clause over n list items cost n squared)."""
+
+    def __init__(self):
+        super().__init__()
+        self._count: dict[str, int] = {}
+
+    def __contains__(self, path) -> bool:
+        return path in self._count
+
+    def append(self, path: str) -> None:
+        super().append(path)
+        self._count[path] = self._count.get(path, 0) + 1
+
+    def pop(self, index: int = -1) -> str:
+        path = super().pop(index)
+        self._forget(path)
+        return path
+
+    def __delitem__(self, index) -> None:
+        removed = self[index] if isinstance(index, slice) else [self[index]]
+        super().__delitem__(index)
+        for path in removed:
+            self._forget(path)
+
+    def clear(self) -> None:
+        super().clear()
+        self._count.clear()
+
+    def _forget(self, path: str) -> None:
+        left = self._count[path] - 1
+        if left:
+            self._count[path] = left
+        else:
+            del self._count[path]

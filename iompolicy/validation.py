@@ -9,10 +9,14 @@ document is valid. The test suite checks that the two agree.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import itertools
+import json
 import marshal
 import re
 import threading
+from decimal import Decimal
 
 from .documents import Document, DocumentError, Problem
 from .schema import KindSchema, SchemaSet
@@ -41,7 +45,9 @@ def generate(kind: KindSchema) -> tuple[str, bytes]:
     """
     import fastjsonschema
 
-    source = fastjsonschema.compile_to_code(kind.schema, formats=_FORMATS, use_default=False)
+    # A copy: fastjsonschema rewrites every `$ref` of the schema it is given into an absolute URI,
+    # which broke the shared schema for the checker and for every later walk of it.
+    source = fastjsonschema.compile_to_code(copy.deepcopy(kind.schema), formats=_FORMATS, use_default=False)
     name = re.search(r"^def (\w+)\(", source, re.MULTILINE).group(1)
     return name, marshal.dumps(compile(source, f"<schema {kind.kind}>", "exec"))
 
@@ -103,20 +109,40 @@ class Validator:
         kind = self.kind_of(document)
         try:
             self._fast_validator(kind)(document.value, custom_formats=_FORMATS)
-            return kind
+            return _no_unquoted_dates(document, kind)
+        except DocumentError:
+            raise
         except Exception:  # fastjsonschema's verdict is only a hint: jsonschema decides
             pass
         validator = self._detailed_validator(kind)
-        errors = sorted(validator.iter_errors(document.value), key=lambda e: list(e.absolute_path))
+        # A hostile document may break the schema a million times: sort a bounded sample.
+        errors = sorted(itertools.islice(validator.iter_errors(document.value), 50 * _MAX_PROBLEMS),
+                        key=lambda e: list(e.absolute_path))
         if not errors:
-            return kind
-        problems = [_problem(document, _describe(e), e.json_path) for e in errors[:_MAX_PROBLEMS]]
+            return _no_unquoted_dates(document, kind)
+        problems = [_problem(document, _describe(e), e.json_path, document.reading_hint(e.json_path))
+                    for e in errors[:_MAX_PROBLEMS]]
         raise DocumentError(problems)
+
+
+def _no_unquoted_dates(document: Document, kind: KindSchema) -> KindSchema:
+    """The kind, unless a YAML date written without quotes stands where text is wanted."""
+    if document.dates:
+        from .readings import unquoted_dates
+
+        problems = unquoted_dates(document, kind)
+        if problems:
+            raise DocumentError(problems)
+    return kind
 
 
 def _describe(error) -> str:
     where = error.json_path
-    return f"{where}: {error.message}" if where != "$" else error.message
+    message = error.message
+    if error.validator == "type" and (error.instance is None or isinstance(error.instance, (bool, int, Decimal))):
+        shown = json.dumps(error.instance) if not isinstance(error.instance, Decimal) else str(error.instance)
+        message = f"{shown} is not of type {error.validator_value!r}"  # null, false: as written in JSON
+    return f"{where}: {message}" if where != "$" else message
 
 
 def _problem(document: Document, message: str, path: str, hint: str | None = None) -> Problem:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
 
 # All decimal arithmetic goes through this context, never the thread's ambient one:
 # evaluation is then exact for + - * on any realistic amount and safe to share
 # between threads. Only `/` can round (to 50 significant digits).
 EXACT = Context(prec=50, traps=[InvalidOperation, DivisionByZero, Overflow])
+# `+ - *` and sign changes go through this one: it never rounds. A result that would
+# need more than 1,000 digits raises Inexact, which operations turn into undecided.
+# (Document numbers have at most 100 digits, so their sums are always exact.)
+STRICT = Context(prec=1000, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
 
 
 class _Missing:
@@ -69,15 +73,19 @@ def format_number(value: int | Decimal) -> str:
     """250000 -> `250,000`; Decimal('2125000.00') -> `2,125,000`; 0.125 -> `0.125`.
 
     Whole numbers below 10,000 have no separator, so years read as years (2008).
+    Beyond 10^100 nobody reads the digits: `1.000000E+120`.
     """
+    if type(value) is int and value.bit_length() > 333 or (
+            type(value) is Decimal and (not value.is_finite() or value.adjusted() >= 100)):
+        return f"{Decimal(value):.6E}" if value == value else str(value)
     if type(value) is Decimal:
         if value == value.to_integral_value():
             value = int(value)
         else:
-            value = value.normalize(EXACT)
+            value = value.normalize(STRICT)  # STRICT: shown with every digit, never rounded
             sign, digits, exponent = value.as_tuple()
             if exponent > 0:  # normalize() may give 1E+3
-                value = value.quantize(Decimal(1))
+                value = value.quantize(Decimal(1), context=STRICT)
             return f"{value:,f}"
     return f"{value:,}" if abs(value) >= 10_000 else str(value)
 

@@ -1,0 +1,150 @@
+"""Helpers of the service tests: run `iompolicy serve` on a free loopback port in a
+subprocess, and compare its answers with the CLI's.
+
+Traffic goes to 127.0.0.1 only; every wait is bounded in time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+DATA = [EXAMPLES / "data" / "member-states.yaml", EXAMPLES / "data" / "funded-projects.yaml"]
+DOCUMENTS = sorted(p for folder in ("proposals", "budgets", "governance") for p in (EXAMPLES / folder).glob("*.yaml"))
+OVER_CEILING = EXAMPLES / "proposals" / "04-tajikistan-border-over-ceiling.yaml"
+LAUNCH = "import sys; from iompolicy.cli import run; sys.argv[0] = 'iompolicy'; run()"
+STARTUP_SECONDS = 60
+
+
+def data_args(files=DATA) -> list[str]:
+    return [x for path in files for x in ("--data", str(path))]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def client(self, **options) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **options)
+
+
+@contextlib.contextmanager
+def running_server(*args: str, folder: Path, env: dict | None = None):
+    """`iompolicy serve ARGS` on 127.0.0.1 and a free port, until the block ends."""
+    environment = {**os.environ, "IOMPOLICY_CACHE_DIR": str(folder / "cache"), **(env or {})}
+    for attempt in range(3):  # a port found free may be taken before the server binds it
+        port = free_port()
+        log = folder / f"server-{port}.log"
+        with open(log, "wb") as stream:
+            process = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--port", str(port), *args],
+                                       cwd=ROOT, env=environment, stdout=stream, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+        server = Server(process, f"http://127.0.0.1:{port}", log)
+        try:
+            if _wait_ready(server):
+                yield server
+                return
+            if "address already in use" not in server.log_text().lower():
+                raise AssertionError(f"the server did not start:\n{server.log_text()}")
+        finally:
+            _stop(process)
+    raise AssertionError("no free port could be bound in 3 tries")
+
+
+def _wait_ready(server: Server) -> bool:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            return False
+        try:
+            if httpx.get(server.url + "/readyz", timeout=2).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"the server was not ready within {STARTUP_SECONDS} s:\n{server.log_text()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def cli_json(*args: str) -> dict:
+    """What `iompolicy check ARGS --format json` prints, parsed (exit status 0 or 1)."""
+    from iompolicy.cli import main
+
+    result = CliRunner().invoke(main, ["check", *map(str, args), "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def without_paths(report: dict) -> dict:
+    """The report with every document's `path` null, as the service writes it."""
+    return {**report, "documents": [{**d, "path": None} for d in report["documents"]]}
+
+
+def is_error(answer: httpx.Response, status: int | None = None, code: str | None = None) -> dict:
+    """Assert the answer is a JSON error of the documented shape; return its `error`."""
+    assert answer.headers["content-type"].startswith("application/json"), answer.text
+    body = answer.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error["code"], str) and isinstance(error["message"], str) and error["message"]
+    assert error["problems"], error
+    for found in error["problems"]:
+        assert {"message", "line", "column", "path"} <= set(found), found
+        assert isinstance(found["message"], str)
+        assert found["line"] is None or isinstance(found["line"], int)
+        assert found["column"] is None or isinstance(found["column"], int)
+        assert found["path"] is None or isinstance(found["path"], str)
+    assert "Traceback" not in answer.text
+    if status is not None:
+        assert answer.status_code == status, answer.text
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
+def to_json(value, level: int | None = None) -> str:
+    """JSON text of a value loaded exactly (Decimals written as they read); with
+    `level`, one field or item a line, indented from that level."""
+    inner, outer = ("", "") if level is None else ("\n" + "  " * (level + 1), "\n" + "  " * level)
+    deeper = None if level is None else level + 1
+    if isinstance(value, dict):
+        items = [f"{json.dumps(str(k))}: {to_json(v, deeper)}" for k, v in value.items()]
+        return "{" + inner + ("," + (inner or " ")).join(items) + outer + "}"
+    if isinstance(value, list):
+        return "[" + inner + ("," + (inner or " ")).join(to_json(v, deeper) for v in value) + outer + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,88 @@
+"""A policy is data: nothing in a policy or a document ever becomes Python code,
+and evaluation cannot reach the file system, the network or imports.
+
+These tests read the package's source. Evaluation is compiled to closures over
+the functions of `operations` and `builtins` (iompolicy/compiler.py); the only
+`exec` runs the validator that fastjsonschema generates from our own schemas.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "iompolicy"
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "_shipped" not in p.parts)
+# What evaluating a clause runs: none of it may touch the world outside the values it is given.
+EVALUATION = ["compiler.py", "operations.py", "builtins.py", "values.py", "tracer.py", "nodes.py", "unparse.py"]
+WORLD = {"os", "io", "sys", "socket", "subprocess", "pathlib", "shutil", "urllib", "http", "importlib", "pickle",
+         "marshal", "ctypes", "tempfile", "glob", "requests", "httpx", "multiprocessing", "threading", "builtins"}
+ALLOWED_DYNAMIC = {("validation.py", "exec"), ("validation.py", "compile")}
+
+
+def _calls(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+            yield name, node
+
+
+def test_no_eval_or_exec_but_the_schema_validator():
+    found = set()
+    for path in SOURCES:
+        for name, node in _calls(path):
+            builtin = isinstance(node.func, ast.Name) or (
+                isinstance(node.func, ast.Attribute) and ast.unparse(node.func.value) in ("builtins", "__builtins__"))
+            if builtin and name in ("eval", "exec", "compile", "__import__", "execfile"):  # not re.compile, self.eval
+                found.add((path.name, name))
+    assert found == ALLOWED_DYNAMIC
+
+
+def test_imports_by_name_use_fixed_names_only():
+    """`import_module` is used for lazy imports of the package's own modules, named by a fixed table."""
+    for path in SOURCES:
+        for name, node in _calls(path):
+            if name == "import_module":
+                argument = ast.unparse(node.args[0])
+                assert argument in ('f".{_EXPORTS[name]}"', "f'.{_EXPORTS[name]}'", 'f".{module}"', "f'.{module}'"), \
+                    f"{path.name}: import_module({argument})"
+
+
+def test_evaluation_touches_nothing_outside_its_values():
+    for name in EVALUATION:
+        path = PACKAGE / name
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                modules = {(node.module or "").split(".")[0]} if node.level == 0 else set()
+            else:
+                continue
+            assert not modules & WORLD, f"{name} imports {modules & WORLD}"
+        for called, node in _calls(path):
+            assert called not in ("open", "setattr", "delattr", "globals", "locals", "vars"), f"{name} calls {called}"
+            if called == "getattr":  # only dispatch to its own methods by node type: getattr(self, "t_" + ...)
+                assert ast.unparse(node.args[0]) == "self" and ast.unparse(node.args[1]).startswith("'t_' +"), name
+
+
+def test_the_language_has_no_construct_that_reaches_outside():
+    grammar = (PACKAGE / "grammar.lark").read_text(encoding="utf-8")
+    keywords = set(re.findall(r'"([a-z_]+)"', grammar))
+    assert not keywords & {"import", "include", "load", "open", "read", "exec", "eval", "fetch", "http", "file", "env"}
+    # no loops, no recursion, no user functions: what a policy can call is the fixed table of builtins
+    from iompolicy.builtins import BUILTINS
+
+    assert set(BUILTINS) == {"max", "min", "round", "year", "len", "abs", "sum", "count", "default"}
+
+
+def test_schema_code_is_generated_from_schemas_only():
+    """The fast validator's source comes from the schema alone: no document or policy text reaches `compile`."""
+    source = (PACKAGE / "validation.py").read_text(encoding="utf-8")
+    generate = source[source.index("def generate("):source.index("class Validator")]
+    assert "compile_to_code(copy.deepcopy(kind.schema)" in generate
+    assert "document" not in generate.split('"""')[2]  # the code after the docstring
