@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import __version__
 
-_FORMAT = 1
+_FORMAT = 3  # bump when what is cached changes shape
 
 
 def cache_dir() -> Path | None:

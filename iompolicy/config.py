@@ -142,12 +142,15 @@ def with_settings(config: Config | None, **given) -> dict:
 
 # -- reading ------------------------------------------------------------------
 
+_TOOL_TABLE = re.compile(r"tool\s*\.\s*iompolicy|^\s*\[\s*tool\s*\]", re.MULTILINE)
+
+
 def _has_tool_table(path: Path) -> bool:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    if "iompolicy" not in text:
+    if not _TOOL_TABLE.search(text):  # most pyproject.toml files have no such table: skip parsing them
         return False
     values, _ = _read_toml(text, shown(path))
     return values is not None

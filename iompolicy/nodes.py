@@ -60,11 +60,19 @@ class Node:
         return f"{type(self).__name__}({inner})"
 
     def __reduce__(self):
-        return (_rebuild, (type(self), self._values(), self.span))
+        # The worked-out source text travels with the node, so a policy set from the
+        # cache does not unparse its expressions again.
+        return (_rebuild, (type(self), self._values(), self.span, self.__dict__.get("_text")))
 
 
-def _rebuild(cls, values: tuple, span):
-    return cls(*values, span)
+def _rebuild(cls, values: tuple, span, text=None):
+    node = object.__new__(cls)
+    state = node.__dict__
+    state.update(zip(cls._fields, values))
+    state["span"] = span
+    if text is not None:
+        state["_text"] = text
+    return node
 
 
 # ---- expressions -------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +32,12 @@ class SourceFile:
         return self.text[start:] if end < 0 else self.text[start:end]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A range of characters in a policy file (offsets are 0-based, end exclusive)."""
+class Span(NamedTuple):
+    """A range of characters in a policy file (offsets are 0-based, end exclusive).
+
+    A named tuple: every node has one, and the policy cache unpickles them all on
+    every run, which a frozen dataclass makes several times slower.
+    """
 
     file: str
     start: int

@@ -8,6 +8,7 @@ there, every clause must cite one of those provisions and quote its text.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 import yaml
@@ -18,8 +19,7 @@ from .source import Diagnostic
 PROVISIONS_FILE = "provisions.yaml"
 
 
-@dataclass(frozen=True)
-class Provision:
+class Provision(NamedTuple):
     """One citable provision: its citation, text, and why it is not encoded (if it is not)."""
 
     cite: str
@@ -28,8 +28,7 @@ class Provision:
     document_check: bool = False
 
 
-@dataclass(frozen=True)
-class Provisions:
+class Provisions(NamedTuple):
     """The provisions of one source text, in order."""
 
     source: str

@@ -8,7 +8,7 @@ is only run for results that need an explanation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import nodes as n
 from . import operations as op
@@ -20,8 +20,7 @@ from .values import MISSING, Undecided, format_value, is_scalar
 _SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
 
 
-@dataclass(slots=True)
-class Traced:
+class Traced(NamedTuple):
     """A value, how to show it, and where in the document it came from."""
 
     value: object

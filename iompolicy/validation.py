@@ -48,8 +48,21 @@ def generate(kind: KindSchema) -> tuple[str, bytes]:
     # A copy: fastjsonschema rewrites every `$ref` of the schema it is given into an absolute URI,
     # which broke the shared schema for the checker and for every later walk of it.
     source = fastjsonschema.compile_to_code(copy.deepcopy(kind.schema), formats=_FORMATS, use_default=False)
+    # The generated module imports its exception classes from fastjsonschema, whose import
+    # costs a few ms on every run; they are given to it instead (see _fast_validator).
+    source = _IMPORT_LINE.sub("", source)
     name = re.search(r"^def (\w+)\(", source, re.MULTILINE).group(1)
     return name, marshal.dumps(compile(source, f"<schema {kind.kind}>", "exec"))
+
+
+_IMPORT_LINE = re.compile(r"^from fastjsonschema import [\w, ]+$", re.MULTILINE)
+
+
+class SchemaViolation(ValueError):
+    """Raised by generated validators (in place of fastjsonschema's own exceptions)."""
+
+    def __init__(self, message="", value=None, name=None, definition=None, rule=None, errors=None):
+        super().__init__(message)
 
 
 class Validator:
@@ -76,7 +89,8 @@ class Validator:
                 if kind.kind not in self.fast_code:
                     self.fast_code[kind.kind] = generate(kind)
                 name, code = self.fast_code[kind.kind]
-                namespace: dict = {}
+                namespace: dict = {"JsonSchemaValueException": SchemaViolation,
+                                   "JsonSchemaValuesException": SchemaViolation}
                 exec(marshal.loads(code), namespace)  # code generated from our own schema (see generate)
                 function = namespace[name]
                 self._fast[kind.kind] = function
