@@ -309,8 +309,8 @@ def explain(what, policy_dir):
       iompolicy explain III.5.2
       iompolicy explain III.5
     """
+    from .clause_info import explain_lines
     from .selection import selector
-    from .unparse import unparse
 
     try:
         policies = _load_policies(policy_dir)
@@ -322,23 +322,10 @@ def explain(what, policy_dir):
         _fail([f"no clause has the id or citation `{what}`",
                "hint: `iompolicy list` shows every clause"])
     for number, compiled in enumerate(chosen):
-        clause = compiled.clause
         if number:
             click.echo()
-        click.echo(f"{clause.id} [{clause.cite}] {clause.title}")
-        click.echo(f"  severity: {clause.severity} ({clause.modality}); applies to: {compiled.header.kind}; "
-                   f"policy: {compiled.header.id}; defined at {clause.span}")
-        click.echo(f"  quote: \u201c{clause.quote}\u201d")
-        if clause.note:
-            click.echo(f"  interpretation: {clause.note}")
-        if compiled.start or compiled.until:
-            window = " ".join(filter(None, (compiled.start and f"from {compiled.start}",
-                                            compiled.until and f"until {compiled.until}")))
-            click.echo(f"  in force: {window}")
-        for guard in clause.guards:
-            click.echo(f"  when {unparse(guard)}")
-        for requirement in clause.requires:
-            click.echo(f"  require {unparse(requirement)}")
+        for line in explain_lines(compiled):
+            click.echo(line)
 
 
 @main.command(name="test")

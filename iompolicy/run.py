@@ -87,13 +87,19 @@ class Run:
     limits: Limits = DEFAULT_LIMITS  # how big an input may be (`--max-bytes` and the like)
 
     # ---- reference data and waivers -------------------------------------------------------
-    def add_data_file(self, name: str) -> None:
-        """A `--data` file: must exist and be a reference-data kind."""
+    def _load_checked(self, name: str):
+        """A file loaded and schema-checked, with its kind; or (None, None) and the problems kept."""
         try:
             document = load_file(name, self.limits)
-            kind = self.policies.validator.validate(document)
+            return document, self.policies.validator.validate(document)
         except DocumentError as error:
             self.problems.extend(error.problems)
+            return None, None
+
+    def add_data_file(self, name: str) -> None:
+        """A `--data` file: must exist and be a reference-data kind."""
+        document, kind = self._load_checked(name)
+        if document is None:
             return
         if not kind.is_data:
             self.problems.append(Problem(name, f"`{kind.kind}` is not reference data",
@@ -112,11 +118,8 @@ class Run:
         """Read a waivers file (schema-checked) into a ledger."""
         from .waivers import WaiverLedger, read_waivers
 
-        try:
-            document = load_file(name, self.limits)
-            kind = self.policies.validator.validate(document)
-        except DocumentError as error:
-            self.problems.extend(error.problems)
+        document, kind = self._load_checked(name)
+        if document is None:
             return
         if kind.role != "waivers":
             self.problems.append(Problem(name, f"`{kind.kind}` is not a waivers file"))
