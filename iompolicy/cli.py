@@ -176,7 +176,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
             data_paths.add(os.path.realpath(waivers_file))
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
         _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
-        run.add_inputs(names, stdin_text=lambda: read_limited(click.get_binary_stream("stdin"), run.limits))
+        run.add_inputs(names, stdin_text=lambda: read_limited(sys.stdin.buffer, run.limits))
         if run.problems:
             raise RunError([str(p) for p in run.problems])
         if not run.pending:
@@ -257,7 +257,7 @@ def _output(output: str | None):
     """stdout, or a temporary file renamed over FILE once the report is whole:
     an interrupted run leaves the old file or the new one, never half of one."""
     if output is None:
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     import tempfile
 

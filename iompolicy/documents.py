@@ -510,6 +510,11 @@ def _parse_yaml(text: str, name: str, limits: Limits):
         message = error.problem or error.context or "not valid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         code = getattr(error, "iompolicy_code", None)
+        if code is None and "nesting depth" in message:
+            # PyYAML 6.0.4's parser has a depth limit of its own, and scans ahead far enough
+            # to reach it before the reader sees the level that passes ours.
+            code = "too_deep"
+            message = f"lists and mappings are nested more than {limits.max_depth} levels deep"
         if code is None:
             code, message = "invalid_yaml", f"not valid YAML: {message}"
         raise DocumentError([Problem(name, message, line, column, code=code)]) from None

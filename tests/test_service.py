@@ -296,7 +296,8 @@ BAD = [
     ("yaml-set", YAML, b"kind: proposal\nx: !!set {a, b}\n", 400, "unsupported_tag", (2, 4)),
     ("python-object", YAML, b"kind: !!python/object/apply:os.system [echo hi]\n", 400, "unsupported_tag", None),
     ("deep-json", JSON, b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", 400, "too_deep", (1, 70)),
-    ("deep-yaml", YAML, b"a: " + b"[" * 100_000, 400, "too_deep", (1, 67)),
+    # the column depends on the PyYAML version (6.0.4's parser stops at its own depth limit first)
+    ("deep-yaml", YAML, b"a: " + b"[" * 100_000, 400, "too_deep", None),
     ("deep-yaml-blocks", YAML, b"- " * 50_000 + b"x", 400, "too_deep", None),
     ("alias-bomb", YAML, (b"a: &a [x, x, x, x, x, x, x, x, x, x]\n"
                           + b"".join(b"%c: &%c [%s]\n" % (98 + i, 98 + i, b", ".join([b"*%c" % (97 + i)] * 10))
