@@ -1,0 +1,135 @@
+"""The JSON reader: exact numbers, duplicate keys, NaN and nesting refused (see
+documents.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from itertools import accumulate
+
+import yaml
+
+from .limits import MAX_NUMBER_DIGITS, Limits
+
+from .problems import DocumentError, Problem, _Refused, _line_col, _short
+from .yaml_reader import _BaseLoader, _Reader, _number_problem
+
+
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_JSON_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)')
+
+
+class _JsonRefused(Exception):
+    def __init__(self, code: str, message: str, token: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.token, self.hint = code, message, token, hint
+
+
+def _json_depth_problem(text: str, limits: Limits) -> _Refused | None:
+    """Nesting deeper than allowed, found before `json.loads` recurses into it."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    if not brackets or max(accumulate(map(_BRACKET_STEP.get, brackets))) <= limits.max_depth:
+        return None
+    depth = 0
+    for match in _JSON_TOKENS.finditer(text):  # only now, find where
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > limits.max_depth:
+                line, column = _line_col(text, match.start())
+                return _Refused("too_deep", f"lists and objects are nested more than {limits.max_depth} levels deep",
+                                line=line, column=column, hint="raise --max-depth if the document is genuine")
+        elif token in "]}":
+            depth -= 1
+    return _Refused("too_deep", f"lists and objects are nested more than {limits.max_depth} levels deep")
+
+
+def _json_object(pairs: list) -> dict:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _JsonRefused("duplicate_key", f"the key `{_short(key)}` is written twice in one object",
+                                   json.dumps(key),
+                                   "keep one of them: a document must not depend on which one a reader keeps")
+            seen.add(key)
+    return value
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _JsonRefused("number_out_of_range", f"`{_short(text)}` has more than {MAX_NUMBER_DIGITS} digits", text)
+    return int(text)
+
+
+def _json_decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    problem = _number_problem(value, text)
+    if problem:
+        raise _JsonRefused("number_out_of_range", problem, text)
+    return value
+
+
+def _json_constant(name: str):
+    raise _JsonRefused("not_finite", f"`{name}` is not a finite number", name)
+
+
+def _parse_json(text: str, name: str, limits: Limits):
+    deep = _json_depth_problem(text, limits)
+    if deep is not None:
+        raise DocumentError([deep.problem(name)])
+    try:
+        value = json.loads(text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=_json_constant,
+                           object_pairs_hook=_json_object)
+    except json.JSONDecodeError as error:
+        raise DocumentError([Problem(name, f"not valid JSON: {error.msg}", error.lineno, error.colno,
+                                     code="invalid_json")]) from None
+    except _JsonRefused as refused:
+        line, column = _json_locate(text, refused)
+        if refused.token and refused.token.startswith('"'):  # a duplicate key: name both lines
+            lines = _duplicate_lines(text)
+            if lines:
+                line, column, first = lines
+                refused.message += f" (lines {first} and {line})"
+        raise DocumentError([Problem(name, refused.message, line, column, hint=refused.hint,
+                                     code=refused.code)]) from None
+    except RecursionError:  # only if --max-depth was raised beyond what Python can recurse
+        raise DocumentError([Problem(name, "lists and objects are nested too deeply to read",
+                                     code="too_deep")]) from None
+    return value
+
+
+def _json_locate(text: str, refused: _JsonRefused) -> tuple[int | None, int | None]:
+    """Where the token a JSON hook refused is written (its first occurrence outside strings)."""
+    token = refused.token
+    if not token:
+        return None, None
+    if token in ("NaN", "Infinity", "-Infinity"):
+        for match in _JSON_CONSTANT.finditer(text):
+            if match.group(1) == token:
+                return _line_col(text, match.start(1))
+        return None, None
+    position = text.find(token)
+    return _line_col(text, position) if position >= 0 else (None, None)
+
+
+def _duplicate_lines(text: str) -> tuple[int, int, int] | None:
+    """(line, column, first line) of a duplicate key, found by composing the JSON as YAML."""
+    loader = _BaseLoader(text)
+    try:
+        _Reader(loader, None, table=True).read()
+    except _Refused as refused:
+        match = re.search(r"\(lines (\d+) and \d+\)", refused.message)
+        if match and refused.line is not None:
+            return refused.line, refused.column, int(match.group(1))
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
+

@@ -1,0 +1,69 @@
+"""What can be wrong with an input: `Problem`, `DocumentError`, and the loaders' own refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DocumentError(Exception):
+    """An input that cannot be checked: unreadable, not YAML/JSON, or not of its kind's schema.
+
+    `problems` holds one `Problem` per thing wrong, each with its location.
+    """
+
+    def __init__(self, problems: list["Problem"]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, as `file:line:col: message`."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: str | None = None
+    hint: str | None = None
+    code: str | None = None  # a stable name of what is wrong (`too_deep`, `duplicate_key`...), when known
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}:{self.column or 1}"
+        text = f"{where}: {self.message}"
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+
+class _Refused(Exception):
+    """Raised inside the loader: a message, the mark of the place, and a hint."""
+
+    def __init__(self, code: str, message: str, mark=None, hint: str | None = None, line: int | None = None,
+                 column: int | None = None):
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+        self.line, self.column = (mark.line + 1, mark.column + 1) if mark is not None else (line, column)
+
+    def problem(self, name: str) -> Problem:
+        return Problem(name, self.message, self.line, self.column, hint=self.hint, code=self.code)
+
+
+# ---- the YAML loader ------------------------------------------------------------------------------
+
+
+
+def _line_col(text: str, offset: int | None) -> tuple[int | None, int | None]:
+    if offset is None or offset < 0:
+        return None, None
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
