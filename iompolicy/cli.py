@@ -445,12 +445,15 @@ def lint(folder):
 @click.option("--max-batch", type=click.IntRange(1), default=100, show_default=True, metavar="N",
               help="Most documents in one POST /v1/check/batch.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
-def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log):
+@click.option("--waivers", "waivers_file", metavar="FILE", help="Waivers to apply.  [default: the settings' `waivers`]")
+@click.option("--no-waivers", is_flag=True, help="Answer without any waiver.")
+def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, waivers_file, no_waivers):
     """Serve checks over HTTP (needs `pip install "iompolicy[server]"`).
 
-    Policies and data are loaded once; POST /v1/reload or SIGHUP reloads them
-    (a set that does not load is refused and the old one kept). GET
-    /openapi.json describes the API.
+    Policies, data and waivers are loaded once, from the options or else from
+    the settings file (.iompolicy.yaml or [tool.iompolicy]); POST /v1/reload or
+    SIGHUP reloads them (a set that does not load is refused and the old one
+    kept). GET /openapi.json describes the API.
 
     \b
     Examples:
@@ -465,8 +468,18 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log):
         if (error.name or "").split(".")[0] not in ("starlette", "uvicorn", "anyio", "h11"):
             raise
         _fail([f'iompolicy serve needs the server extra: pip install "iompolicy[server]" (no module {error.name})'])
-    sys.exit(run_server(policy_dir or shipped_policies(), data_files, host=host, port=port, max_body=max_body,
-                        max_batch=max_batch, access_log=access_log))
+    from .config import ConfigError, shown
+
+    try:
+        config = _config()
+    except (RunError, ConfigError) as error:
+        _fail(error.lines)
+    if config is not None:
+        data_files = data_files or tuple(shown(p) for p in config.data)
+        waivers_file = waivers_file or (shown(config.waivers) if config.waivers else None)
+    sys.exit(run_server(_policy_folder(policy_dir) or shipped_policies(), data_files, host=host, port=port,
+                        max_body=max_body, max_batch=max_batch, access_log=access_log,
+                        waivers_file=None if no_waivers else waivers_file))
 
 
 def run() -> None:

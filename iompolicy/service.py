@@ -93,6 +93,7 @@ class Loaded:
     generation: int
     loaded_at: str
     missing_data: tuple[str, ...]
+    waivers: tuple = ()  # the Waivers of the waivers file, applied to every report
 
     def describe(self) -> dict:
         return {"generation": self.generation, "loaded_at": self.loaded_at,
@@ -101,8 +102,8 @@ class Loaded:
                 "data": dict(self.data_sources), "missing_data": list(self.missing_data)}
 
 
-def load(policy_dir: str, data_files: tuple[str, ...], generation: int) -> Loaded:
-    """Load and check the policy folder and the data files; LoadError if anything is wrong."""
+def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_file: str | None = None) -> Loaded:
+    """Load and check the policy folder, the data files and the waivers; LoadError if anything is wrong."""
     from .engine import PolicySet
     from .run import Run
     from .source import PolicyError
@@ -116,12 +117,14 @@ def load(policy_dir: str, data_files: tuple[str, ...], generation: int) -> Loade
     run = Run(policies)
     for name in data_files:
         run.add_data_file(name)
+    if waivers_file:
+        run.use_waivers(waivers_file)
     if run.problems:
         raise LoadError([str(p) for p in run.problems],
                         [{**_from_problem(p), "file": p.file} for p in run.problems])
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     return Loaded(policies, dict(run.data), dict(run.data_sources), str(policy_dir), generation, stamp,
-                  tuple(run.missing_data()))
+                  tuple(run.missing_data()), tuple(run.waivers.waivers) if run.waivers is not None else ())
 
 
 def _diagnostic(diagnostic) -> dict:
@@ -134,20 +137,21 @@ class Service:
     """The policies and data of a running service, and what it answers."""
 
     def __init__(self, policy_dir: str | Path, data_files=(), max_body: int = MAX_BODY,
-                 max_batch: int = MAX_BATCH):
+                 max_batch: int = MAX_BATCH, waivers_file: str | None = None):
         self.policy_dir = str(policy_dir)
         self.data_files = tuple(str(name) for name in data_files)
+        self.waivers_file = str(waivers_file) if waivers_file else None
         self.max_body, self.max_batch = max_body, max_batch
         self._reloading = threading.Lock()
         self._openapi: tuple[Loaded, dict] | None = None
-        self.current: Loaded = load(self.policy_dir, self.data_files, 1)  # raises LoadError
+        self.current: Loaded = load(self.policy_dir, self.data_files, 1, self.waivers_file)  # raises LoadError
 
     def reload(self) -> Loaded:
         """Build a whole new generation, then swap it in; ServiceError 409 (old one kept) if it fails."""
         with self._reloading:
             old = self.current
             try:
-                new = load(self.policy_dir, self.data_files, old.generation + 1)
+                new = load(self.policy_dir, self.data_files, old.generation + 1, self.waivers_file)
             except LoadError as error:
                 raise ServiceError(409, "reload_refused",
                                    f"the policies or data do not load; generation {old.generation} goes on "
@@ -360,12 +364,24 @@ def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail
 
     run = Run(state.policies, data=dict(state.data), data_sources=dict(state.data_sources))
     run.pending.extend(documents)
+    if state.waivers:
+        from .waivers import WaiverLedger
+
+        run.waivers = WaiverLedger(list(state.waivers))  # per request: no stale-waiver notices here
     summary = Summary(fail_on=fail_on)
     summary.notices.extend(MISSING_DATA.format(name) for name in state.missing_data)
     reports = (dataclasses.replace(r, path=None) for r in run.reports(as_of=as_of))
     out = io.StringIO()
-    writer("json")(reports, summary, {"colour": False, "verbose": False, "policies": state.policies}, out)
+    writer("json")(_then_waiver_notices(reports, run, summary), summary,
+                   {"colour": False, "verbose": False, "policies": state.policies}, out)
     if run.problems:  # cannot happen: every document was admitted
         raise ServiceError(422, "schema_violation", "a document cannot be checked",
                            [_from_problem(p) for p in run.problems])
     return out.getvalue()
+
+
+def _then_waiver_notices(reports, run, summary):
+    """The reports; then the notices of waivers that covered a passing clause."""
+    yield from reports
+    if run.waivers is not None:
+        summary.notices.extend(run.waivers.notices)

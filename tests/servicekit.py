@@ -53,15 +53,15 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(*args: str, folder: Path, env: dict | None = None):
-    """`iompolicy serve ARGS` on 127.0.0.1 and a free port, until the block ends."""
+def running_server(*args: str, folder: Path, env: dict | None = None, cwd: Path = ROOT):
+    """`iompolicy serve ARGS` on 127.0.0.1 and a free port, until the block ends (run in `cwd`)."""
     environment = {**os.environ, "IOMPOLICY_CACHE_DIR": str(folder / "cache"), **(env or {})}
     for attempt in range(3):  # a port found free may be taken before the server binds it
         port = free_port()
         log = folder / f"server-{port}.log"
         with open(log, "wb") as stream:
             process = subprocess.Popen([sys.executable, "-c", LAUNCH, "serve", "--port", str(port), *args],
-                                       cwd=ROOT, env=environment, stdout=stream, stderr=subprocess.STDOUT,
+                                       cwd=cwd, env=environment, stdout=stream, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL)
         server = Server(process, f"http://127.0.0.1:{port}", log)
         try:
