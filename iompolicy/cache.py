@@ -2,7 +2,10 @@
 the checker and schema code generation when nothing changed.
 
 The key is a SHA-256 of iompolicy's version, the Python version and the text of
-every policy, provisions and schema file, so any edit invalidates it. The cache
+every policy, provisions and schema file, so any edit invalidates it. So that a
+run where nothing was touched need not read and hash every file, a second index
+finds the entry by each file's path, size and modification time (to the
+nanosecond), as Python itself finds its bytecode; any write changes the time. The cache
 lives in `$IOMPOLICY_CACHE_DIR`, else `$XDG_CACHE_HOME/iompolicy`, else
 `~/.cache/iompolicy`, in a folder only its owner may write; `IOMPOLICY_NO_CACHE=1`
 turns it off. A cache entry that cannot be read is ignored and rebuilt.
@@ -10,7 +13,6 @@ turns it off. A cache entry that cannot be read is ignored and rebuilt.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from . import __version__
 
-_FORMAT = 3  # bump when what is cached changes shape
+_FORMAT = 4  # bump when what is cached changes shape
 
 
 def cache_dir() -> Path | None:
@@ -34,6 +36,8 @@ def cache_dir() -> Path | None:
 
 def key(texts: dict[str, str]) -> str:
     """A digest of everything a built policy set depends on."""
+    import hashlib  # only when the stat index missed: it costs a few ms to import
+
     digest = hashlib.sha256(f"{_FORMAT}\0{__version__}\0{sys.version}\0".encode())
     for name in sorted(texts):
         digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
@@ -41,12 +45,39 @@ def key(texts: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def load(digest: str):
+def signature(paths: list[Path]) -> str:
+    """Each file's path, size and modification time, with the versions: what the stat index keys on."""
+    parts = [f"{_FORMAT}", __version__, sys.version]
+    for path in paths:
+        info = os.stat(path)
+        parts.append(f"{path}\0{info.st_size}\0{info.st_mtime_ns}")
+    return "\0".join(parts)
+
+
+def _stat_name(text: str) -> str:
+    import zlib
+
+    return f"stat-{zlib.crc32(text.encode('utf-8', 'surrogateescape')):08x}-{len(text)}"
+
+
+def load_by_signature(text: str):
+    """The cached object whose files have not been touched since it was stored, or None."""
+    found = load(_stat_name(text), prefix="")
+    if isinstance(found, dict) and found.get("signature") == text:  # the name is short: compare it whole
+        return found["entry"]
+    return None
+
+
+def store_by_signature(text: str, value) -> None:
+    store(_stat_name(text), {"signature": text, "entry": value}, prefix="")
+
+
+def load(digest: str, prefix: str = "policies-"):
     """The cached object for a key, or None."""
     folder = cache_dir()
     if folder is None:
         return None
-    path = folder / f"policies-{digest}.pickle"
+    path = folder / f"{prefix}{digest}.pickle"
     try:
         if not _trusted(folder):
             return None
@@ -56,7 +87,7 @@ def load(digest: str):
         return None
 
 
-def store(digest: str, value) -> None:
+def store(digest: str, value, prefix: str = "policies-") -> None:
     """Write an entry atomically; failing to write is not an error (the cache is optional)."""
     folder = cache_dir()
     if folder is None:
@@ -70,7 +101,7 @@ def store(digest: str, value) -> None:
         handle, temporary = tempfile.mkstemp(prefix=".policies-", dir=folder)
         with os.fdopen(handle, "wb") as stream:
             pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / f"policies-{digest}.pickle")
+        os.replace(temporary, folder / f"{prefix}{digest}.pickle")
     except Exception:
         return
 

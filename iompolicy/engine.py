@@ -67,26 +67,35 @@ class PolicySet:
         from . import cache
 
         folders = [Path(f) for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
-        texts: dict[str, str] = {}
-        provisions_texts: dict[str, str] = {}
         for one in folders:
             if not one.is_dir():
                 raise PolicyError([Diagnostic("no-policies", f"`{one}` is not a folder of policies", None)])
-            texts.update((str(p), p.read_text(encoding="utf-8")) for p in sorted(one.rglob("*.iom")))
-            provisions_path = one / "provisions.yaml"
-            if provisions_path.is_file():
-                provisions_texts[str(provisions_path)] = provisions_path.read_text(encoding="utf-8")
+        policy_paths = [p for one in folders for p in sorted(one.rglob("*.iom"))]
+        provisions_paths = [one / "provisions.yaml" for one in folders if (one / "provisions.yaml").is_file()]
         if isinstance(schemas, SchemaSet):
+            texts = {str(p): p.read_text(encoding="utf-8") for p in policy_paths}
             return cls._build(texts, schemas, folders)
-        schema_texts = read_schema_texts(schemas or _shipped_schemas())
-        digest = cache.key({**texts, **schema_texts, **provisions_texts})
-        entry = cache.load(digest)
-        if entry is not None:
-            return cls(entry["files"], SchemaSet.from_texts(schema_texts), {}, entry["provisions"], entry["fast_code"])
-        policy_set = cls._build(texts, SchemaSet.from_texts(schema_texts), folders)
-        cache.store(digest, {"files": policy_set.files, "provisions": policy_set.provisions,
-                             "fast_code": policy_set.validator.all_fast_code()})
-        return policy_set
+        schema_folder = Path(schemas or _shipped_schemas())
+        stat_signature = cache.signature(policy_paths + provisions_paths + sorted(schema_folder.glob("*.schema.json")))
+        entry = cache.load_by_signature(stat_signature)  # nothing touched: no file read, nothing hashed
+        if entry is None:
+            texts = {str(p): p.read_text(encoding="utf-8") for p in policy_paths}
+            provisions_texts = {str(p): p.read_text(encoding="utf-8") for p in provisions_paths}
+            schema_texts = read_schema_texts(schema_folder)
+            digest = cache.key({**texts, **schema_texts, **provisions_texts})
+            entry = cache.load(digest)
+            if entry is None:
+                schema_set = SchemaSet.from_texts(schema_texts)
+                policy_set = cls._build(texts, schema_set, folders)
+                entry = {"files": policy_set.files, "provisions": policy_set.provisions,
+                         "fast_code": policy_set.validator.all_fast_code(),
+                         "schemas": {k.path: k.schema for k in schema_set.kinds.values()}}
+                cache.store(digest, entry)
+                cache.store_by_signature(stat_signature, entry)
+                return policy_set
+            cache.store_by_signature(stat_signature, entry)
+        return cls(entry["files"], SchemaSet.from_schemas(entry["schemas"]), {}, entry["provisions"],
+                   entry["fast_code"])
 
     @classmethod
     def _build(cls, texts: dict[str, str], schemas: SchemaSet, folders: list[Path]) -> "PolicySet":

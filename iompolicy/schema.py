@@ -188,12 +188,19 @@ class SchemaSet:
     @classmethod
     def from_texts(cls, texts: dict[str, str]) -> "SchemaSet":
         """Schemas given as {path: JSON text}."""
-        kinds: dict[str, KindSchema] = {}
+        parsed = {}
         for path, text in sorted(texts.items()):
             try:
-                schema = json.loads(text)
+                parsed[path] = json.loads(text)
             except ValueError as error:
                 raise SchemaError(f"{path}: cannot read this schema: {error}") from None
+        return cls.from_schemas(parsed)
+
+    @classmethod
+    def from_schemas(cls, schemas: dict[str, dict]) -> "SchemaSet":
+        """Schemas given as {path: parsed schema}."""
+        kinds: dict[str, KindSchema] = {}
+        for path, schema in sorted(schemas.items()):
             kind = schema.get("properties", {}).get("kind", {}).get("const")
             if not isinstance(kind, str):
                 continue  # not a document kind (the report schema, for example)
