@@ -213,12 +213,12 @@ def _settings_waivers() -> str | None:
 def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     """Check every pending document and write the report as the run goes."""
     from .render import Summary, writer
+    from .run import MISSING_DATA
     from .selection import selector
 
     select = selector(settings["only"], settings["skip"])
     summary = Summary(fail_on=fail_on)
-    summary.notices.extend(f"reference data `{name}` was not given: clauses that read it are undecided"
-                           for name in run.missing_data())
+    summary.notices.extend(MISSING_DATA.format(name) for name in run.missing_data())
     if jobs > 1:
         from .parallel import parallel_reports
 

@@ -27,6 +27,7 @@ SUFFIXES = (".yaml", ".yml", ".json")
 _PEEK_BYTES = 65536
 _YAML_KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 _JSON_KIND = re.compile(r"\"kind\"\s*:\s*\"([^\"\\]*)\"")
+MISSING_DATA = "reference data `{}` was not given: clauses that read it are undecided"  # a run notice
 
 
 def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
@@ -83,7 +84,6 @@ class Run:
     problems: list[Problem] = field(default_factory=list)
     waivers: object = None  # a WaiverLedger, when waivers are in use
     pending: list = field(default_factory=list)  # file names, or Documents already loaded (stdin)
-    others: int = 0  # waivers files and the like met among the inputs: neither checked nor data
     limits: Limits = DEFAULT_LIMITS  # how big an input may be (`--max-bytes` and the like)
 
     # ---- reference data and waivers -------------------------------------------------------
@@ -153,10 +153,9 @@ class Run:
                 continue
             if schema.is_data:
                 self.use_data(schema.kind, document)
-            elif schema.role != "document":
-                self.others += 1
-            else:
+            elif schema.role == "document":
                 self.pending.append(document if name == "-" else name)  # a file is read again later
+            # else: a waivers file met among the inputs is neither checked nor data
 
     def documents(self) -> Iterator[Document]:
         """Second pass: each queued document, loaded and schema-checked; problems are kept."""

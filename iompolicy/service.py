@@ -34,7 +34,6 @@ MAX_BATCH = 100  # documents in one batch (`iompolicy serve --max-batch`)
 MEDIA_TYPES = {"application/json": "json", "application/yaml": "yaml", "text/yaml": "yaml",
                "application/x-yaml": "yaml", "text/x-yaml": "yaml"}
 QUERY = ("as_of", "fail_on")
-MISSING_DATA = "reference data `{}` was not given: clauses that read it are undecided"  # as the CLI says
 
 # The loader's codes that are not 400: sizes past a limit, and a value that is no document.
 _LOADER_STATUS = {"too_big": 413, "too_many_values": 413, "too_many_aliases": 413, "not_a_mapping": 422}
@@ -369,6 +368,8 @@ def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail
 
         run.waivers = WaiverLedger(list(state.waivers))  # per request: no stale-waiver notices here
     summary = Summary(fail_on=fail_on)
+    from .run import MISSING_DATA
+
     summary.notices.extend(MISSING_DATA.format(name) for name in state.missing_data)
     reports = (dataclasses.replace(r, path=None) for r in run.reports(as_of=as_of))
     out = io.StringIO()
