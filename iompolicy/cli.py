@@ -213,12 +213,10 @@ def _settings_waivers() -> str | None:
 def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     """Check every pending document and write the report as the run goes."""
     from .render import Summary, writer
-    from .run import MISSING_DATA
     from .selection import selector
 
     select = selector(settings["only"], settings["skip"])
     summary = Summary(fail_on=fail_on)
-    summary.notices.extend(MISSING_DATA.format(name) for name in run.missing_data())
     if jobs > 1:
         from .parallel import parallel_reports
 
@@ -235,8 +233,13 @@ def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
 
 
 def _then_notices(reports, run, summary):
-    """The reports; when they are done, the waivers' notices join the summary's."""
-    yield from reports
+    """The reports; when they are done, the run's notices join the summary's: reference
+    data the checked kinds needed but did not get, and what the waivers say."""
+    kinds = set()
+    for report in reports:
+        kinds.add(report.kind)
+        yield report
+    summary.notices.extend(run.missing_data_notices(kinds))
     if run.waivers is not None:
         summary.notices.extend(run.waivers.notices)
         summary.notices.extend(run.waivers.stale())

@@ -155,8 +155,8 @@ class PolicySet:
             return list(self.by_kind.get(kind, ()))
         return [c for group in self.by_kind.values() for c in group]
 
-    def data_needed(self) -> set[str]:
-        """The reference data sets (`data.NAME`) that some clause reads."""
+    def data_needed(self, kinds=None) -> set[str]:
+        """The reference data sets (`data.NAME`) that some clause reads (of documents of `kinds`)."""
         found: set[str] = set()
 
         def walk(node) -> None:
@@ -170,8 +170,9 @@ class PolicySet:
                     walk(item)
 
         for policy_file in self.files:
-            walk(policy_file.bindings)
-            walk(policy_file.clauses)
+            if kinds is None or policy_file.header.kind in kinds:
+                walk(policy_file.bindings)
+                walk(policy_file.clauses)
         return found
 
     # ---- checking ----------------------------------------------------------------------

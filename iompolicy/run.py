@@ -131,10 +131,13 @@ class Run:
             return
         self.waivers = WaiverLedger(waivers)
 
-    def missing_data(self) -> list[str]:
-        """Reference data sets the policies read that this run was not given."""
-        needed = self.policies.data_needed()
-        return sorted(set(needed) - set(self.data))
+    def missing_data(self, kinds=None) -> list[str]:
+        """Reference data sets that the clauses (of documents of `kinds`) read and this run was not given."""
+        return sorted(self.policies.data_needed(kinds) - set(self.data))
+
+    def missing_data_notices(self, kinds) -> list[str]:
+        """The run notices for reference data the checked documents needed but did not get."""
+        return [MISSING_DATA.format(name) for name in self.missing_data(kinds)]
 
     # ---- documents ------------------------------------------------------------------------------
     def add_inputs(self, names: list[str], stdin_text: Callable[[], str] | None = None) -> None:

@@ -368,9 +368,6 @@ def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail
 
         run.waivers = WaiverLedger(list(state.waivers))  # per request: no stale-waiver notices here
     summary = Summary(fail_on=fail_on)
-    from .run import MISSING_DATA
-
-    summary.notices.extend(MISSING_DATA.format(name) for name in state.missing_data)
     reports = (dataclasses.replace(r, path=None) for r in run.reports(as_of=as_of))
     out = io.StringIO()
     writer("json")(_then_waiver_notices(reports, run, summary), summary,
@@ -382,7 +379,12 @@ def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail
 
 
 def _then_waiver_notices(reports, run, summary):
-    """The reports; then the notices of waivers that covered a passing clause."""
-    yield from reports
+    """The reports; then the notices of missing reference data (for the kinds checked) and
+    of waivers that covered a passing clause, as `iompolicy check` gives them."""
+    kinds = set()
+    for report in reports:
+        kinds.add(report.kind)
+        yield report
+    summary.notices.extend(run.missing_data_notices(kinds))
     if run.waivers is not None:
         summary.notices.extend(run.waivers.notices)
