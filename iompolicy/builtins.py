@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from . import operations as op
 from .schema import ANY, DATE, LIST, NUMBER, OBJECT, STRING, Shape
 from .values import EXACT, MISSING, Undecided
 
 
-@dataclass(frozen=True)
-class Builtin:
+class Builtin(NamedTuple):
     """A function's name, arity, accepted argument types, result type and body."""
 
     name: str

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from . import nodes as n
 from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
@@ -19,8 +18,7 @@ from .validation import Validator
 from .values import Undecided, format_value
 
 
-@dataclass(frozen=True)
-class CompiledClause:
+class CompiledClause(NamedTuple):
     """A clause with its closures and what is needed to explain it."""
 
     clause: n.Clause

@@ -6,11 +6,11 @@ without importing a YAML parser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Limits:
+
+class Limits(NamedTuple):
     """How big an input may be. Each is checked before the cost it guards against is paid."""
 
     max_bytes: int = 10 * 1024 * 1024  # size of one file or of stdin, in bytes

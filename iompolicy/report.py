@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
@@ -184,8 +183,7 @@ def _rebuild_result(info, outcome, message, explanation, location, waiver) -> Cl
 _WORST_FIRST = (Outcome.ERROR, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """Every clause's result for one document, in policy order."""
 
     path: str | None
@@ -193,7 +191,7 @@ class Report:
     id: str | None
     as_of: dt.date | None
     results: tuple[ClauseResult, ...]
-    notices: tuple[str, ...] = field(default=())
+    notices: tuple[str, ...] = ()
 
     @property
     def outcome(self) -> Outcome:

@@ -9,6 +9,8 @@ it is reference data with `"x-iompolicy-role": "data"`.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +54,7 @@ class SchemaError(Exception):
     """A schema file that cannot be used."""
 
 
-@dataclass(frozen=True)
-class KindSchema:
+class KindSchema(NamedTuple):
     """One document kind's schema and how to navigate it."""
 
     kind: str

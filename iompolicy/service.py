@@ -18,7 +18,6 @@ on HTTP.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import re
@@ -368,7 +367,7 @@ def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail
 
         run.waivers = WaiverLedger(list(state.waivers))  # per request: no stale-waiver notices here
     summary = Summary(fail_on=fail_on)
-    reports = (dataclasses.replace(r, path=None) for r in run.reports(as_of=as_of))
+    reports = (r._replace(path=None) for r in run.reports(as_of=as_of))
     out = io.StringIO()
     writer("json")(_then_waiver_notices(reports, run, summary), summary,
                    {"colour": False, "verbose": False, "policies": state.policies}, out)

@@ -54,8 +54,7 @@ class Span(NamedTuple):
         return cls(source.name, start, max(end, start), line, column)
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One problem found in a policy, with a stable code and an optional hint."""
 
     code: str
