@@ -11,6 +11,7 @@ import sys
 import click
 
 from . import __version__
+from .render import FORMATS
 from .limits import DEFAULT_LIMITS, Limits
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -112,7 +113,7 @@ def _policy_folder(folder: str | None) -> str | None:
               help="Use the policies in DIR instead of the shipped ones; repeat it to judge under several "
                    "regimes side by side (`shipped` names the shipped policies).")
 @click.option("--as-of", callback=_date, metavar="DATE", help="Judge every document as of DATE, not its own date.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "sarif", "junit", "markdown"]),
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Report format.  [default: text, or the settings' `format`]")
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]),
@@ -226,23 +227,10 @@ def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     options = {"colour": colour, "verbose": verbose, "policies": run.policies}
     with _output(output) as out, _progress(reports, len(run.pending)) as shown:
-        writer(fmt)(_then_notices(shown, run, summary), summary, options, out)
+        writer(fmt)(run.then_notices(shown, summary, stale=True), summary, options, out)
         if run.problems and output is not None:  # a failed run leaves an existing --output file as it was
             raise RunError([str(p) for p in run.problems])
     return summary
-
-
-def _then_notices(reports, run, summary):
-    """The reports; when they are done, the run's notices join the summary's: reference
-    data the checked kinds needed but did not get, and what the waivers say."""
-    kinds = set()
-    for report in reports:
-        kinds.add(report.kind)
-        yield report
-    summary.notices.extend(run.missing_data_notices(kinds))
-    if run.waivers is not None:
-        summary.notices.extend(run.waivers.notices)
-        summary.notices.extend(run.waivers.stale())
 
 
 PROGRESS_AFTER = 50  # documents; a bigger audit shows a progress bar on a terminal

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import yaml
 
+from .render import FORMATS  # one list of report formats, shared with the command line
+
 YAML_NAME = ".iompolicy.yaml"
 PYPROJECT_NAME = "pyproject.toml"
 FAIL_ON = ("error", "warning")
-FORMATS = ("text", "json", "sarif", "junit", "markdown")
 
 _LISTS = ("paths", "data", "only", "skip")
 _PATH_LISTS = ("paths", "data")

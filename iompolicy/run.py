@@ -135,9 +135,19 @@ class Run:
         """Reference data sets that the clauses (of documents of `kinds`) read and this run was not given."""
         return sorted(self.policies.data_needed(kinds) - set(self.data))
 
-    def missing_data_notices(self, kinds) -> list[str]:
-        """The run notices for reference data the checked documents needed but did not get."""
-        return [MISSING_DATA.format(name) for name in self.missing_data(kinds)]
+    def then_notices(self, reports, summary, stale: bool):
+        """The reports; when they are done, the run's notices join the summary's: reference
+        data the checked kinds needed but did not get, waivers that covered a passing
+        clause and, with `stale` (a whole audit, not one request), waivers that matched nothing."""
+        kinds = set()
+        for report in reports:
+            kinds.add(report.kind)
+            yield report
+        summary.notices.extend(MISSING_DATA.format(name) for name in self.missing_data(kinds))
+        if self.waivers is not None:
+            summary.notices.extend(self.waivers.notices)
+            if stale:
+                summary.notices.extend(self.waivers.stale())
 
     # ---- documents ------------------------------------------------------------------------------
     def add_inputs(self, names: list[str], stdin_text: Callable[[], str] | None = None) -> None:

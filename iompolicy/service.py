@@ -369,21 +369,9 @@ def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail
     summary = Summary(fail_on=fail_on)
     reports = (r._replace(path=None) for r in run.reports(as_of=as_of))
     out = io.StringIO()
-    writer("json")(_then_waiver_notices(reports, run, summary), summary,
+    writer("json")(run.then_notices(reports, summary, stale=False), summary,
                    {"colour": False, "verbose": False, "policies": state.policies}, out)
     if run.problems:  # cannot happen: every document was admitted
         raise ServiceError(422, "schema_violation", "a document cannot be checked",
                            [_from_problem(p) for p in run.problems])
     return out.getvalue()
-
-
-def _then_waiver_notices(reports, run, summary):
-    """The reports; then the notices of missing reference data (for the kinds checked) and
-    of waivers that covered a passing clause, as `iompolicy check` gives them."""
-    kinds = set()
-    for report in reports:
-        kinds.add(report.kind)
-        yield report
-    summary.notices.extend(run.missing_data_notices(kinds))
-    if run.waivers is not None:
-        summary.notices.extend(run.waivers.notices)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 import subprocess
@@ -105,6 +107,13 @@ def test_command_line_overrides_settings(repo):
     assert overridden.output.splitlines()[-1].startswith("1 document checked")
 
 
+def test_every_report_format_can_be_set(repo):
+    """Regression: the settings kept their own list of formats and refused `jsonl`."""
+    (repo / ".iompolicy.yaml").write_text("paths: [proposals/]\n" + DATA_YAML + "format: jsonl\n")
+    lines = run("check").output.splitlines()
+    assert json.loads(lines[-1])["summary"]["documents"] == len(lines) - 1 > 0
+
+
 def test_fail_on_from_settings(repo):
     shutil.copy(CALENDAR, repo / "calendar.yaml")
     args = ("check", "calendar.yaml", "--skip", "II.2", "--skip", "II.4")
@@ -169,7 +178,7 @@ def test_settings_name_the_waivers(repo):
     ("paths: proposals\n", ".iompolicy.yaml:1: `paths` must be a list of text (`paths: [proposals]`), not text"),
     ("data:\n  - data/member-states.yaml\n  - 3\n", ".iompolicy.yaml:3: `data` item 2 must be non-empty text"),
     ("\n\nfail_on: never\n", ".iompolicy.yaml:3: `fail_on` must be one of error, warning, not `never`"),
-    ("format: html\n", ".iompolicy.yaml:1: `format` must be one of text, json, sarif, junit, markdown"),
+    ("format: html\n", ".iompolicy.yaml:1: `format` must be one of text, json, jsonl, sarif, junit, markdown"),
     ("policies: [a, b]\n", ".iompolicy.yaml:1: `policies` must be a path (text), not a list"),
     ("waivers: 3\n", ".iompolicy.yaml:1: `waivers` must be a path (text), not a number"),
     ("only: III.5\n", ".iompolicy.yaml:1: `only` must be a list of text"),
