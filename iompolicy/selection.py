@@ -5,11 +5,14 @@ from __future__ import annotations
 from . import nodes as n
 
 
+def names(clause_id: str, cite: str, pattern: str) -> bool:
+    """True when `pattern` is the clause's id, or its citation or one above it
+    (`III.5` takes `III.5.2`). Used by --only/--skip and by waivers alike."""
+    return clause_id == pattern or cite == pattern or cite.startswith(pattern + ".")
+
+
 def _matches(clause: n.Clause, pattern: str) -> bool:
-    """A clause id, or a citation and everything under it (`III.5` takes `III.5.2`)."""
-    if clause.id == pattern or clause.cite == pattern:
-        return True
-    return clause.cite.startswith(pattern + ".")
+    return names(clause.id, clause.cite, pattern)
 
 
 def selector(only: tuple[str, ...], skip: tuple[str, ...]):

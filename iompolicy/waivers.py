@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .documents import Document
 from .report import ClauseResult, Outcome, Report, WaiverNote
+from .selection import names
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,7 @@ class Waiver:
 
     def covers_clause(self, result: ClauseResult) -> bool:
         """By clause id, or by citation and every provision under it."""
-        wanted = self.clause
-        return result.clause == wanted or result.cite == wanted or result.cite.startswith(wanted + ".")
+        return names(result.clause, result.cite, self.clause)
 
     def covers_document(self, report: Report) -> bool:
         """By document id or by a shell-style pattern on its id or path."""

@@ -213,3 +213,11 @@ def test_lint_reports_clause_count():
 def test_version():
     result = run("--version")
     assert result.exit_code == 0 and "iompolicy, version" in result.output
+
+
+def test_jobs_give_the_serial_report():
+    serial = run("check", EXAMPLES, "--format", "json")
+    parallel = run("check", EXAMPLES, "--format", "json", "--jobs", "2")
+    assert parallel.exit_code == serial.exit_code == 1
+    assert parallel.output == serial.output
+    assert json.loads(parallel.output)["summary"]["documents"] == 16
