@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import __version__
 
-_FORMAT = 4  # bump when what is cached changes shape
+_FORMAT = 5  # bump when what is cached changes shape
 
 
 def cache_dir() -> Path | None:

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -91,21 +90,29 @@ def _unwanted_characters(document: "Document") -> Problem | None:
 
 # ---- documents --------------------------------------------------------------------------------
 
-@dataclass
 class Document:
     """A loaded document: its value, where it came from and (lazily) positions.
 
-    `dates` maps the JSON path of each YAML date written without quotes to its
-    text (the value holds the date as ISO text, as JSON would).
+    `format` is "yaml", "json", or None for a value built in Python. `dates` maps
+    the JSON path of each YAML date written without quotes to its text (the value
+    holds the date as ISO text, as JSON would).
     """
 
-    value: object
-    name: str = "<document>"
-    text: str | None = None
-    format: str | None = None  # "yaml" | "json" | None for a value built in Python
-    dates: dict = field(default_factory=dict, repr=False)
-    _positions: dict | None = field(default=None, repr=False)
-    _written: dict | None = field(default=None, repr=False)
+    # A plain class, not a dataclass: `dataclasses` costs milliseconds on every command-line run.
+    __slots__ = ("value", "name", "text", "format", "dates", "_positions", "_written")
+
+    def __init__(self, value: object, name: str = "<document>", text: str | None = None,
+                 format: str | None = None, dates: dict | None = None):
+        self.value = value
+        self.name = name
+        self.text = text
+        self.format = format
+        self.dates = {} if dates is None else dates
+        self._positions: dict | None = None  # JSON path -> (line, column), built when first asked
+        self._written: dict | None = None  # JSON path -> (YAML tag, text as written)
+
+    def __repr__(self) -> str:
+        return f"Document(name={self.name!r}, format={self.format!r}, kind={self.kind!r})"
 
     @property
     def kind(self) -> str | None:

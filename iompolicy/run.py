@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -74,17 +73,20 @@ def read_input(name: str, stdin_text: Callable[[], str | bytes] | None = None,
     return load_file(name, limits)
 
 
-@dataclass
 class Run:
-    """The inputs of one audit: documents to check, reference data, waivers, problems."""
+    """The inputs of one audit: documents to check, reference data (`data`, by kind, with
+    the file each came from in `data_sources`), waivers and the problems found so far."""
 
-    policies: PolicySet
-    data: dict[str, object] = field(default_factory=dict)
-    data_sources: dict[str, str] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    waivers: object = None  # a WaiverLedger, when waivers are in use
-    pending: list = field(default_factory=list)  # file names, or Documents already loaded (stdin)
-    limits: Limits = DEFAULT_LIMITS  # how big an input may be (`--max-bytes` and the like)
+    # A plain class, not a dataclass: `dataclasses` costs milliseconds on every command-line run.
+    def __init__(self, policies: PolicySet, data: dict[str, object] | None = None,
+                 data_sources: dict[str, str] | None = None, limits: Limits = DEFAULT_LIMITS):
+        self.policies = policies
+        self.data = {} if data is None else data
+        self.data_sources = {} if data_sources is None else data_sources
+        self.problems: list[Problem] = []
+        self.waivers = None  # a WaiverLedger, when waivers are in use
+        self.pending: list = []  # file names, or Documents already loaded (stdin)
+        self.limits = limits  # how big an input may be (`--max-bytes` and the like)
 
     # ---- reference data and waivers -------------------------------------------------------
     def _load_checked(self, name: str):

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 # Static types the checker reasons with. `None` means "not known": anything goes.
@@ -25,13 +24,23 @@ _JSON_TYPES = {
 }
 
 
-@dataclass(frozen=True)
 class Shape:
-    """What the checker knows of a value: its possible types and, for lists and
-    objects, the schema of what is inside."""
+    """What the checker knows of a value: its possible types (None: any) and, for
+    lists and objects, the schema of what is inside. Treated as immutable."""
 
-    types: frozenset[str] | None
-    schema: dict | None = None
+    def __init__(self, types: frozenset[str] | None, schema: dict | None = None):
+        self.types = types
+        self.schema = schema
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Shape):
+            return NotImplemented
+        return (self.types, self.schema) == (other.types, other.schema)
+
+    __hash__ = None  # the schema is a dict
+
+    def __repr__(self) -> str:
+        return f"Shape({self.types!r}, {self.schema!r})"
 
     @classmethod
     def of(cls, *types: str) -> "Shape":

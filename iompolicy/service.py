@@ -280,12 +280,16 @@ def read_body(body: bytes, fmt: str, name: str = "<body>") -> Document:
         raise ServiceError(400, f"invalid_{fmt}", f"not valid {fmt.upper()}: {type(error).__name__}") from None
 
 
-@dataclass
 class Part(Document):
     """A document of a batch: its lines and columns are those of the whole request body."""
 
-    parent: Document | None = None
-    prefix: str = "$"
+    __slots__ = ("parent", "prefix")
+
+    def __init__(self, value, name: str, text: str | None, format: str | None, parent: Document | None = None,
+                 prefix: str = "$"):
+        super().__init__(value, name, text, format)
+        self.parent = parent
+        self.prefix = prefix
 
     @classmethod
     def of(cls, batch: Document, index: int, value) -> "Part":

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A policy file's name and text, with a table of line starts for positions."""
+    """A policy file's name and text, with a table of line starts for positions.
 
-    name: str
-    text: str
-    _line_starts: tuple[int, ...] = field(default=(), compare=False, repr=False)
+    A plain class, not a dataclass: this module is on the path of every command-line
+    run, and `dataclasses` costs a few milliseconds to import and apply there."""
 
-    def __post_init__(self) -> None:
+    __slots__ = ("name", "text", "_line_starts")
+
+    def __init__(self, name: str, text: str):
+        self.name = name
+        self.text = text
         starts = [0]
-        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
-        object.__setattr__(self, "_line_starts", tuple(starts))
+        starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+        self._line_starts = tuple(starts)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceFile):
+            return NotImplemented
+        return (self.name, self.text) == (other.name, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.text))
+
+    def __repr__(self) -> str:
+        return f"SourceFile(name={self.name!r}, text=<{len(self.text)} characters>)"
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..report import Outcome, Report
 
 
-@dataclass
 class Summary:
     """Documents and clause results counted by outcome, what fails the run, and
     the run's notices (stale waivers, missing reference data...)."""
 
-    fail_on: str = "error"
-    documents: int = 0
-    documents_by_outcome: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
-    results: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
-    failing: int = 0  # results that fail the run at the --fail-on level
-    warnings: int = 0  # failed or erred `should` clauses
-    notices: list[str] = field(default_factory=list)
+    def __init__(self, fail_on: str = "error", notices: list[str] | None = None):
+        self.fail_on = fail_on
+        self.documents = 0
+        self.documents_by_outcome = {o.value: 0 for o in Outcome}
+        self.results = {o.value: 0 for o in Outcome}
+        self.failing = 0  # results that fail the run at the --fail-on level
+        self.warnings = 0  # failed or erred `should` clauses
+        self.notices = [] if notices is None else notices
 
     def add(self, report: Report) -> None:
         self.documents += 1
