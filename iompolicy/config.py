@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import yaml
 
+from .patterns import LazyPattern
 from .render import FORMATS  # one list of report formats, shared with the command line
 
 YAML_NAME = ".iompolicy.yaml"
@@ -143,7 +144,7 @@ def with_settings(config: Config | None, **given) -> dict:
 
 # -- reading ------------------------------------------------------------------
 
-_TOOL_TABLE = re.compile(r"tool\s*\.\s*iompolicy|^\s*\[\s*tool\s*\]", re.MULTILINE)
+_TOOL_TABLE = LazyPattern(r"tool\s*\.\s*iompolicy|^\s*\[\s*tool\s*\]", re.MULTILINE)
 
 
 def _has_tool_table(path: Path) -> bool:

@@ -42,14 +42,15 @@ import yaml
 from yaml.nodes import ScalarNode
 
 from .limits import DEFAULT_LIMITS, Limits
+from .patterns import LazyPattern
 from .problems import DocumentError, Problem, _Refused, _escape, _line_col
 from .yaml_reader import _BaseLoader, _Reader, _TAG, _parse_yaml, _reading
 from .json_reader import _parse_json
 
 
-_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_UNWANTED_ESCAPE = re.compile(r"\\(?:u(?:[dD][89a-fA-F]|00[01]|007[fF]|00[89])[0-9a-fA-F]|x[01][0-9a-fA-F]|"
-                              r"x7[fF]|x[89][0-9a-fA-F]|[0abevfN])")
+_UNWANTED = LazyPattern("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNWANTED_ESCAPE = LazyPattern(r"\\(?:u(?:[dD][89a-fA-F]|00[01]|007[fF]|00[89])[0-9a-fA-F]|x[01][0-9a-fA-F]|"
+                                 r"x7[fF]|x[89][0-9a-fA-F]|[0abevfN])")
 _CONTROL_NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x1B: "escape", 0x7F: "delete", 0x9B: "CSI"}
 
 
@@ -155,7 +156,7 @@ class Document:
         return _hint(*found) if found else None
 
 
-_NUMBER_LIKE = re.compile(r"[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?|[-+]?0[oO][0-7]+")
+_NUMBER_LIKE = LazyPattern(r"[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?|[-+]?0[oO][0-7]+")
 
 
 def _hint(tag: str, text: str) -> str | None:

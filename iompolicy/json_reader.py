@@ -11,16 +11,17 @@ from itertools import accumulate
 import yaml
 
 from .limits import MAX_NUMBER_DIGITS, Limits
+from .patterns import LazyPattern
 
 from .problems import DocumentError, Problem, _Refused, _line_col, _short
 from .yaml_reader import _BaseLoader, _Reader, _number_problem
 
 
-_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_JSON_TOKENS = LazyPattern(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_JSON_STRING = LazyPattern(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = LazyPattern(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-_JSON_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)')
+_JSON_CONSTANT = LazyPattern(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)')
 
 
 class _JsonRefused(Exception):

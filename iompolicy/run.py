@@ -20,12 +20,13 @@ from typing import Callable, Iterator
 
 from .documents import DEFAULT_LIMITS, Document, DocumentError, Limits, Problem, load_bytes, load_file, load_text
 from .engine import PolicySet
+from .patterns import LazyPattern
 from .report import Report
 
 SUFFIXES = (".yaml", ".yml", ".json")
 _PEEK_BYTES = 65536
-_YAML_KIND = re.compile(r"^kind:[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
-_JSON_KIND = re.compile(r"\"kind\"\s*:\s*\"([^\"\\]*)\"")
+_YAML_KIND = LazyPattern(r"^kind:[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+_JSON_KIND = LazyPattern(r"\"kind\"\s*:\s*\"([^\"\\]*)\"")
 MISSING_DATA = "reference data `{}` was not given: clauses that read it are undecided"  # a run notice
 
 

@@ -19,6 +19,7 @@ import threading
 from decimal import Decimal
 
 from .documents import Document, DocumentError, Problem
+from .patterns import LazyPattern
 from .schema import KindSchema, SchemaSet
 
 _MAX_PROBLEMS = 20
@@ -55,7 +56,7 @@ def generate(kind: KindSchema) -> tuple[str, bytes]:
     return name, marshal.dumps(compile(source, f"<schema {kind.kind}>", "exec"))
 
 
-_IMPORT_LINE = re.compile(r"^from fastjsonschema import [\w, ]+$", re.MULTILINE)
+_IMPORT_LINE = LazyPattern(r"^from fastjsonschema import [\w, ]+$", re.MULTILINE)
 
 
 class SchemaViolation(ValueError):

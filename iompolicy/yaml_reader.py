@@ -4,7 +4,6 @@ what it refuses and why)."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 
 import yaml
@@ -13,6 +12,7 @@ from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarE
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .limits import MAX_NUMBER_DIGITS, Limits
+from .patterns import LazyPattern
 
 from .problems import DocumentError, Problem, _Refused, _escape, _line_col, _short
 
@@ -21,7 +21,7 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value")}  # of a scalar
-_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+_OCTAL = LazyPattern(r"[-+]?0[0-7_]+")
 
 
 class _ExactLoader(_BaseLoader):
