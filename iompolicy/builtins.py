@@ -1,7 +1,5 @@
 """The built-in functions: one table read by the checker and both evaluators."""
 
-from __future__ import annotations
-
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from typing import Callable, NamedTuple
 

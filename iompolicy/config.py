@@ -15,8 +15,6 @@ the folder of the settings file. Command-line options override its values.
     waivers: waivers.yaml              # read by a later version; accepted and kept
 """
 
-from __future__ import annotations
-
 import os
 import re
 from pathlib import Path

@@ -1,7 +1,5 @@
 """A loaded policy set: checked, compiled once, and evaluated against documents."""
 
-from __future__ import annotations
-
 import datetime as dt
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, NamedTuple

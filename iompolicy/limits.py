@@ -4,8 +4,6 @@ Kept apart from `documents` so that the command line can show the defaults
 without importing a YAML parser.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

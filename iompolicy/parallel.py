@@ -15,10 +15,10 @@ _worker: dict = {}
 
 
 def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None) -> None:
-    from .cli import _load_policies
+    from .cli.common import load_policies
     from .selection import selector
 
-    _worker.update(policies=_load_policies(policy_setting), data=data, as_of=as_of, select=selector(only, skip),
+    _worker.update(policies=load_policies(policy_setting), data=data, as_of=as_of, select=selector(only, skip),
                    limits=limits)
 
 

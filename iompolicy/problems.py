@@ -1,7 +1,5 @@
 """What can be wrong with an input: `Problem`, `DocumentError`, and the loaders' own refusal."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

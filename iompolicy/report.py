@@ -1,7 +1,5 @@
 """Results: one `ClauseResult` per clause considered, gathered in a `Report`."""
 
-from __future__ import annotations
-
 import datetime as dt
 from enum import Enum
 from typing import NamedTuple

@@ -7,8 +7,6 @@ with `properties.kind.const`, and may say which field dates a document with
 it is reference data with `"x-iompolicy-role": "data"`.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 import json

@@ -1,7 +1,5 @@
 """Source text, spans and diagnostics that point into it."""
 
-from __future__ import annotations
-
 import bisect
 from typing import NamedTuple
 

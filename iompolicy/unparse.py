@@ -46,59 +46,59 @@ def _unparse(node) -> str:
     raise TypeError(f"cannot unparse {type(node).__name__}")
 
 
-@_unparse.register
+@_unparse.register(n.Literal)
 def _(node: n.Literal) -> str:
     return node.text
 
 
-@_unparse.register
+@_unparse.register(n.Name)
 def _(node: n.Name) -> str:
     return node.name
 
 
-@_unparse.register
+@_unparse.register(n.DataRef)
 def _(node: n.DataRef) -> str:
     return f"data.{node.name}"
 
 
-@_unparse.register
+@_unparse.register(n.Attribute)
 def _(node: n.Attribute) -> str:
     return f"{wrap(node.obj, unparse(node.obj), _POSTFIX)}.{node.name}"
 
 
-@_unparse.register
+@_unparse.register(n.Index)
 def _(node: n.Index) -> str:
     return f"{wrap(node.obj, unparse(node.obj), _POSTFIX)}[{unparse(node.index)}]"
 
 
-@_unparse.register
+@_unparse.register(n.ListLiteral)
 def _(node: n.ListLiteral) -> str:
     return "[" + ", ".join(unparse(i) for i in node.items) + "]"
 
 
-@_unparse.register
+@_unparse.register(n.Call)
 def _(node: n.Call) -> str:
     return f"{node.func}(" + ", ".join(unparse(a) for a in node.args) + ")"
 
 
-@_unparse.register
+@_unparse.register(n.Aggregate)
 def _(node: n.Aggregate) -> str:
     where = f" where {unparse(node.where)}" if node.where is not None else ""
     return f"{node.func}({unparse(node.value)} for {node.var} in {unparse(node.source)}{where})"
 
 
-@_unparse.register
+@_unparse.register(n.Quantified)
 def _(node: n.Quantified) -> str:
     where = f" where {unparse(node.where)}" if node.where is not None else ""
     return f"{node.quantifier} {node.var} in {unparse(node.source)}{where}: {unparse(node.body)}"
 
 
-@_unparse.register
+@_unparse.register(n.Conditional)
 def _(node: n.Conditional) -> str:
     return f"if {unparse(node.condition)} then {unparse(node.then)} else {unparse(node.otherwise)}"
 
 
-@_unparse.register
+@_unparse.register(n.Arithmetic)
 def _(node: n.Arithmetic) -> str:
     level = precedence(node)
     left = wrap(node.left, unparse(node.left), level)
@@ -106,17 +106,17 @@ def _(node: n.Arithmetic) -> str:
     return f"{left} {node.op} {right}"
 
 
-@_unparse.register
+@_unparse.register(n.Negate)
 def _(node: n.Negate) -> str:
     return "-" + wrap(node.operand, unparse(node.operand), _UNARY)
 
 
-@_unparse.register
+@_unparse.register(n.Compare)
 def _(node: n.Compare) -> str:
     return f"{wrap(node.left, unparse(node.left), _SUM)} {node.op} {wrap(node.right, unparse(node.right), _SUM)}"
 
 
-@_unparse.register
+@_unparse.register(n.Membership)
 def _(node: n.Membership) -> str:
     word = "not in" if node.negated else "in"
     return f"{wrap(node.item, unparse(node.item), _SUM)} {word} {wrap(node.container, unparse(node.container), _SUM)}"
@@ -125,21 +125,21 @@ def _(node: n.Membership) -> str:
 _PRESENCE_WORDS = {"exists": "exists", "missing": "is missing", "null": "is null", "not_null": "is not null"}
 
 
-@_unparse.register
+@_unparse.register(n.Presence)
 def _(node: n.Presence) -> str:
     return f"{wrap(node.operand, unparse(node.operand), _SUM)} {_PRESENCE_WORDS[node.test]}"
 
 
-@_unparse.register
+@_unparse.register(n.And)
 def _(node: n.And) -> str:
     return f"{wrap(node.left, unparse(node.left), _AND)} and {wrap(node.right, unparse(node.right), _NOT)}"
 
 
-@_unparse.register
+@_unparse.register(n.Or)
 def _(node: n.Or) -> str:
     return f"{wrap(node.left, unparse(node.left), _OR)} or {wrap(node.right, unparse(node.right), _AND)}"
 
 
-@_unparse.register
+@_unparse.register(n.Not)
 def _(node: n.Not) -> str:
     return "not " + wrap(node.operand, unparse(node.operand), _NOT)

@@ -221,3 +221,27 @@ def test_jobs_give_the_serial_report():
     assert parallel.exit_code == serial.exit_code == 1
     assert parallel.output == serial.output
     assert json.loads(parallel.output)["summary"]["documents"] == 16
+
+
+# ---- commands are loaded lazily ----------------------------------------------------------------
+
+def test_every_command_is_listed_in_help_and_has_its_own_help():
+    from iompolicy.cli import COMMANDS
+
+    listing = run("--help").output
+    for name in COMMANDS:
+        assert f"\n  {name} " in listing
+        result = run(name, "--help")
+        assert result.exit_code == 0 and f"Usage: main {name}" in result.output, result.output
+
+
+def test_a_check_imports_no_other_command():
+    import subprocess
+    import sys
+
+    probe = ("import sys; from iompolicy.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('iompolicy.cli.')))")
+    out = subprocess.run([sys.executable, "-c", probe, "check", COMPLIANT, *data_args()],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "['iompolicy.cli.check', 'iompolicy.cli.common']"

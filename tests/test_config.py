@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from iompolicy import config as settings
-from iompolicy.cli import PROGRESS_AFTER, main
+from iompolicy.cli import main
+from iompolicy.cli.check import PROGRESS_AFTER
 
 EXAMPLES = ROOT / "examples"
 OVER_CEILING = EXAMPLES / "proposals" / "04-tajikistan-border-over-ceiling.yaml"

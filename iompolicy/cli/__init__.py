@@ -1,0 +1,75 @@
+"""The `iompolicy` command. Exit status: 0 nothing failed at the --fail-on level,
+1 a clause failed, 2 the run itself could not be done.
+
+Each command lives in its own module, imported only when that command runs (or
+when help lists them): building every command's options costs a one-file check
+about a millisecond it does not need."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from .. import __version__
+from .common import DEBUG, EXIT_USAGE
+
+# name -> "module:function" of the command, in the order help lists them
+COMMANDS = {
+    "check": "check:check",
+    "explain": "policy_tools:explain",
+    "lint": "policy_tools:lint",
+    "list": "policy_tools:list_clauses",
+    "serve": "serve:serve",
+    "test": "policy_tools:test_command",
+    "trace": "policy_tools:trace_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when first asked for (click's documented
+    way to load subcommands lazily: override list_commands and get_command)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f".{module}", __name__), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="iompolicy")
+@click.option("--debug", is_flag=True,
+              help="Show the traceback when iompolicy itself fails (as IOMPOLICY_DEBUG=1 does).")
+@click.option("--config", "config_file", metavar="FILE",
+              help="Settings file (default: .iompolicy.yaml, or [tool.iompolicy] in pyproject.toml, "
+                   "in this folder or a parent up to the repository root).")
+def main(config_file, debug=False):
+    """Check proposals, facility budgets and governance documents against the
+    IOM Strategy (Council Resolution No. 1150 (XCIII) of 7 June 2007).
+
+    \b
+    Examples:
+      iompolicy check examples/
+      iompolicy check proposal.yaml --data member-states.yaml --format json
+      iompolicy --config ci/iompolicy.yaml check
+      iompolicy explain III.5.2
+    """
+    DEBUG[0] = debug
+
+
+def run() -> None:
+    """Entry point that never shows a traceback unless IOMPOLICY_DEBUG is set."""
+    try:
+        main(standalone_mode=True)
+    except Exception as error:  # the last line of defence: one line, exit 2
+        if os.environ.get("IOMPOLICY_DEBUG") or DEBUG[0]:
+            raise
+        click.echo(f"iompolicy: internal error: {type(error).__name__}: {error} "
+                   "(set IOMPOLICY_DEBUG=1 to see the traceback)", err=True)
+        sys.exit(EXIT_USAGE)

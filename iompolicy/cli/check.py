@@ -1,0 +1,176 @@
+"""`iompolicy check`: judge documents and write the report as the run goes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+import click
+
+from ..limits import DEFAULT_LIMITS, Limits
+from ..render import FORMATS
+from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_date, repository_settings
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="Reference data (member_states, funded_projects); repeatable.")
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
+              help="Use the policies in DIR instead of the shipped ones; repeat it to judge under several "
+                   "regimes side by side (`shipped` names the shipped policies).")
+@click.option("--as-of", callback=parse_date, metavar="DATE", help="Judge every document as of DATE, not its own date.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Report format.  [default: text, or the settings' `format`]")
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]),
+              help="Lowest severity that makes the exit status 1.  [default: error, or the settings' `fail_on`]")
+@click.option("--only", multiple=True, metavar="CLAUSE|CITE", help="Only these clauses (id, or citation prefix like III.5).")
+@click.option("--skip", multiple=True, metavar="CLAUSE|CITE", help="Skip these clauses (id, or citation prefix).")
+@click.option("--waivers", "waivers_file", metavar="FILE",
+              help="Waivers to apply.  [default: the settings' `waivers`]")
+@click.option("--no-waivers", is_flag=True, help="Show the verdicts without any waiver.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Check with N processes (for big audits).")
+@click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
+@click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_bytes, show_default=True,
+              metavar="N", help="Refuse an input file (or stdin) larger than N bytes.")
+@click.option("--max-depth", type=click.IntRange(1, 10_000), default=DEFAULT_LIMITS.max_depth, show_default=True,
+              metavar="N", help="Refuse lists and mappings nested more than N deep.")
+@click.option("--max-aliases", type=click.IntRange(0), default=DEFAULT_LIMITS.max_aliases, show_default=True,
+              metavar="N", help="Refuse a YAML document with more than N aliases (*name).")
+@click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_nodes, show_default=True,
+              metavar="N", help="Refuse a document of more than N keys and values, counting what aliases repeat.")
+def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, skip, waivers_file, no_waivers,
+          jobs, verbose, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
+          max_aliases=DEFAULT_LIMITS.max_aliases, max_nodes=DEFAULT_LIMITS.max_nodes):
+    """Check documents (files, folders, or - for stdin) against the policies.
+
+    Reference-data documents met among PATHS are used as data, not checked.
+    With no PATHS, checks the `paths` of the settings file (.iompolicy.yaml or
+    [tool.iompolicy] in pyproject.toml); options given here override its values.
+
+    \b
+    Examples:
+      iompolicy check examples/
+      iompolicy check
+      iompolicy check proposals/ --data registers/member-states.yaml --fail-on warning
+      iompolicy check proposal.yaml --format sarif --output iompolicy.sarif
+      iompolicy check proposals/ --policies shipped --policies later-rules/
+      iompolicy check archive/ --format jsonl --jobs 4 > audit.jsonl
+      cat proposal.json | iompolicy check - --data member-states.yaml
+    """
+    from ..config import ConfigError, with_settings
+    from ..documents import read_limited
+    from ..run import Run, discover
+
+    try:
+        settings = with_settings(repository_settings(), paths=paths, data=data_files, policies=policy_dirs or None,
+                                 format=fmt, fail_on=fail_on, only=only, skip=skip)
+        paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
+                                                                              "only", "skip"))
+        policies = load_policies(settings["policies"])
+        run = Run(policies, limits=Limits(max_bytes, max_depth, max_aliases, max_nodes))
+        for name in data_files:
+            run.add_data_file(name)
+        waivers_file = None if no_waivers else waivers_file or _settings_waivers()
+        if waivers_file:
+            run.use_waivers(waivers_file)
+        names, missing = discover(list(paths))
+        run.problems.extend(missing)
+        # A data file also named among PATHS (pre-commit passes every staged file) is data once.
+        data_paths = {os.path.realpath(name) for name in data_files}
+        if waivers_file:
+            data_paths.add(os.path.realpath(waivers_file))
+        names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
+        _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
+        run.add_inputs(names, stdin_text=lambda: read_limited(sys.stdin.buffer, run.limits))
+        if run.problems:
+            raise RunError([str(p) for p in run.problems])
+        if not run.pending:
+            if all(path != "-" and os.path.isfile(path) for path in paths):
+                # Only reference data was given (a commit that changes a register): nothing to judge.
+                click.echo("no documents to check among the given files (all of them are reference data)", err=True)
+                sys.exit(EXIT_OK)
+            raise RunError(["no documents to check were found in " + " ".join(paths)])
+        summary = _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose)
+        if run.problems:  # documents that could not be checked, found while streaming
+            raise RunError([str(p) for p in run.problems])
+    except (RunError, ConfigError) as error:
+        fail(error.lines)
+    sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
+
+
+def _refuse_output_over_input(output: str | None, inputs: list[str]) -> None:
+    """iompolicy never writes to what it checks: an --output naming an input is refused."""
+    if output is None or not os.path.exists(output):
+        return
+    for name in inputs:
+        with contextlib.suppress(OSError):
+            if name != "-" and os.path.samefile(output, name):
+                raise RunError([f"{output}: --output names a file being checked; refused, to leave it as it is"])
+
+
+def _settings_waivers() -> str | None:
+    from ..config import shown
+
+    config = repository_settings()
+    return shown(config.waivers) if config is not None and config.waivers else None
+
+
+def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
+    """Check every pending document and write the report as the run goes."""
+    from ..render import Summary, writer
+    from ..selection import selector
+
+    select = selector(settings["only"], settings["skip"])
+    summary = Summary(fail_on=fail_on)
+    if jobs > 1:
+        from ..parallel import parallel_reports
+
+        reports = parallel_reports(run, jobs, as_of, settings)
+    else:
+        reports = run.reports(as_of=as_of, select=select)
+    colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    options = {"colour": colour, "verbose": verbose, "policies": run.policies}
+    with _output(output) as out, _progress(reports, len(run.pending)) as shown:
+        writer(fmt)(run.then_notices(shown, summary, stale=True), summary, options, out)
+        if run.problems and output is not None:  # a failed run leaves an existing --output file as it was
+            raise RunError([str(p) for p in run.problems])
+    return summary
+
+
+PROGRESS_AFTER = 50  # documents; a bigger audit shows a progress bar on a terminal
+
+
+def _progress(items, count: int):
+    """A progress bar on stderr over `items`, only for a big audit and only when stderr is a terminal."""
+    if count <= PROGRESS_AFTER or not sys.stderr.isatty():
+        return contextlib.nullcontext(items)
+    return click.progressbar(items, length=count, file=sys.stderr, label="checking")
+
+
+@contextlib.contextmanager
+def _output(output: str | None):
+    """stdout, or a temporary file renamed over FILE once the report is whole:
+    an interrupted run leaves the old file or the new one, never half of one."""
+    if output is None:
+        yield sys.stdout
+        return
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(output))
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".iompolicy-", dir=folder)
+    except OSError as error:
+        raise RunError([f"{output}: cannot write the report: {error.strerror}"]) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            yield stream
+        os.replace(temporary, output)
+    except OSError as error:
+        raise RunError([f"{output}: cannot write the report: {error.strerror}"]) from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

@@ -1,0 +1,80 @@
+"""What the commands share: exit statuses, the one-line failure, the settings of the
+run and the policy set to use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+import click
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+DEBUG = [False]  # --debug: let run() show the traceback
+
+
+class RunError(Exception):
+    """The run cannot go on; its lines are printed to stderr and the exit status is 2."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def fail(lines: list[str]) -> None:
+    """Print the lines to stderr and exit 2."""
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def load_policies(folders):
+    """The policy set of a folder, of several folders side by side, or (None) the
+    settings' folder or else the shipped one. `shipped` names the shipped folder."""
+    from ..engine import PolicySet
+    from ..resources import shipped_policies
+    from ..schema import SchemaError
+    from ..source import PolicyError
+
+    if folders is None or isinstance(folders, (str, os.PathLike)):
+        folders = [policy_folder(folders) or shipped_policies()]
+    folders = [shipped_policies() if str(f) == "shipped" else f for f in folders]
+    try:
+        return PolicySet.load(folders if len(folders) > 1 else folders[0])
+    except PolicyError as error:
+        raise RunError([error.render()]) from None
+    except (SchemaError, FileNotFoundError) as error:
+        raise RunError([str(error)]) from None
+
+
+def parse_date(ctx, param, value):
+    """click callback of a date option (YYYY-MM-DD)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"`{value}` is not a date (YYYY-MM-DD)") from None
+
+
+def repository_settings():
+    """The repository's settings (`--config FILE`, or found from the current folder), or None."""
+    from ..config import ConfigError, resolve
+
+    root = click.get_current_context().find_root()
+    if "iompolicy.config" not in root.meta:
+        try:
+            root.meta["iompolicy.config"] = resolve(root.params.get("config_file"))
+        except ConfigError as error:
+            raise RunError(error.lines) from None
+    return root.meta["iompolicy.config"]
+
+
+def policy_folder(folder: str | None) -> str | None:
+    """DIR given on the command line, else the settings' `policies`, else None (the shipped ones)."""
+    from ..config import shown
+
+    if folder is None and (config := repository_settings()) is not None and config.policies:
+        return shown(config.policies)
+    return folder

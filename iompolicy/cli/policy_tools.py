@@ -1,0 +1,166 @@
+"""The commands about the policies themselves: `list`, `explain`, `test`, `trace` and `lint`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, policy_folder
+
+
+@click.command(name="list")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+def list_clauses(policy_dir):
+    """List every clause: id, citation, document kind, severity and title
+    (one per line, separated by tabs).
+
+    \b
+    Examples:
+      iompolicy list
+      iompolicy list | grep III.5
+      iompolicy list --policies my-policies/
+    """
+    try:
+        policies = load_policies(policy_dir)
+    except RunError as error:
+        fail(error.lines)
+    for compiled in policies.clauses():
+        clause = compiled.clause
+        click.echo(f"{clause.id}\t{clause.cite}\t{compiled.header.kind}\t{clause.severity}\t{clause.title}")
+
+
+@click.command()
+@click.argument("what")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+def explain(what, policy_dir):
+    """Show the clause(s) with id WHAT, or citing WHAT (and what is under it).
+
+    \b
+    Examples:
+      iompolicy explain III.5.2
+      iompolicy explain III.5
+    """
+    from ..clause_info import explain_lines
+    from ..selection import selector
+
+    try:
+        policies = load_policies(policy_dir)
+    except RunError as error:
+        fail(error.lines)
+    select = selector((what,), ())
+    chosen = [c for c in policies.clauses() if select(c.clause)]
+    if not chosen:
+        fail([f"no clause has the id or citation `{what}`",
+               "hint: `iompolicy list` shows every clause"])
+    for number, compiled in enumerate(chosen):
+        if number:
+            click.echo()
+        for line in explain_lines(compiled):
+            click.echo(line)
+
+
+@click.command(name="test")
+@click.argument("folder", required=False)
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=100.0, show_default=True,
+              help="Fail unless this percentage of clauses is seen both passing and failing.")
+def test_command(folder, policy_dir, min_coverage):
+    """Run policy test cases (FOLDER, default: the policy folder's tests/).
+
+    Each case is a document with the outcome expected of named clauses. Reports
+    every mismatch, the clauses never seen passing or never seen failing, and
+    fails below the coverage threshold.
+
+    \b
+    Examples:
+      iompolicy test
+      iompolicy test my-policies/tests --policies my-policies --min-coverage 90
+    """
+    from pathlib import Path
+
+    from ..policytests import run_case_files
+    from ..resources import shipped_policies
+
+    try:
+        policies = load_policies(policy_dir)
+    except RunError as error:
+        fail(error.lines)
+    folder = Path(folder) if folder else Path(policy_folder(policy_dir) or shipped_policies()) / "tests"
+    paths = sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+    if not paths:
+        fail([f"{folder}: no policy test cases (*.yaml) found"])
+    result = run_case_files(policies, paths)
+    if result.problems:
+        fail(result.problems)
+    for m in result.mismatches:
+        click.echo(f"{m.file}: case `{m.case}`: {m.clause} expected {m.expected}, got {m.actual}")
+        for line in m.explanation.splitlines():
+            click.echo(f"    {line}")
+    clause_ids = [c.id for c in policies.clauses()]
+    never_pass, never_fail = result.never(clause_ids, "pass"), result.never(clause_ids, "fail")
+    if never_pass:
+        click.echo("never seen passing: " + ", ".join(never_pass))
+    if never_fail:
+        click.echo("never seen failing: " + ", ".join(never_fail))
+    covered = result.coverage(clause_ids)
+    click.echo(f"{result.cases} cases, {len(result.mismatches)} mismatches; "
+               f"{covered:.1f}% of {len(clause_ids)} clauses seen both passing and failing (minimum {min_coverage:g}%)")
+    sys.exit(EXIT_FAILED if result.mismatches or covered < min_coverage else EXIT_OK)
+
+
+@click.command(name="trace")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="Output format.")
+def trace_command(policy_dir, fmt):
+    """Show every provision of the Strategy with the clauses that encode it,
+    or the reason it is not machine-checkable, and the coverage.
+
+    Exits 1 if a provision is neither encoded nor explained.
+
+    \b
+    Examples:
+      iompolicy trace
+      iompolicy trace --format markdown > docs/traceability.md
+    """
+    from ..traceability import coverage, problems, render_markdown, trace
+
+    try:
+        policies = load_policies(policy_dir)
+    except RunError as error:
+        fail(error.lines)
+    if policies.provisions is None:
+        fail(["the policy folder has no provisions.yaml: there is nothing to trace against"])
+    rows = trace(policies.files, policies.provisions)
+    if fmt == "markdown":
+        click.echo(render_markdown(rows, policies.provisions.source), nl=False)
+    else:
+        for row in rows:
+            detail = ", ".join(c[0] for c in row.clauses) or row.provision.not_checkable
+            click.echo(f"{row.provision.cite:<8} {row.status:<22} {detail}")
+        encoded, unchecked, total = coverage(rows)
+        click.echo(f"coverage: {encoded} of {total} provisions encoded, {unchecked} not machine-checkable")
+    found = problems(rows)
+    for problem in found:
+        click.echo(problem, err=True)
+    sys.exit(EXIT_FAILED if found else EXIT_OK)
+
+
+@click.command()
+@click.argument("folder", required=False)
+def lint(folder):
+    """Check a folder of policies (default: the settings' `policies`, else the
+    shipped ones) without checking documents: syntax, names, types, citations.
+
+    \b
+    Examples:
+      iompolicy lint
+      iompolicy lint my-policies/
+    """
+    try:
+        policies = load_policies(folder)
+    except RunError as error:
+        fail(error.lines)
+    count = len(policies.clauses())
+    click.echo(f"{len(policies.files)} policy files, {count} clauses: no problems found")

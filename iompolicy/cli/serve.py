@@ -1,0 +1,57 @@
+"""`iompolicy serve`: the HTTP service (needs the `server` extra)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import RunError, fail, policy_folder, repository_settings
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
+@click.option("--data", "data_files", multiple=True, metavar="FILE",
+              help="Reference data (member_states, funded_projects); repeatable.")
+@click.option("--max-body", type=click.IntRange(1), default=1024 * 1024, show_default=True, metavar="BYTES",
+              help="Largest request body accepted.")
+@click.option("--max-batch", type=click.IntRange(1), default=100, show_default=True, metavar="N",
+              help="Most documents in one POST /v1/check/batch.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
+@click.option("--waivers", "waivers_file", metavar="FILE", help="Waivers to apply.  [default: the settings' `waivers`]")
+@click.option("--no-waivers", is_flag=True, help="Answer without any waiver.")
+def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, waivers_file, no_waivers):
+    """Serve checks over HTTP (needs `pip install "iompolicy[server]"`).
+
+    Policies, data and waivers are loaded once, from the options or else from
+    the settings file (.iompolicy.yaml or [tool.iompolicy]); POST /v1/reload or
+    SIGHUP reloads them (a set that does not load is refused and the old one
+    kept). GET /openapi.json describes the API.
+
+    \b
+    Examples:
+      iompolicy serve --data examples/data/member-states.yaml --data examples/data/funded-projects.yaml
+      curl -s -H 'Content-Type: application/yaml' --data-binary @proposal.yaml localhost:8000/v1/check
+    """
+    from ..resources import shipped_policies
+
+    try:
+        from ..server import serve as run_server
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("starlette", "uvicorn", "anyio", "h11"):
+            raise
+        fail([f'iompolicy serve needs the server extra: pip install "iompolicy[server]" (no module {error.name})'])
+    from ..config import ConfigError, shown
+
+    try:
+        config = repository_settings()
+    except (RunError, ConfigError) as error:
+        fail(error.lines)
+    if config is not None:
+        data_files = data_files or tuple(shown(p) for p in config.data)
+        waivers_file = waivers_file or (shown(config.waivers) if config.waivers else None)
+    sys.exit(run_server(policy_folder(policy_dir) or shipped_policies(), data_files, host=host, port=port,
+                        max_body=max_body, max_batch=max_batch, access_log=access_log,
+                        waivers_file=None if no_waivers else waivers_file))
