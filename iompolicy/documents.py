@@ -45,7 +45,6 @@ from .limits import DEFAULT_LIMITS, Limits
 from .patterns import LazyPattern
 from .problems import DocumentError, Problem, _Refused, _escape, _line_col
 from .yaml_reader import _BaseLoader, _Reader, _TAG, _parse_yaml, _reading
-from .json_reader import _parse_json
 
 
 _UNWANTED = LazyPattern("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -193,6 +192,8 @@ def load_text(text: str, name: str = "<stdin>", format: str | None = None, limit
     fmt = format or ("json" if name.endswith(".json") else "yaml")
     dates: dict = {}
     if fmt == "json":
+        from .json_reader import _parse_json  # here: a run over YAML files never needs it
+
         value = _parse_json(text, name, limits)
     else:
         value, dates = _parse_yaml(text, name, limits)

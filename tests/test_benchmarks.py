@@ -19,3 +19,17 @@ def test_benchmark_smoke_run_measures_every_target():
         assert heading in out
     assert out.count("MET ") + out.count("MISSED ") == 5  # five measured targets (and the agreement check)
     assert out.rstrip().splitlines()[-1].endswith("targets met")
+
+
+def test_the_api_script_does_the_work_of_the_command(tmp_path):
+    """benchmarks/api_check.py stands for `iompolicy check` without the command line: same report."""
+    proposal = ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml"
+    data = ROOT / "examples" / "data" / "member-states.yaml"
+    policies = ROOT / "policies"
+    api = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "api_check.py"), str(proposal), str(data),
+                          str(policies)], capture_output=True, text=True, cwd=ROOT)
+    command = subprocess.run([sys.executable, "-m", "iompolicy", "check", str(proposal), "--data", str(data),
+                              "--policies", str(policies), "--format", "json"], capture_output=True, text=True,
+                             cwd=tmp_path)
+    assert (api.returncode, api.stdout) == (command.returncode, command.stdout) == (1, command.stdout)
+    assert '"outcome": "fail"' in api.stdout
