@@ -23,9 +23,12 @@ class RunError(Exception):
 
 
 def fail(lines: list[str]) -> None:
-    """Print the lines to stderr and exit 2."""
+    """Print the lines to stderr and exit 2 (a file name may hold anything: escaped)."""
+    from ..render.printable import printable
+
     for line in lines:
-        click.echo(line, err=True)
+        for part in line.split("\n"):  # a policy diagnostic is several lines, with its caret
+            click.echo(printable(part), err=True)
     sys.exit(EXIT_USAGE)
 
 

@@ -8,6 +8,7 @@ import os
 from .. import __version__
 from . import gathered
 from ..report import Outcome
+from .printable import printable
 
 _MARKS = {Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.ERROR: "**UNDECIDED**",
           Outcome.NOT_APPLICABLE: "n/a", Outcome.WAIVED: "*waived*"}
@@ -70,7 +71,7 @@ def render(reports, summary, options: dict) -> str:
                 if result.note:
                     out.append(f"  - *Interpretation:* {result.note}")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(printable(line) for line in out)
 
 
 write = gathered(render)

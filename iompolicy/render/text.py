@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..report import Outcome
+from .printable import printable
 from .summary import Summary
 
 _COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None,
@@ -12,6 +13,8 @@ _COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green"
 
 
 def _style(text: str, colour: bool, **kwargs) -> str:
+    """The line made printable, then coloured (the colour's own escapes are ours)."""
+    text = printable(text)
     return click.style(text, **kwargs) if colour else text
 
 
@@ -20,7 +23,7 @@ def write(reports, summary: Summary, options: dict, out) -> None:
     for report in summary.counting(reports):
         out.write("\n".join(_document(report, options)) + "\n")
     for notice in summary.notices:
-        out.write(f"note: {notice}\n")
+        out.write(printable(f"note: {notice}") + "\n")
     out.write(summary.line() + "\n")
 
 
@@ -33,7 +36,7 @@ def _document(report, options: dict) -> list[str]:
     outcome = report.outcome
     out = [_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome])]
     for notice in report.notices:
-        out.append(f"  note: {notice}")
+        out.append(printable(f"  note: {notice}"))
     for result in report.results:
         shown = result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED)
         if not shown and not verbose:
@@ -50,15 +53,15 @@ def _document(report, options: dict) -> list[str]:
         out.append(_style(head, colour, fg=_COLOURS[result.outcome] if shown else None))
         if not shown:
             if result.outcome is Outcome.NOT_APPLICABLE and result.explanation:
-                out.append(f"      {result.explanation}")
+                out.append(printable(f"      {result.explanation}"))
             continue
         if result.waiver is not None and result.waiver.applied:
-            out.append(f"      {result.waiver.describe()}")
+            out.append(printable(f"      {result.waiver.describe()}"))
         if result.message and result.message != result.title and result.message not in result.explanation:
-            out.append(f"      {result.message}")
+            out.append(printable(f"      {result.message}"))
         for line in result.explanation.splitlines():
-            out.append(f"      {line}")
+            out.append(printable(f"      {line}"))
         out.append(_style(f"      {result.cite}: \u201c{result.quote}\u201d", colour, dim=True))
         if result.note and verbose:
-            out.append(f"      note: {result.note}")
+            out.append(printable(f"      note: {result.note}"))
     return out

@@ -1,0 +1,59 @@
+"""Reports printed on a terminal never carry a character the terminal would act on: a
+document built in Python (the API) reaches the renderers without the loaders' refusals."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from conftest import ROOT
+from iompolicy import PolicySet, load_file
+from iompolicy.render import Summary, writer
+from iompolicy.render.printable import printable
+
+POLICIES = PolicySet.load(ROOT / "policies")
+DATA = {load_file(p).kind: load_file(p).value for p in sorted((ROOT / "examples" / "data").glob("*.yaml"))}
+OVER_CEILING = load_file(ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml").value
+
+# clear the screen, CSI (C1), a bidirectional override, half a surrogate pair, a line break
+HOSTILE = "\x1b[2J\x9b31m\u202egnp.exe\ud800\nforged: pass"
+
+
+def test_printable_escapes_what_a_terminal_acts_on_and_keeps_the_rest():
+    assert printable(HOSTILE) == "\\u001b[2J\\u009b31m\\u202egnp.exe\\ud800\\u000aforged: pass"
+    assert printable("tab\tand text: Côte d’Ivoire, USD 200,000") == "tab\tand text: Côte d’Ivoire, USD 200,000"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+@pytest.mark.parametrize("colour", [False, True])
+def test_a_hostile_id_and_value_are_escaped_in_the_report(fmt, colour):
+    document = {**OVER_CEILING, "id": HOSTILE, "title": HOSTILE}
+    report = POLICIES.check(document, data=DATA)
+    assert report.outcome.value == "fail"
+    out = io.StringIO()
+    writer(fmt)(iter([report]), Summary(), {"colour": colour, "verbose": True, "policies": POLICIES}, out)
+    shown = out.getvalue()
+    assert "\\u001b[2J" in shown and "\\u202e" in shown
+    unwanted = [c for c in shown if c in "\x9b\u202e\ud800" or (c == "\x1b" and not colour)]
+    assert not unwanted
+    assert "\nforged: pass" not in shown
+    if colour:  # only the renderer's own colour codes are escapes: ESC followed by `[` and digits and `m`
+        assert all(part[:1] == "[" and "m" in part[:6] for part in shown.split("\x1b")[1:])
+    shown.encode("utf-8")  # half a surrogate pair would make this raise (and a terminal write fail)
+
+
+def test_a_file_name_in_a_one_line_error_is_escaped_and_a_policy_diagnostic_keeps_its_lines(tmp_path):
+    from click.testing import CliRunner
+
+    from iompolicy.cli import main
+
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "x\x1b[2J.yaml")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"{tmp_path}/x\\u001b[2J.yaml: no such file or folder"
+
+    (tmp_path / "bad.iom").write_text("policy p {\n  clause c {\n    require 1 +\n  }\n}\n")
+    result = CliRunner().invoke(main, ["lint", str(tmp_path)])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert "error[syntax]" in lines[0] and any(set(line.strip()) == {"^"} for line in lines[1:]), result.output
