@@ -1,23 +1,21 @@
 """The built-in functions: one table read by the checker and both evaluators."""
 
+from __future__ import annotations
+
+from collections import namedtuple
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
-from typing import Callable, NamedTuple
 
 from . import operations as op
 from .schema import ANY, DATE, LIST, NUMBER, OBJECT, STRING, Shape
 from .values import EXACT, MISSING, Undecided
 
 
-class Builtin(NamedTuple):
-    """A function's name, arity, accepted argument types, result type and body."""
+class Builtin(namedtuple("Builtin", "name min_args max_args arg_types result body doc")):
+    """A function's name, arity (`max_args` None: any number), the types every argument
+    may have, its result's Shape, its body `body(values, source texts of the arguments)`
+    and its documentation."""
 
-    name: str
-    min_args: int
-    max_args: int | None
-    arg_types: tuple[str, ...]  # allowed types of every argument
-    result: Shape
-    body: Callable[[list, list[str]], object]  # (values, source texts of the arguments)
-    doc: str
+    __slots__ = ()
 
 
 def _extreme(pick):

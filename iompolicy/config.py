@@ -15,10 +15,12 @@ the folder of the settings file. Command-line options override its values.
     waivers: waivers.yaml              # read by a later version; accepted and kept
 """
 
+from __future__ import annotations
+
 import os
 import re
+from collections import namedtuple
 from pathlib import Path
-from typing import NamedTuple
 
 import yaml
 
@@ -43,21 +45,15 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
-class Config(NamedTuple):
-    """The settings of one repository. Paths are resolved against the settings file's folder;
-    `None` (or an empty tuple) means "not set". `lines` maps each setting to its line in the
-    file. (A named tuple: a frozen dataclass costs milliseconds at import on every run.)"""
+class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines",
+                        defaults=(None, (), None, None, None, (), (), None, None))):
+    """The settings of one repository, read from the file at `source` (a Path). Paths are
+    resolved against that file's folder; `None` (or an empty tuple) means "not set".
+    `paths`, `data`, `only` and `skip` are tuples of text; `lines` maps each setting to its
+    line in the file. (A named tuple: a frozen dataclass costs milliseconds at import on
+    every run.)"""
 
-    source: Path
-    paths: tuple[str, ...] | None = None
-    data: tuple[str, ...] = ()
-    policies: str | None = None
-    fail_on: str | None = None
-    format: str | None = None
-    only: tuple[str, ...] = ()
-    skip: tuple[str, ...] = ()
-    waivers: str | None = None
-    lines: dict[str, int] | None = None
+    __slots__ = ()
 
     @property
     def folder(self) -> Path:

@@ -1,8 +1,11 @@
 """A loaded policy set: checked, compiled once, and evaluated against documents."""
 
+from __future__ import annotations
+
 import datetime as dt
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, NamedTuple
 
 from . import nodes as n
 from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
@@ -16,20 +19,16 @@ from .validation import Validator
 from .values import Undecided, format_value
 
 
-class CompiledClause(NamedTuple):
-    """A clause with its closures and what is needed to explain it."""
+class CompiledClause(namedtuple("CompiledClause", "clause header bindings guards requires message start until "
+                                                   "info not_applicable passed")):
+    """A clause (`n.Clause`, with its policy's `n.PolicyHeader`) with its closures and what
+    is needed to explain it: `bindings` by name (for the tracer); the compiled `guards` and
+    `requires`; the `message` template's parts (text, or a compiled closure); the dates it
+    is in force from (`start`) and `until` (each None when open); its `ClauseInfo`; and the
+    results it gives, always the same ones, when a guard is false (`not_applicable`) and
+    when it `passed`."""
 
-    clause: n.Clause
-    header: n.PolicyHeader
-    bindings: dict[str, n.Binding]  # visible to the tracer, by name
-    guards: tuple[Callable, ...]
-    requires: tuple[Callable, ...]
-    message: tuple  # template parts: text, or a compiled closure
-    start: dt.date | None
-    until: dt.date | None
-    info: ClauseInfo
-    not_applicable: ClauseResult  # the result when a guard is false (always the same)
-    passed: ClauseResult
+    __slots__ = ()
 
     @property
     def id(self) -> str:

@@ -4,17 +4,20 @@ Kept apart from `documents` so that the command line can show the defaults
 without importing a YAML parser.
 """
 
-from typing import NamedTuple
+from collections import namedtuple
 
 
+class Limits(namedtuple("Limits", "max_bytes max_depth max_aliases max_nodes",
+                        defaults=(10 * 1024 * 1024, 64, 100, 1_000_000))):
+    """How big an input may be. Each is checked before the cost it guards against is paid.
 
-class Limits(NamedTuple):
-    """How big an input may be. Each is checked before the cost it guards against is paid."""
+    - `max_bytes`: size of one file or of stdin, in bytes
+    - `max_depth`: nesting of lists and mappings
+    - `max_aliases`: YAML aliases (`*name`) in one document
+    - `max_nodes`: keys and values, counting what aliases repeat
+    """
 
-    max_bytes: int = 10 * 1024 * 1024  # size of one file or of stdin, in bytes
-    max_depth: int = 64  # nesting of lists and mappings
-    max_aliases: int = 100  # YAML aliases (`*name`) in one document
-    max_nodes: int = 1_000_000  # keys and values, counting what aliases repeat
+    __slots__ = ()
 
 
 DEFAULT_LIMITS = Limits()

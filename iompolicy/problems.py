@@ -1,7 +1,8 @@
 """What can be wrong with an input: `Problem`, `DocumentError`, and the loaders' own refusal."""
 
-from typing import NamedTuple
+from __future__ import annotations
 
+from collections import namedtuple
 
 
 class DocumentError(Exception):
@@ -10,21 +11,18 @@ class DocumentError(Exception):
     `problems` holds one `Problem` per thing wrong, each with its location.
     """
 
-    def __init__(self, problems: list["Problem"]):
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class Problem(NamedTuple):
-    """One thing wrong with an input, as `file:line:col: message`."""
+class Problem(namedtuple("Problem", "file message line column path hint code",
+                         defaults=(None, None, None, None, None))):
+    """One thing wrong with an input, as `file:line:col: message`: its file and message; line,
+    column and JSON path when known; a hint; and `code`, a stable name of what is wrong
+    (`too_deep`, `duplicate_key`...) when known."""
 
-    file: str
-    message: str
-    line: int | None = None
-    column: int | None = None
-    path: str | None = None
-    hint: str | None = None
-    code: str | None = None  # a stable name of what is wrong (`too_deep`, `duplicate_key`...), when known
+    __slots__ = ()
 
     def __str__(self) -> str:
         where = self.file

@@ -1,8 +1,9 @@
 """Results: one `ClauseResult` per clause considered, gathered in a `Report`."""
 
-import datetime as dt
+from __future__ import annotations
+
+from collections import namedtuple
 from enum import Enum
-from typing import NamedTuple
 
 
 class Outcome(str, Enum):
@@ -18,12 +19,10 @@ class Outcome(str, Enum):
         return self.value
 
 
-class Location(NamedTuple):
+class Location(namedtuple("Location", "path line column", defaults=(None, None, None))):
     """Where in the input a result points: a JSON path and, when known, line and column."""
 
-    path: str | None = None
-    line: int | None = None
-    column: int | None = None
+    __slots__ = ()
 
     def to_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "column": self.column}
@@ -32,30 +31,20 @@ class Location(NamedTuple):
 NOWHERE = Location()
 
 
-class ClauseInfo(NamedTuple):
-    """What a result says about its clause; one shared object per clause."""
+class ClauseInfo(namedtuple("ClauseInfo", "clause cite title quote severity policy policy_version "
+                                           "clause_source note")):
+    """What a result says about its clause; one shared object per clause. `severity` is
+    "error" or "warning"; `clause_source` is the clause's `file:line:col` in its policy
+    file; `policy_version` and `note` may be None."""
 
-    clause: str
-    cite: str
-    title: str
-    quote: str
-    severity: str  # "error" | "warning"
-    policy: str
-    policy_version: str | None
-    clause_source: str  # file:line:col of the clause in its policy file
-    note: str | None
+    __slots__ = ()
 
 
-class WaiverNote(NamedTuple):
-    """The waiver that covered a failed clause, or one that could not (expired)."""
+class WaiverNote(namedtuple("WaiverNote", "id reason approved_by decision granted expires applied")):
+    """The waiver that covered a failed clause (`applied`), or one that matched but could
+    not (`applied` False: expired, or not yet granted). Dates are ISO text."""
 
-    id: str
-    reason: str
-    approved_by: str
-    decision: str
-    granted: str
-    expires: str
-    applied: bool  # False: it matched but had expired (or was not yet granted)
+    __slots__ = ()
 
     def to_dict(self) -> dict:
         return self._asdict()
@@ -181,15 +170,12 @@ def _rebuild_result(info, outcome, message, explanation, location, waiver) -> Cl
 _WORST_FIRST = (Outcome.ERROR, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)
 
 
-class Report(NamedTuple):
-    """Every clause's result for one document, in policy order."""
+class Report(namedtuple("Report", "path kind id as_of results notices", defaults=((),))):
+    """Every clause's result for one document, in policy order: the document's `path`
+    and `id` (each None when it has none), its `kind`, the date it was judged `as_of`
+    (None when it has no date), the tuple of `ClauseResult`s, and `notices` (text)."""
 
-    path: str | None
-    kind: str
-    id: str | None
-    as_of: dt.date | None
-    results: tuple[ClauseResult, ...]
-    notices: tuple[str, ...] = ()
+    __slots__ = ()
 
     @property
     def outcome(self) -> Outcome:

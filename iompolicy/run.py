@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from .documents import DEFAULT_LIMITS, Document, DocumentError, Limits, Problem, load_bytes, load_file, load_text
 from .engine import PolicySet

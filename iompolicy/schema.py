@@ -7,9 +7,10 @@ with `properties.kind.const`, and may say which field dates a document with
 it is reference data with `"x-iompolicy-role": "data"`.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
 
 import json
+from collections import namedtuple
 from pathlib import Path
 
 # Static types the checker reasons with. `None` means "not known": anything goes.
@@ -61,12 +62,10 @@ class SchemaError(Exception):
     """A schema file that cannot be used."""
 
 
-class KindSchema(NamedTuple):
-    """One document kind's schema and how to navigate it."""
+class KindSchema(namedtuple("KindSchema", "kind path schema")):
+    """One document kind's schema (`schema`, read from the file at `path`) and how to navigate it."""
 
-    kind: str
-    path: str
-    schema: dict
+    __slots__ = ()
 
     @property
     def role(self) -> str:

@@ -1,7 +1,9 @@
 """Source text, spans and diagnostics that point into it."""
 
+from __future__ import annotations
+
 import bisect
-from typing import NamedTuple
+from collections import namedtuple
 
 
 class SourceFile:
@@ -42,36 +44,30 @@ class SourceFile:
         return self.text[start:] if end < 0 else self.text[start:end]
 
 
-class Span(NamedTuple):
-    """A range of characters in a policy file (offsets are 0-based, end exclusive).
+class Span(namedtuple("Span", "file start end line column")):
+    """A range of characters in a policy file: offsets `start` and `end` (0-based, end
+    exclusive), and the 1-based `line` and `column` of the start.
 
     A named tuple: every node has one, and the policy cache unpickles them all on
     every run, which a frozen dataclass makes several times slower.
     """
 
-    file: str
-    start: int
-    end: int
-    line: int
-    column: int
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
     @classmethod
-    def of(cls, source: SourceFile, start: int, end: int) -> "Span":
+    def of(cls, source: SourceFile, start: int, end: int) -> Span:
         line, column = source.line_col(start)
         return cls(source.name, start, max(end, start), line, column)
 
 
-class Diagnostic(NamedTuple):
-    """One problem found in a policy, with a stable code and an optional hint."""
+class Diagnostic(namedtuple("Diagnostic", "code message span help severity", defaults=(None, "error"))):
+    """One problem found in a policy: a stable `code`, the message, the `span` it points at
+    (or None), an optional `help` line, and `severity` "error" or "warning"."""
 
-    code: str
-    message: str
-    span: Span | None
-    help: str | None = None
-    severity: str = "error"
+    __slots__ = ()
 
     def headline(self) -> str:
         where = f"{self.span}: " if self.span else ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import singledispatch
-
 from . import nodes as n
 
 # Binding strength of each node kind, to put parentheses back only where needed.
@@ -41,83 +39,71 @@ def unparse(node) -> str:
     return cached
 
 
-@singledispatch
 def _unparse(node) -> str:
-    raise TypeError(f"cannot unparse {type(node).__name__}")
+    case = _CASES.get(type(node))
+    if case is None:
+        raise TypeError(f"cannot unparse {type(node).__name__}")
+    return case(node)
 
 
-@_unparse.register(n.Literal)
-def _(node: n.Literal) -> str:
+def _literal(node: n.Literal) -> str:
     return node.text
 
 
-@_unparse.register(n.Name)
-def _(node: n.Name) -> str:
+def _name(node: n.Name) -> str:
     return node.name
 
 
-@_unparse.register(n.DataRef)
-def _(node: n.DataRef) -> str:
+def _data_ref(node: n.DataRef) -> str:
     return f"data.{node.name}"
 
 
-@_unparse.register(n.Attribute)
-def _(node: n.Attribute) -> str:
+def _attribute(node: n.Attribute) -> str:
     return f"{wrap(node.obj, unparse(node.obj), _POSTFIX)}.{node.name}"
 
 
-@_unparse.register(n.Index)
-def _(node: n.Index) -> str:
+def _index(node: n.Index) -> str:
     return f"{wrap(node.obj, unparse(node.obj), _POSTFIX)}[{unparse(node.index)}]"
 
 
-@_unparse.register(n.ListLiteral)
-def _(node: n.ListLiteral) -> str:
+def _list_literal(node: n.ListLiteral) -> str:
     return "[" + ", ".join(unparse(i) for i in node.items) + "]"
 
 
-@_unparse.register(n.Call)
-def _(node: n.Call) -> str:
+def _call(node: n.Call) -> str:
     return f"{node.func}(" + ", ".join(unparse(a) for a in node.args) + ")"
 
 
-@_unparse.register(n.Aggregate)
-def _(node: n.Aggregate) -> str:
+def _aggregate(node: n.Aggregate) -> str:
     where = f" where {unparse(node.where)}" if node.where is not None else ""
     return f"{node.func}({unparse(node.value)} for {node.var} in {unparse(node.source)}{where})"
 
 
-@_unparse.register(n.Quantified)
-def _(node: n.Quantified) -> str:
+def _quantified(node: n.Quantified) -> str:
     where = f" where {unparse(node.where)}" if node.where is not None else ""
     return f"{node.quantifier} {node.var} in {unparse(node.source)}{where}: {unparse(node.body)}"
 
 
-@_unparse.register(n.Conditional)
-def _(node: n.Conditional) -> str:
+def _conditional(node: n.Conditional) -> str:
     return f"if {unparse(node.condition)} then {unparse(node.then)} else {unparse(node.otherwise)}"
 
 
-@_unparse.register(n.Arithmetic)
-def _(node: n.Arithmetic) -> str:
+def _arithmetic(node: n.Arithmetic) -> str:
     level = precedence(node)
     left = wrap(node.left, unparse(node.left), level)
     right = wrap(node.right, unparse(node.right), level + 1)
     return f"{left} {node.op} {right}"
 
 
-@_unparse.register(n.Negate)
-def _(node: n.Negate) -> str:
+def _negate(node: n.Negate) -> str:
     return "-" + wrap(node.operand, unparse(node.operand), _UNARY)
 
 
-@_unparse.register(n.Compare)
-def _(node: n.Compare) -> str:
+def _compare(node: n.Compare) -> str:
     return f"{wrap(node.left, unparse(node.left), _SUM)} {node.op} {wrap(node.right, unparse(node.right), _SUM)}"
 
 
-@_unparse.register(n.Membership)
-def _(node: n.Membership) -> str:
+def _membership(node: n.Membership) -> str:
     word = "not in" if node.negated else "in"
     return f"{wrap(node.item, unparse(node.item), _SUM)} {word} {wrap(node.container, unparse(node.container), _SUM)}"
 
@@ -125,21 +111,41 @@ def _(node: n.Membership) -> str:
 _PRESENCE_WORDS = {"exists": "exists", "missing": "is missing", "null": "is null", "not_null": "is not null"}
 
 
-@_unparse.register(n.Presence)
-def _(node: n.Presence) -> str:
+def _presence(node: n.Presence) -> str:
     return f"{wrap(node.operand, unparse(node.operand), _SUM)} {_PRESENCE_WORDS[node.test]}"
 
 
-@_unparse.register(n.And)
-def _(node: n.And) -> str:
+def _and(node: n.And) -> str:
     return f"{wrap(node.left, unparse(node.left), _AND)} and {wrap(node.right, unparse(node.right), _NOT)}"
 
 
-@_unparse.register(n.Or)
-def _(node: n.Or) -> str:
+def _or(node: n.Or) -> str:
     return f"{wrap(node.left, unparse(node.left), _OR)} or {wrap(node.right, unparse(node.right), _AND)}"
 
 
-@_unparse.register(n.Not)
-def _(node: n.Not) -> str:
+def _not(node: n.Not) -> str:
     return "not " + wrap(node.operand, unparse(node.operand), _NOT)
+
+
+# One case per kind of expression (a table, not functools.singledispatch: building that
+# costs a command-line run about a millisecond, and importing `typing`).
+_CASES = {
+    n.Literal: _literal,
+    n.Name: _name,
+    n.DataRef: _data_ref,
+    n.Attribute: _attribute,
+    n.Index: _index,
+    n.ListLiteral: _list_literal,
+    n.Call: _call,
+    n.Aggregate: _aggregate,
+    n.Quantified: _quantified,
+    n.Conditional: _conditional,
+    n.Arithmetic: _arithmetic,
+    n.Negate: _negate,
+    n.Compare: _compare,
+    n.Membership: _membership,
+    n.Presence: _presence,
+    n.And: _and,
+    n.Or: _or,
+    n.Not: _not,
+}

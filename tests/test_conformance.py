@@ -100,3 +100,11 @@ def test_conformance(case):
 
 def _show(report) -> str:
     return json.dumps(report.to_dict(), indent=1, default=str)
+
+
+def test_every_kind_of_expression_can_be_written_back_as_text():
+    """Messages and explanations show expressions as text: `unparse` has a case for each kind."""
+    from iompolicy import nodes
+    from iompolicy.unparse import _CASES
+
+    assert set(_CASES) == set(nodes.Expr.__args__)
