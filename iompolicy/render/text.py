@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import click
-
 from ..report import Outcome
 from .printable import printable
 from .summary import Summary
@@ -15,7 +13,11 @@ _COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green"
 def _style(text: str, colour: bool, **kwargs) -> str:
     """The line made printable, then coloured (the colour's own escapes are ours)."""
     text = printable(text)
-    return click.style(text, **kwargs) if colour else text
+    if not colour:
+        return text
+    import click  # only for colour, which only the command line (on a terminal) asks for
+
+    return click.style(text, **kwargs)
 
 
 def write(reports, summary: Summary, options: dict, out) -> None:
