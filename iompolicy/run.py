@@ -185,6 +185,12 @@ class Run:
             if schema.role == "document":
                 yield document
 
+    def check_queued_schemas(self) -> None:
+        """Load and schema-check every queued document without judging it, keeping the
+        problems: a run refused in its first pass still names every bad input at once."""
+        for _ in self.documents():
+            pass
+
     def reports(self, as_of: dt.date | None = None, select=None) -> Iterator[Report]:
         """Each document's report, in input order, with waivers applied."""
         for document in self.documents():

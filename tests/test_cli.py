@@ -245,3 +245,17 @@ def test_a_check_imports_no_other_command():
     out = subprocess.run([sys.executable, "-c", probe, "check", COMPLIANT, *data_args()],
                          capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "['iompolicy.cli.check', 'iompolicy.cli.common']"
+
+
+def test_a_run_refused_early_still_names_every_bad_file(tmp_path):
+    """An unknown kind is found while sorting the inputs, a schema error only when a document
+    is loaded for checking: the refusal names both, so one run shows everything to fix."""
+    (tmp_path / "a-unknown.yaml").write_text("kind: spaceship\nid: x\n")
+    text = open(OVER_CEILING, encoding="utf-8").read().replace("requested_usd: 235000", "requested_usd: lots")
+    (tmp_path / "b-bad-amount.yaml").write_text(text)
+    result = run("check", tmp_path, *data_args())
+    assert result.exit_code == 2
+    assert "unknown document kind `spaceship`" in result.output
+    assert f"{tmp_path / 'b-bad-amount.yaml'}:18:3: $.funding.requested_usd: 'lots' is not of type 'number'" \
+        in result.output
+    assert "document checked" not in result.output  # nothing was judged

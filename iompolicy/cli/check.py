@@ -87,6 +87,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
         run.add_inputs(names, stdin_text=lambda: read_limited(sys.stdin.buffer, run.limits))
         if run.problems:
+            run.check_queued_schemas()  # fix every file after one run, not one file per run
             raise RunError([str(p) for p in run.problems])
         if not run.pending:
             if all(path != "-" and os.path.isfile(path) for path in paths):
