@@ -57,3 +57,21 @@ def test_a_file_name_in_a_one_line_error_is_escaped_and_a_policy_diagnostic_keep
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert "error[syntax]" in lines[0] and any(set(line.strip()) == {"^"} for line in lines[1:]), result.output
+
+
+def test_a_message_of_several_lines_keeps_its_lines_indented_under_the_clause(tmp_path):
+    import shutil
+
+    folder = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", folder)
+    part1 = folder / "part1-activities.iom"
+    part1.write_text(part1.read_text().replace(
+        'message "the proposal does not state a request or agreement of the Member State(s)"',
+        'message "no request is stated\\nsee the guidelines"'))
+    policies = PolicySet.load(folder)
+    report = policies.check({**OVER_CEILING, "government_request": False}, data=DATA)
+    out = io.StringIO()
+    writer("text")(iter([report]), Summary(), {"colour": False, "verbose": False, "policies": policies}, out)
+    lines = out.getvalue().splitlines()
+    assert "      no request is stated" in lines and "      see the guidelines" in lines
+    assert "\\u000a" not in out.getvalue()

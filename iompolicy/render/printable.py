@@ -17,6 +17,6 @@ _ESCAPES = {code: f"\\u{code:04x}" for code in _UNPRINTABLE}
 
 
 def printable(line: str) -> str:
-    """One report line with each unprintable character as `\\u001b` (a line break too:
-    the caller has split its lines already)."""
+    """One report line with each unprintable character as `\\u001b`. A line break is
+    escaped too: text meant to span lines is split (and indented) by the caller first."""
     return line.translate(_ESCAPES)

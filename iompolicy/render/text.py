@@ -25,7 +25,7 @@ def write(reports, summary: Summary, options: dict, out) -> None:
     for report in summary.counting(reports):
         out.write("\n".join(_document(report, options)) + "\n")
     for notice in summary.notices:
-        out.write(printable(f"note: {notice}") + "\n")
+        out.write("\n".join(_lines(notice, "note: ", "      ")) + "\n")
     out.write(summary.line() + "\n")
 
 
@@ -38,7 +38,7 @@ def _document(report, options: dict) -> list[str]:
     outcome = report.outcome
     out = [_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome])]
     for notice in report.notices:
-        out.append(printable(f"  note: {notice}"))
+        out.extend(_lines(notice, "  note: ", "        "))
     for result in report.results:
         shown = result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED)
         if not shown and not verbose:
@@ -55,15 +55,21 @@ def _document(report, options: dict) -> list[str]:
         out.append(_style(head, colour, fg=_COLOURS[result.outcome] if shown else None))
         if not shown:
             if result.outcome is Outcome.NOT_APPLICABLE and result.explanation:
-                out.append(printable(f"      {result.explanation}"))
+                out.extend(_lines(result.explanation, "      "))
             continue
         if result.waiver is not None and result.waiver.applied:
-            out.append(printable(f"      {result.waiver.describe()}"))
+            out.extend(_lines(result.waiver.describe(), "      "))
         if result.message and result.message != result.title and result.message not in result.explanation:
-            out.append(printable(f"      {result.message}"))
-        for line in result.explanation.splitlines():
-            out.append(printable(f"      {line}"))
+            out.extend(_lines(result.message, "      "))
+        out.extend(_lines(result.explanation, "      "))
         out.append(_style(f"      {result.cite}: \u201c{result.quote}\u201d", colour, dim=True))
         if result.note and verbose:
-            out.append(printable(f"      note: {result.note}"))
+            out.extend(_lines(result.note, "      note: ", "            "))
     return out
+
+
+def _lines(text: str, first: str, rest: str | None = None) -> list[str]:
+    """Text of several lines (a waiver's reason, a policy's message), each line indented and
+    made printable, so that no line of it can pass for a line of the report's own."""
+    rest = first if rest is None else rest
+    return [printable((first if number == 0 else rest) + line) for number, line in enumerate(text.splitlines())]
