@@ -94,7 +94,7 @@ class PolicySet:
 
     @classmethod
     def _build(cls, texts: dict[str, str], schemas: SchemaSet, folders: list[Path]) -> "PolicySet":
-        from .traceability import ProvisionsError, load_provisions
+        from .provisions import ProvisionsError, load_provisions
 
         scoped = []
         for folder in folders:

@@ -8,54 +8,10 @@ there, every clause must cite one of those provisions and quote its text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
-from pathlib import Path
-
-import yaml
 
 from . import nodes as n
+from .provisions import PROVISIONS_FILE, Provision, Provisions
 from .source import Diagnostic
-
-PROVISIONS_FILE = "provisions.yaml"
-
-
-class Provision(NamedTuple):
-    """One citable provision: its citation, text, and why it is not encoded (if it is not)."""
-
-    cite: str
-    text: str
-    not_checkable: str | None = None
-    document_check: bool = False
-
-
-class Provisions(NamedTuple):
-    """The provisions of one source text, in order."""
-
-    source: str
-    items: tuple[Provision, ...]
-
-    def get(self, cite: str) -> Provision | None:
-        return next((p for p in self.items if p.cite == cite), None)
-
-
-class ProvisionsError(Exception):
-    """A provisions file that cannot be used."""
-
-
-def load_provisions(folder: str | Path) -> Provisions | None:
-    """The folder's provisions.yaml, or None if it has none."""
-    path = Path(folder) / PROVISIONS_FILE
-    if not path.is_file():
-        return None
-    try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-        items = tuple(
-            Provision(str(p["cite"]), str(p["text"]), p.get("not_checkable"), bool(p.get("document_check", False)))
-            for p in content["provisions"]
-        )
-        return Provisions(str(content.get("source", "")), items)
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
-        raise ProvisionsError(f"{path}: not a usable provisions file: {error}") from None
 
 
 def normalise(text: str) -> str:

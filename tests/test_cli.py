@@ -259,3 +259,24 @@ def test_a_run_refused_early_still_names_every_bad_file(tmp_path):
     assert f"{tmp_path / 'b-bad-amount.yaml'}:18:3: $.funding.requested_usd: 'lots' is not of type 'number'" \
         in result.output
     assert "document checked" not in result.output  # nothing was judged
+
+
+def test_a_check_from_a_warm_cache_imports_nothing_heavy(tmp_path):
+    """The cold-start rule (issue 5): with the policies cached, a check of a passing YAML proposal
+    loads no parser, no schema library, no explanation machinery and no traceability."""
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    env = {**os.environ, "IOMPOLICY_CACHE_DIR": str(cache)}
+    probe = ("import sys; from iompolicy.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "heavy = ['lark', 'jsonschema', 'fastjsonschema', 'dataclasses', 'hashlib', 'pickle', 'iompolicy.parser',"
+             " 'iompolicy.checker', 'iompolicy.tracer', 'iompolicy.traceability', 'iompolicy.json_reader']\n"
+             "print([m for m in heavy if m in sys.modules])")
+    args = [sys.executable, "-c", probe, "check", COMPLIANT, *data_args()]
+    subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, check=True)  # fills the cache
+    warm = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert warm.stdout.splitlines()[-1] == "[]"

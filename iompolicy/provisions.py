@@ -1,0 +1,49 @@
+"""The provisions of the text a policy folder encodes (`provisions.yaml`): read when the
+policies are built, and kept with them in the policy cache, so this module is on the
+path of every run that checks with the shipped policies and stays small."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from pathlib import Path
+
+PROVISIONS_FILE = "provisions.yaml"
+
+
+class Provision(namedtuple("Provision", "cite text not_checkable document_check", defaults=(None, False))):
+    """One citable provision: its citation, its text, why it is not encoded (None when it
+    is), and `document_check`: a consistency check of the document itself (DOC), which
+    may quote any provision."""
+
+    __slots__ = ()
+
+
+class Provisions(namedtuple("Provisions", "source items")):
+    """The provisions of one source text (`source`, its title), in order (`items`)."""
+
+    __slots__ = ()
+
+    def get(self, cite: str) -> Provision | None:
+        return next((p for p in self.items if p.cite == cite), None)
+
+
+class ProvisionsError(Exception):
+    """A provisions file that cannot be used."""
+
+
+def load_provisions(folder: str | Path) -> Provisions | None:
+    """The folder's provisions.yaml, or None if it has none."""
+    import yaml
+
+    path = Path(folder) / PROVISIONS_FILE
+    if not path.is_file():
+        return None
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = tuple(
+            Provision(str(p["cite"]), str(p["text"]), p.get("not_checkable"), bool(p.get("document_check", False)))
+            for p in content["provisions"]
+        )
+        return Provisions(str(content.get("source", "")), items)
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+        raise ProvisionsError(f"{path}: not a usable provisions file: {error}") from None
