@@ -1,4 +1,4 @@
-"""The work of `iompolicy check FILE --data DATA --policies DIR --format json`, done
+"""The work of `iompolicy check FILE --data DATA --policies DIR` (the text report), done
 through the Python API with no command-line layer: how much of a cold start is the
 command line's own (argument parsing, help, settings) and how much the engine's.
 
@@ -21,7 +21,7 @@ def main(document: str, data: str, policy_dir: str) -> int:
     run.add_inputs(names)
     summary = Summary(fail_on="error")
     options = {"colour": False, "verbose": False, "policies": policies}
-    writer("json")(run.then_notices(run.reports(), summary, stale=True), summary, options, sys.stdout)
+    writer("text")(run.then_notices(run.reports(), summary, stale=True), summary, options, sys.stdout)
     if run.problems:
         print("\n".join(str(p) for p in run.problems), file=sys.stderr)
         return 2
