@@ -8,6 +8,14 @@ The public API::
     report.to_dict()
 
 Names are imported on first use, so `import iompolicy` stays cheap for the CLI.
+
+The modules a command-line check loads (the command's own, the engine, the loaders,
+the report) are written for a fast start (benchmarks/run.py, target 4): records are
+`collections.namedtuple` subclasses or plain classes, not dataclasses or
+`typing.NamedTuple` (each costs milliseconds to import and to build); dispatch is by
+table, not `functools.singledispatch`; regular expressions are compiled on first use
+(`patterns.LazyPattern`); and what only some runs need is imported where it is used.
+A test (`test_a_check_from_a_warm_cache_imports_nothing_heavy`) holds the line.
 """
 
 from __future__ import annotations

@@ -98,7 +98,6 @@ class Document:
     holds the date as ISO text, as JSON would).
     """
 
-    # A plain class, not a dataclass: `dataclasses` costs milliseconds on every command-line run.
     __slots__ = ("value", "name", "text", "format", "dates", "_positions", "_written")
 
     def __init__(self, value: object, name: str = "<document>", text: str | None = None,
@@ -111,8 +110,16 @@ class Document:
         self._positions: dict | None = None  # JSON path -> (line, column), built when first asked
         self._written: dict | None = None  # JSON path -> (YAML tag, text as written)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Document):
+            return NotImplemented
+        return (self.value, self.name, self.text, self.format, self.dates) == \
+            (other.value, other.name, other.text, other.format, other.dates)
+
+    __hash__ = None  # its value is a dict
+
     def __repr__(self) -> str:
-        return f"Document(name={self.name!r}, format={self.format!r}, kind={self.kind!r})"
+        return f"{type(self).__name__}(name={self.name!r}, format={self.format!r}, kind={self.kind!r})"
 
     @property
     def kind(self) -> str | None:

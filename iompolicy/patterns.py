@@ -22,9 +22,14 @@ class LazyPattern:
     def __getattr__(self, name: str):
         # Only called for what the instance does not hold yet: keep it, so that the
         # next `pattern.search` is an ordinary attribute lookup.
+        if name.startswith("_"):  # its own fields, asked for before they are set (while unpickling)
+            raise AttributeError(name)
         value = getattr(re.compile(self._source, self._flags), name)
         setattr(self, name, value)
         return value
+
+    def __reduce__(self):
+        return LazyPattern, (self._source, self._flags)
 
     def __repr__(self) -> str:
         return f"LazyPattern({self._source!r}, {self._flags!r})"

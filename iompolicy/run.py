@@ -78,7 +78,6 @@ class Run:
     """The inputs of one audit: documents to check, reference data (`data`, by kind, with
     the file each came from in `data_sources`), waivers and the problems found so far."""
 
-    # A plain class, not a dataclass: `dataclasses` costs milliseconds on every command-line run.
     def __init__(self, policies: PolicySet, data: dict[str, object] | None = None,
                  data_sources: dict[str, str] | None = None, limits: Limits = DEFAULT_LIMITS):
         self.policies = policies

@@ -36,7 +36,8 @@ class Shape:
             return NotImplemented
         return (self.types, self.schema) == (other.types, other.schema)
 
-    __hash__ = None  # the schema is a dict
+    def __hash__(self) -> int:  # as a frozen dataclass's: a shape that holds a schema (a dict) cannot be hashed
+        return hash((self.types, self.schema))
 
     def __repr__(self) -> str:
         return f"Shape({self.types!r}, {self.schema!r})"

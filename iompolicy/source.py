@@ -7,10 +7,7 @@ from collections import namedtuple
 
 
 class SourceFile:
-    """A policy file's name and text, with a table of line starts for positions.
-
-    A plain class, not a dataclass: this module is on the path of every command-line
-    run, and `dataclasses` costs a few milliseconds to import and apply there."""
+    """A policy file's name and text, with a table of line starts for positions."""
 
     __slots__ = ("name", "text", "_line_starts")
 

@@ -74,3 +74,13 @@ def test_the_parallel_example_runs():
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("11 documents, 5 not passing: IDF-2015-TJK-02, 1035-2007-PHL-03")
+
+
+def test_documents_compare_by_content_and_shapes_without_a_schema_hash():
+    from iompolicy.schema import Shape
+
+    assert load_file(OVER_CEILING) == load_file(OVER_CEILING)
+    assert load_file(OVER_CEILING) != load_file(EXAMPLES / "data" / "member-states.yaml")
+    assert hash(Shape.of("number")) == hash(Shape.of("number"))
+    with pytest.raises(TypeError):
+        hash(Shape(frozenset({"object"}), {"type": "object"}))  # as the frozen dataclass it was

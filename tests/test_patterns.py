@@ -28,3 +28,14 @@ def test_a_bad_pattern_fails_when_first_used():
     lazy = LazyPattern(r"(")  # no error yet
     with pytest.raises(re.error):
         lazy.search("x")
+
+
+def test_it_survives_pickling_before_and_after_use():
+    import pickle
+
+    fresh = LazyPattern(r"b+", re.IGNORECASE)
+    used = LazyPattern(r"b+", re.IGNORECASE)
+    used.search("abba")
+    for lazy in (fresh, used):
+        copy = pickle.loads(pickle.dumps(lazy))
+        assert copy.search("aBBa").group() == "BB"

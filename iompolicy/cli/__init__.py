@@ -16,7 +16,7 @@ import click
 from .. import __version__
 from .common import DEBUG, EXIT_USAGE
 
-# name -> "module:function" of the command, in the order help lists them
+# name -> "module:function" of each command (help lists them in alphabetical order)
 COMMANDS = {
     "check": "check:check",
     "explain": "policy_tools:explain",
@@ -33,11 +33,11 @@ class LazyGroup(click.Group):
     way to load subcommands lazily: override list_commands and get_command)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted({*COMMANDS, *super().list_commands(ctx)})  # with any added by add_command
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
-            return None
+            return super().get_command(ctx, name)
         module, attribute = COMMANDS[name].split(":")
         return getattr(importlib.import_module(f".{module}", __name__), attribute)
 
@@ -70,6 +70,8 @@ def run() -> None:
     except Exception as error:  # the last line of defence: one line, exit 2
         if os.environ.get("IOMPOLICY_DEBUG") or DEBUG[0]:
             raise
-        click.echo(f"iompolicy: internal error: {type(error).__name__}: {error} "
-                   "(set IOMPOLICY_DEBUG=1 to see the traceback)", err=True)
+        from ..render.printable import printable
+
+        click.echo(printable(f"iompolicy: internal error: {type(error).__name__}: {error} "
+                             "(set IOMPOLICY_DEBUG=1 to see the traceback)"), err=True)
         sys.exit(EXIT_USAGE)

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..render.printable import printable
 from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, policy_folder
 
 
@@ -94,9 +95,9 @@ def test_command(folder, policy_dir, min_coverage):
     if result.problems:
         fail(result.problems)
     for m in result.mismatches:
-        click.echo(f"{m.file}: case `{m.case}`: {m.clause} expected {m.expected}, got {m.actual}")
+        click.echo(printable(f"{m.file}: case `{m.case}`: {m.clause} expected {m.expected}, got {m.actual}"))
         for line in m.explanation.splitlines():
-            click.echo(f"    {line}")
+            click.echo(printable(f"    {line}"))
     clause_ids = [c.id for c in policies.clauses()]
     never_pass, never_fail = result.never(clause_ids, "pass"), result.never(clause_ids, "fail")
     if never_pass:
