@@ -13,7 +13,8 @@ import re
 
 class LazyPattern:
     """Stands for `re.compile(source, flags)`: `search`, `finditer`, `sub` and the
-    rest are those of the compiled pattern, which is built on first use."""
+    rest are those of the compiled pattern, which is built on first use. It is not a
+    `re.Pattern` itself: call its methods (`re.sub(lazy, ...)` would refuse it)."""
 
     def __init__(self, source: str, flags: int = 0):
         self._source = source
