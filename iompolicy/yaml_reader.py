@@ -57,10 +57,7 @@ def _construct_decimal(loader, node):
         value = Decimal(text)
     except InvalidOperation:
         raise _refusal("not_a_number", f"`{_short(node.value)}` is not a number", node) from None
-    problem = _number_problem(value, written)
-    if problem:
-        raise _refusal("number_out_of_range", problem, node)
-    return value
+    return _in_range(value, written, node)
 
 
 def _construct_int(loader, node):
@@ -69,7 +66,12 @@ def _construct_int(loader, node):
     except ValueError:  # more digits than Python converts
         raise _refusal("number_out_of_range", f"`{_short(node.value)}` has more than {MAX_NUMBER_DIGITS} digits",
                        node) from None
-    problem = _number_problem(value, node.value)
+    return _in_range(value, node.value, node)
+
+
+def _in_range(value, written: str, node):
+    """The number, unless it is too big or too precise to be exact (`_number_problem`)."""
+    problem = _number_problem(value, written)
     if problem:
         raise _refusal("number_out_of_range", problem, node)
     return value

@@ -173,40 +173,37 @@ def test_settings_name_the_waivers(repo):
     assert "waiver" not in run("check", "--no-waivers").output
 
 
-@pytest.mark.parametrize("content, expected", [
-    ("paths: [proposals]\nfail-on: warning\n",
+@pytest.mark.parametrize("file, content, expected", [
+    (".iompolicy.yaml", "paths: [proposals]\nfail-on: warning\n",
      ".iompolicy.yaml:2: unknown setting `fail-on` (did you mean `fail_on`?)"),
-    ("paths: proposals\n", ".iompolicy.yaml:1: `paths` must be a list of text (`paths: [proposals]`), not text"),
-    ("data:\n  - data/member-states.yaml\n  - 3\n", ".iompolicy.yaml:3: `data` item 2 must be non-empty text"),
-    ("\n\nfail_on: never\n", ".iompolicy.yaml:3: `fail_on` must be one of error, warning, not `never`"),
-    ("format: html\n", ".iompolicy.yaml:1: `format` must be one of text, json, jsonl, sarif, junit, markdown"),
-    ("policies: [a, b]\n", ".iompolicy.yaml:1: `policies` must be a path (text), not a list"),
-    ("waivers: 3\n", ".iompolicy.yaml:1: `waivers` must be a path (text), not a number"),
-    ("only: III.5\n", ".iompolicy.yaml:1: `only` must be a list of text"),
-    ("skip: [III.5]\nskip: [III.1]\n", ".iompolicy.yaml:2: `skip` is set twice (first on line 1)"),
-    ("- paths\n", ".iompolicy.yaml:1: the settings must be a mapping"),
-    ("paths: [proposals\n", ".iompolicy.yaml:2: not valid YAML"),
+    (".iompolicy.yaml", "paths: proposals\n",
+     ".iompolicy.yaml:1: `paths` must be a list of text (`paths: [proposals]`), not text"),
+    (".iompolicy.yaml", "data:\n  - data/member-states.yaml\n  - 3\n",
+     ".iompolicy.yaml:3: `data` item 2 must be non-empty text"),
+    (".iompolicy.yaml", "\n\nfail_on: never\n",
+     ".iompolicy.yaml:3: `fail_on` must be one of error, warning, not `never`"),
+    (".iompolicy.yaml", "format: html\n",
+     ".iompolicy.yaml:1: `format` must be one of text, json, jsonl, sarif, junit, markdown"),
+    (".iompolicy.yaml", "policies: [a, b]\n", ".iompolicy.yaml:1: `policies` must be a path (text), not a list"),
+    (".iompolicy.yaml", "waivers: 3\n", ".iompolicy.yaml:1: `waivers` must be a path (text), not a number"),
+    (".iompolicy.yaml", "only: III.5\n", ".iompolicy.yaml:1: `only` must be a list of text"),
+    (".iompolicy.yaml", "skip: [III.5]\nskip: [III.1]\n", ".iompolicy.yaml:2: `skip` is set twice (first on line 1)"),
+    (".iompolicy.yaml", "- paths\n", ".iompolicy.yaml:1: the settings must be a mapping"),
+    (".iompolicy.yaml", "paths: [proposals\n", ".iompolicy.yaml:2: not valid YAML"),
+    ("pyproject.toml", '[tool.iompolicy]\npaths = ["proposals"]\n\nfail-on = "warning"\n',
+     "pyproject.toml:4: unknown setting `fail-on`"),
+    ("pyproject.toml", '[tool.iompolicy]\ndata = "data/member-states.yaml"\n',
+     "pyproject.toml:2: `data` must be a list of text"),
+    ("pyproject.toml", '[tool.iompolicy]\nformat = 3\n', "pyproject.toml:2: `format` must be one of"),
+    ("pyproject.toml", '[tool]\niompolicy = 3\n', "pyproject.toml:1: `tool.iompolicy` must be a table"),
+    ("pyproject.toml", '[tool.iompolicy\npaths = []\n', "pyproject.toml:1: not valid TOML"),
 ])
-def test_bad_yaml_settings_exit_2_with_the_line(repo, content, expected):
-    (repo / ".iompolicy.yaml").write_text(content)
+def test_bad_settings_exit_2_with_the_line(repo, file, content, expected):
+    (repo / file).write_text(content)
     result = run("check", "proposals")
     assert result.exit_code == 2
     assert expected in result.output
     assert "Traceback" not in result.output
-
-
-@pytest.mark.parametrize("content, expected", [
-    ('[tool.iompolicy]\npaths = ["proposals"]\n\nfail-on = "warning"\n', "pyproject.toml:4: unknown setting `fail-on`"),
-    ('[tool.iompolicy]\ndata = "data/member-states.yaml"\n', "pyproject.toml:2: `data` must be a list of text"),
-    ('[tool.iompolicy]\nformat = 3\n', "pyproject.toml:2: `format` must be one of"),
-    ('[tool]\niompolicy = 3\n', "pyproject.toml:1: `tool.iompolicy` must be a table"),
-    ('[tool.iompolicy\npaths = []\n', "pyproject.toml:1: not valid TOML"),
-])
-def test_bad_pyproject_settings_exit_2_with_the_line(repo, content, expected):
-    (repo / "pyproject.toml").write_text(content)
-    result = run("check", "proposals")
-    assert result.exit_code == 2
-    assert expected in result.output
 
 
 def test_config_file_given_must_exist(repo):

@@ -51,6 +51,14 @@ def load_policies(folders):
         raise RunError([str(error)]) from None
 
 
+def policies_or_exit(folders):
+    """`load_policies`, or its lines on stderr and exit 2: for the commands that only read policies."""
+    try:
+        return load_policies(folders)
+    except RunError as error:
+        fail(error.lines)
+
+
 def parse_date(ctx, param, value):
     """click callback of a date option (YYYY-MM-DD)."""
     if value is None:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..render.printable import printable
-from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, policy_folder
+from .common import EXIT_FAILED, EXIT_OK, fail, policies_or_exit, policy_folder
 
 
 @click.command(name="list")
@@ -22,10 +22,7 @@ def list_clauses(policy_dir):
       iompolicy list | grep III.5
       iompolicy list --policies my-policies/
     """
-    try:
-        policies = load_policies(policy_dir)
-    except RunError as error:
-        fail(error.lines)
+    policies = policies_or_exit(policy_dir)
     for compiled in policies.clauses():
         clause = compiled.clause
         click.echo(f"{clause.id}\t{clause.cite}\t{compiled.header.kind}\t{clause.severity}\t{clause.title}")
@@ -45,10 +42,7 @@ def explain(what, policy_dir):
     from ..clause_info import explain_lines
     from ..selection import selector
 
-    try:
-        policies = load_policies(policy_dir)
-    except RunError as error:
-        fail(error.lines)
+    policies = policies_or_exit(policy_dir)
     select = selector((what,), ())
     chosen = [c for c in policies.clauses() if select(c.clause)]
     if not chosen:
@@ -83,10 +77,7 @@ def test_command(folder, policy_dir, min_coverage):
     from ..policytests import run_case_files
     from ..resources import shipped_policies
 
-    try:
-        policies = load_policies(policy_dir)
-    except RunError as error:
-        fail(error.lines)
+    policies = policies_or_exit(policy_dir)
     folder = Path(folder) if folder else Path(policy_folder(policy_dir) or shipped_policies()) / "tests"
     paths = sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
     if not paths:
@@ -127,10 +118,7 @@ def trace_command(policy_dir, fmt):
     """
     from ..traceability import coverage, problems, render_markdown, trace
 
-    try:
-        policies = load_policies(policy_dir)
-    except RunError as error:
-        fail(error.lines)
+    policies = policies_or_exit(policy_dir)
     if policies.provisions is None:
         fail(["the policy folder has no provisions.yaml: there is nothing to trace against"])
     rows = trace(policies.files, policies.provisions)
@@ -159,9 +147,6 @@ def lint(folder):
       iompolicy lint
       iompolicy lint my-policies/
     """
-    try:
-        policies = load_policies(folder)
-    except RunError as error:
-        fail(error.lines)
+    policies = policies_or_exit(folder)
     count = len(policies.clauses())
     click.echo(f"{len(policies.files)} policy files, {count} clauses: no problems found")
