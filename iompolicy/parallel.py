@@ -23,15 +23,18 @@ def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip:
 
 
 def _check(name: str):
-    """('report', Report), ('problems', [Problem]) or ('skip', None) for one file."""
+    """('report', Report) or ('skip', None) for one file; an input that cannot be checked
+    has its invalid Report."""
     from .documents import DocumentError, load_file
+    from .run import invalid_report
 
     policies = _worker["policies"]
+    document = None
     try:
         document = load_file(name, _worker.get("limits"))
         schema = policies.validator.validate(document)
     except DocumentError as error:
-        return "problems", error.problems
+        return "report", invalid_report(document.name if document else name, error.problems, document)
     if schema.role != "document":
         return "skip", None
     report = policies.check(document, data=_worker["data"], as_of=_worker["as_of"], validate=False,
@@ -40,16 +43,26 @@ def _check(name: str):
 
 
 def parallel_reports(run, jobs: int, as_of, settings: dict):
-    """The reports of `run.pending`, checked by `jobs` processes, in order."""
+    """The reports of `run.pending`, in input order: files checked by `jobs` processes,
+    stdin and inputs already found invalid here."""
+    from .selection import selector
+
     names = [item for item in run.pending if isinstance(item, str)]
-    in_memory = [item for item in run.pending if not isinstance(item, str)]  # stdin: checked here
     arguments = (settings["policies"], run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
                  run.limits)
+    select = selector(settings["only"], settings["skip"])
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=arguments) as pool:
-        for outcome, value in pool.map(_check, names, chunksize=max(1, min(64, len(names) // (jobs * 4) or 1))):
-            if outcome == "problems":
-                run.problems.extend(value)
-            elif outcome == "report":
-                yield run.waivers.apply(value) if run.waivers is not None else value
-    run.pending = in_memory
-    yield from run.reports(as_of=as_of)
+        checked = pool.map(_check, names, chunksize=max(1, min(64, len(names) // (jobs * 4) or 1)))
+        pending, run.pending = run.pending, []
+        for item in pending:
+            if not isinstance(item, str):  # stdin, or an input already found invalid: handled here
+                run.pending = [item]
+                yield from run.reports(as_of=as_of, select=select)
+                continue
+            outcome, report = next(checked)
+            if outcome != "report":
+                continue
+            if report.problems:
+                run.problems.extend(report.problems)
+            yield run.waivers.apply(report) if run.waivers is not None else report
+        run.pending = pending

@@ -14,6 +14,7 @@ class Outcome(str, Enum):
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
     WAIVED = "waived"  # failed, but a valid waiver covers it
+    INVALID = "invalid"  # a document's outcome only: it could not be read, or does not match its schema
 
     def __str__(self) -> str:
         return self.value
@@ -29,6 +30,8 @@ class Location(namedtuple("Location", "path line column", defaults=(None, None, 
 
 
 NOWHERE = Location()
+
+CLAUSE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.INVALID)  # what a clause can come to
 
 
 class ClauseInfo(namedtuple("ClauseInfo", "clause cite title quote severity policy policy_version "
@@ -170,24 +173,35 @@ def _rebuild_result(info, outcome, message, explanation, location, waiver) -> Cl
 _WORST_FIRST = (Outcome.ERROR, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)
 
 
-class Report(namedtuple("Report", "path kind id as_of results notices", defaults=((),))):
+class Report(namedtuple("Report", "path kind id as_of results notices problems", defaults=((), ()))):
     """Every clause's result for one document, in policy order: the document's `path`
     and `id` (each None when it has none), its `kind`, the date it was judged `as_of`
-    (None when it has no date), the tuple of `ClauseResult`s, and `notices` (text)."""
+    (None when it has no date), the tuple of `ClauseResult`s, and `notices` (text).
+
+    An input that could not be checked (not readable, not YAML or JSON, no known
+    kind, not of its kind's schema) has a report too, with no results and its
+    `problems` (documents.Problem): every input is in every report."""
 
     __slots__ = ()
 
+    @classmethod
+    def invalid(cls, path: str, problems, kind: str | None = None, id: str | None = None) -> "Report":
+        """The report of an input that could not be checked."""
+        return cls(path, kind, id, None, (), (), tuple(problems))
+
     @property
     def outcome(self) -> Outcome:
-        """`error` if any clause erred, else `fail` if any failed, else `waived` if a
-        failure was waived, else `pass` (a document no clause applied to is
-        `not_applicable`)."""
+        """`invalid` if the document could not be checked, else `error` if any clause
+        erred, else `fail` if any failed, else `waived` if a failure was waived, else
+        `pass` (a document no clause applied to is `not_applicable`)."""
+        if self.problems:
+            return Outcome.INVALID
         present = {r.outcome for r in self.results}
         return next((o for o in _WORST_FIRST if o in present), Outcome.NOT_APPLICABLE)
 
     def counts(self) -> dict[str, int]:
         """How many results had each outcome."""
-        totals = {o.value: 0 for o in Outcome}
+        totals = {o.value: 0 for o in CLAUSE_OUTCOMES}
         for result in self.results:
             totals[result.outcome.value] += 1
         return totals
@@ -210,4 +224,11 @@ class Report(namedtuple("Report", "path kind id as_of results notices", defaults
             "counts": self.counts(),
             "notices": list(self.notices),
             "results": [r.to_dict() for r in self.results],
+            "problems": [problem_dict(p) for p in self.problems],
         }
+
+
+def problem_dict(problem) -> dict:
+    """The JSON shape of a documents.Problem (what is wrong with an input, and where)."""
+    return {"file": problem.file, "line": problem.line, "column": problem.column, "path": problem.path,
+            "message": problem.message, "hint": problem.hint, "code": problem.code}

@@ -153,18 +153,22 @@ class Run:
 
     # ---- documents ------------------------------------------------------------------------------
     def add_inputs(self, names: list[str], stdin_text: Callable[[], str] | None = None) -> None:
-        """First pass: take reference data out of the inputs; queue the rest for checking."""
+        """First pass: take reference data out of the inputs; queue the rest for checking.
+        An input that cannot be read or checked is queued as its invalid Report, so that
+        it has its place in the report."""
         for name in names:
             kind = None if name == "-" else peek_kind(name)
             schema = self.policies.schemas.get(kind) if kind else None
             if schema is not None and schema.role == "document":
                 self.pending.append(name)  # clearly a document: loaded when its turn comes
                 continue
+            document = None
             try:
                 document = read_input(name, stdin_text, self.limits)
                 schema = self.policies.validator.validate(document)
             except DocumentError as error:
-                self.problems.extend(error.problems)
+                shown = document.name if document else "<stdin>" if name == "-" else name
+                self.pending.append(invalid_report(shown, error.problems, document))
                 continue
             if schema.is_data:
                 self.use_data(schema.kind, document)
@@ -172,17 +176,28 @@ class Run:
                 self.pending.append(document if name == "-" else name)  # a file is read again later
             # else: a waivers file met among the inputs is neither checked nor data
 
-    def documents(self) -> Iterator[Document]:
-        """Second pass: each queued document, loaded and schema-checked; problems are kept."""
+    def _loaded(self, item) -> Document | Report | None:
+        """A queued item as a schema-checked Document, or the invalid Report of an input
+        that is not one (None for a file that turned out not to be a document)."""
+        if isinstance(item, Report):
+            return item
+        document = item if isinstance(item, Document) else None
+        try:
+            document = document or load_file(item, self.limits)
+            schema = self.policies.validator.validate(document)
+        except DocumentError as error:
+            return invalid_report(document.name if document else item, error.problems, document)
+        return document if schema.role == "document" else None
+
+    def documents(self) -> Iterator[Document | Report]:
+        """Second pass: each queued document, loaded and schema-checked, or the invalid
+        Report of an input that could not be (its problems are also kept in `problems`)."""
         for item in self.pending:
-            try:
-                document = item if isinstance(item, Document) else load_file(item, self.limits)
-                schema = self.policies.validator.validate(document)
-            except DocumentError as error:
-                self.problems.extend(error.problems)
-                continue
-            if schema.role == "document":
-                yield document
+            loaded = self._loaded(item)
+            if isinstance(loaded, Report):
+                self.problems.extend(loaded.problems)
+            if loaded is not None:
+                yield loaded
 
     def check_queued_schemas(self) -> None:
         """Load and schema-check every queued document without judging it, keeping the
@@ -191,7 +206,18 @@ class Run:
             pass
 
     def reports(self, as_of: dt.date | None = None, select=None) -> Iterator[Report]:
-        """Each document's report, in input order, with waivers applied."""
+        """Each input's report, in input order, with waivers applied; an input that could
+        not be checked has its invalid Report."""
         for document in self.documents():
+            if isinstance(document, Report):
+                yield document
+                continue
             report = self.policies.check(document, data=self.data, as_of=as_of, validate=False, select=select)
             yield self.waivers.apply(report) if self.waivers is not None else report
+
+
+def invalid_report(name: str, problems, document: Document | None = None) -> Report:
+    """The report of an input that could not be checked, with its kind and id when it has them."""
+    kind = document.kind if document is not None and isinstance(document.kind, str) else None
+    ident = document.id if document is not None and isinstance(document.id, str) else None
+    return Report.invalid(name, problems, kind, ident)

@@ -78,7 +78,7 @@ class WaiverLedger:
                 self.used.update(w.id for w in matching)
                 result = self._judge(result, matching, report)
             results.append(result)
-        return Report(report.path, report.kind, report.id, report.as_of, tuple(results), report.notices)
+        return report._replace(results=tuple(results))
 
     def _judge(self, result: ClauseResult, matching: list[Waiver], report: Report) -> ClauseResult:
         where = report.path or report.id or "document"

@@ -6,6 +6,7 @@ write to what it checks, replace a report when it fails).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -128,14 +129,28 @@ def test_an_internal_error_is_one_line_unless_debugging(monkeypatch, capsys):
 
 # ---- what a run writes ----------------------------------------------------------------------
 
-def test_an_existing_report_survives_a_failing_run(tmp_path):
+def test_an_existing_report_survives_a_run_that_could_not_start(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text("the previous report\n")
+    missing_data = ["--data", str(tmp_path / "no-such-register.yaml")]
+    result = CliRunner().invoke(main, ["check", str(HOSTILE / "compliant.yaml"), *missing_data,
+                                       "--format", "json", "--output", str(report)])
+    assert result.exit_code == 2, result.output
+    assert report.read_text() == "the previous report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind
+
+
+def test_a_bad_input_replaces_an_older_report_with_one_that_names_it(tmp_path):
+    """An older report must not stay in place looking current (issue 19)."""
     report = tmp_path / "report.json"
     report.write_text("the previous report\n")
     for inputs in (["python-object.yaml"], ["compliant.yaml", "python-object.yaml"]):
         result = CliRunner().invoke(main, ["check", *[str(HOSTILE / i) for i in inputs], *DATA,
                                            "--format", "json", "--output", str(report)])
         assert result.exit_code == 2, result.output
-        assert report.read_text() == "the previous report\n", inputs
+        documents = json.loads(report.read_text())["documents"]
+        assert [d["outcome"] for d in documents][-1] == "invalid", inputs
+        assert len(documents) == len(inputs)
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind
 
 

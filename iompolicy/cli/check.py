@@ -96,7 +96,9 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
                 sys.exit(EXIT_OK)
             raise RunError(["no documents to check were found in " + " ".join(paths)])
         summary = _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose)
-        if run.problems:  # documents that could not be checked, found while streaming
+        if output is not None:
+            click.echo(summary.line(), err=True)  # the report went to a file: the outcome still shows
+        if run.problems:  # inputs that could not be checked: in the report, and each located here
             raise RunError([str(p) for p in run.problems])
     except (RunError, ConfigError) as error:
         fail(error.lines)
@@ -137,8 +139,6 @@ def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     options = {"colour": colour, "verbose": verbose, "policies": run.policies}
     with _output(output) as out, _progress(reports, len(run.pending)) as shown:
         writer(fmt)(run.then_notices(shown, summary, stale=True), summary, options, out)
-        if run.problems and output is not None:  # a failed run leaves an existing --output file as it was
-            raise RunError([str(p) for p in run.problems])
     return summary
 
 

@@ -15,6 +15,12 @@ def render(reports, summary, options: dict) -> str:
         name = report.path or report.id or "<document>"
         suite = ET.SubElement(root, "testsuite", name=name)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        if report.problems:  # an input that could not be checked: one failed test case
+            counts["tests"] += 1
+            counts["failures"] += 1
+            case = ET.SubElement(suite, "testcase", classname=name, name="the document can be read and matches its schema")
+            ET.SubElement(case, "failure", message=str(report.problems[0]), type="invalid").text = \
+                "\n".join(str(problem) for problem in report.problems)
         for result in report.results:
             counts["tests"] += 1
             case = ET.SubElement(suite, "testcase", classname=name,

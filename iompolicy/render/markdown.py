@@ -11,7 +11,8 @@ from ..report import Outcome
 from .printable import printable
 
 _MARKS = {Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.ERROR: "**UNDECIDED**",
-          Outcome.NOT_APPLICABLE: "n/a", Outcome.WAIVED: "*waived*"}
+          Outcome.NOT_APPLICABLE: "n/a", Outcome.WAIVED: "*waived*",
+          Outcome.INVALID: "**INVALID**"}
 
 
 def _cell(text: str) -> str:
@@ -47,13 +48,17 @@ def render(reports, summary, options: dict) -> str:
     for report in reports:
         title = report.path or report.id or "document"
         out += [f"## {title}", ""]
-        facts = [f"kind `{report.kind}`"]
+        facts = [f"kind `{report.kind}`" if report.kind else "no known kind"]
         if report.id:
             facts.append(f"id `{report.id}`")
         if report.as_of:
             facts.append(f"judged as of {report.as_of}")
         facts.append(f"outcome **{report.outcome.value}**")
         out += [", ".join(facts) + ".", ""]
+        if report.problems:  # an input that could not be checked: what is wrong, where
+            out += ["Not checked: the document could not be read or does not match its schema.", ""]
+            out += [f"- {problem}" for problem in report.problems] + [""]
+            continue
         out += ["| Clause | Citation | Severity | Outcome | Explanation |", "|---|---|---|---|---|"]
         for result in report.results:
             explanation = result.explanation if result.outcome is not Outcome.PASS else ""

@@ -28,12 +28,45 @@ def _rule(compiled) -> dict:
     }
 
 
+_INVALID_RULE = {
+    "id": "invalid-input",
+    "name": "invalid_input",
+    "shortDescription": {"text": "An input could not be checked"},
+    "fullDescription": {"text": "The file is not readable, not valid YAML or JSON, has no known kind, or does not "
+                                "match the JSON Schema of its kind: none of its clauses was judged."},
+    "help": {"text": "Fix the file at the location given; the run exits with status 2 until every input is valid."},
+    "defaultConfiguration": {"level": "error"},
+    "properties": {"tags": ["iompolicy-input"]},
+}
+
+
+def _invalid(problem, rule_index: int) -> dict:
+    """A result for one thing wrong with an input that could not be checked."""
+    region = {"startLine": problem.line or 1}
+    if problem.column:
+        region["startColumn"] = problem.column
+    text = problem.message + (f" (hint: {problem.hint})" if problem.hint else "")
+    return {
+        "ruleId": _INVALID_RULE["id"],
+        "ruleIndex": rule_index,
+        "level": "error",
+        "kind": "fail",
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": problem.file.replace("\\", "/")},
+            "region": region,
+        }}],
+        "properties": {"outcome": "invalid", "jsonPath": problem.path, "code": problem.code},
+    }
+
+
 def render(reports, summary, options: dict) -> str:
     policies = options["policies"]
     compiled = policies.clauses()
     index = {c.clause.id: i for i, c in enumerate(compiled)}
     results = []
     for report in reports:
+        results.extend(_invalid(problem, len(compiled)) for problem in report.problems)
         for result in report.results:
             if result.outcome not in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED):
                 continue
@@ -75,11 +108,11 @@ def render(reports, summary, options: dict) -> str:
                 "name": "iompolicy",
                 "version": __version__,
                 "informationUri": "https://iompolicy.example/",
-                "rules": [_rule(c) for c in compiled],
+                "rules": [_rule(c) for c in compiled] + ([_INVALID_RULE] if summary.invalid else []),
             }},
             "results": results,
             "invocations": [{
-                "executionSuccessful": True,
+                "executionSuccessful": not summary.invalid,  # some inputs could not be analysed
                 "toolExecutionNotifications": [{"level": "warning", "message": {"text": notice}}
                                                for notice in summary.notices],
             }],

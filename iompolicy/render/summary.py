@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from ..report import Outcome, Report
+from ..report import CLAUSE_OUTCOMES, Outcome, Report
 
 
 class Summary:
     """Documents and clause results counted by outcome, what fails the run, and
-    the run's notices (stale waivers, missing reference data...)."""
+    the run's notices (stale waivers, missing reference data...). An input that
+    could not be checked counts as a document whose outcome is `invalid`."""
 
     def __init__(self, fail_on: str = "error", notices: list[str] | None = None):
         self.fail_on = fail_on
         self.documents = 0
         self.documents_by_outcome = {o.value: 0 for o in Outcome}
-        self.results = {o.value: 0 for o in Outcome}
+        self.results = {o.value: 0 for o in CLAUSE_OUTCOMES}
         self.failing = 0  # results that fail the run at the --fail-on level
         self.warnings = 0  # failed or erred `should` clauses
         self.notices = [] if notices is None else notices
@@ -38,16 +39,23 @@ class Summary:
             "documents": self.documents,
             "documents_by_outcome": dict(self.documents_by_outcome),
             **self.results,
+            "invalid_documents": self.invalid,
             "failing": self.failing,
             "warnings": self.warnings,
             "fail_on": self.fail_on,
             "notices": list(self.notices),
         }
 
+    @property
+    def invalid(self) -> int:
+        """Inputs that could not be checked (unreadable, not of their kind's schema...)."""
+        return self.documents_by_outcome[Outcome.INVALID.value]
+
     def line(self) -> str:
         r = self.results
         docs = "document" if self.documents == 1 else "documents"
         waived = f", {r['waived']} waived" if r["waived"] else ""
-        return (f"{self.documents} {docs} checked: {r['pass']} passed, {r['fail']} failed{waived}, "
+        invalid = f" ({self.invalid} invalid, not judged)" if self.invalid else ""
+        return (f"{self.documents} {docs} checked{invalid}: {r['pass']} passed, {r['fail']} failed{waived}, "
                 f"{r['error']} undecided, {r['not_applicable']} not applicable "
                 f"({self.failing} failing at --fail-on {self.fail_on})")

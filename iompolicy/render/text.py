@@ -7,7 +7,7 @@ from .printable import printable
 from .summary import Summary
 
 _COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None,
-            Outcome.WAIVED: "yellow"}
+            Outcome.WAIVED: "yellow", Outcome.INVALID: "red"}
 
 
 def _style(text: str, colour: bool, **kwargs) -> str:
@@ -33,12 +33,14 @@ def _document(report, options: dict) -> list[str]:
     colour = options.get("colour", False)
     verbose = options.get("verbose", False)
     name = report.path or "<document>"
-    title = f"{report.kind} {report.id}" if report.id else report.kind
+    title = f"{report.kind or 'unknown kind'} {report.id}" if report.id else report.kind or "unknown kind"
     as_of = f", as of {report.as_of}" if report.as_of else ""
     outcome = report.outcome
     out = [_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome])]
     for notice in report.notices:
         out.extend(_lines(notice, "  note: ", "        "))
+    for problem in report.problems:  # an input that could not be checked: each thing wrong, located
+        out.append(_style(f"  {problem}", colour, fg=_COLOURS[Outcome.INVALID]))
     for result in report.results:
         shown = result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED)
         if not shown and not verbose:
