@@ -14,6 +14,7 @@ or exits.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from collections.abc import Callable, Iterator
@@ -28,6 +29,9 @@ _PEEK_BYTES = 65536
 _YAML_KIND = LazyPattern(r"^kind:[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 _JSON_KIND = LazyPattern(r"\"kind\"\s*:\s*\"([^\"\\]*)\"")
 MISSING_DATA = "reference data `{}` was not given: clauses that read it are undecided"  # a run notice
+_GIVE_DATA = "give it with `--data FILE`, or list it under `data:` in .iompolicy.yaml"
+_NEARBY_FILES = 200  # files peeked at, at most, when looking for reference data next to the documents
+_NEARBY_FOLDERS = 20  # subfolders looked into, at most, in each folder
 
 
 def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
@@ -47,6 +51,16 @@ def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
         else:
             problems.append(Problem(raw, "no such file or folder"))
     return list(dict.fromkeys(found)), problems
+
+
+def _entries(folder: Path) -> tuple[list[str], list[Path]]:
+    """The YAML and JSON files and the subfolders of `folder` (sorted, hidden ones left out)."""
+    try:
+        entries = sorted((e for e in os.scandir(folder) if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError:
+        return [], []
+    files = [e.path for e in entries if e.name.endswith(SUFFIXES) and e.is_file()]
+    return files, [Path(e.path) for e in entries if e.is_dir()]
 
 
 def peek_kind(name: str) -> str | None:
@@ -87,6 +101,8 @@ class Run:
         self.waivers = None  # a WaiverLedger, when waivers are in use
         self.pending: list = []  # file names, or Documents already loaded (stdin)
         self.limits = limits  # how big an input may be (`--max-bytes` and the like)
+        self.settings_data: list[str] = []  # the settings' `data:` files (a hint when --data replaced them)
+        self.folders: dict[str, None] = {}  # folders of the queued documents, in input order
 
     # ---- reference data and waivers -------------------------------------------------------
     def _load_checked(self, name: str):
@@ -137,6 +153,36 @@ class Run:
         """Reference data sets that the clauses (of documents of `kinds`) read and this run was not given."""
         return sorted(self.policies.data_needed(kinds) - set(self.data))
 
+    def missing_data_notice(self, name: str) -> str:
+        """The notice for a data set not given, with the fix and, when the run can find one,
+        the file it would have used: one the settings name, or one next to the documents."""
+        found = self.find_data(name)
+        if found is None:
+            hint = _GIVE_DATA
+        elif found in self.settings_data:
+            hint = f"{found}, listed under `data:` in .iompolicy.yaml, was not used because --data replaces that list"
+        else:
+            hint = f"{found}, found next to the documents, has it: add `--data {found}` or list it under `data:` " \
+                   "in .iompolicy.yaml"
+        return f"{MISSING_DATA.format(name)} (hint: {hint})"
+
+    def find_data(self, kind: str) -> str | None:
+        """A file of reference-data `kind` among the settings' data files, or in a queued
+        document's folder, the folder above it or that folder's subfolders (`registers/`,
+        `data/`); None if there is none. Only each file's top-level `kind` is read."""
+        candidates = list(self.settings_data)
+        for folder in self.folders:
+            here = Path(folder)
+            for place in dict.fromkeys((here, here.parent)):
+                files, subfolders = _entries(place)
+                candidates.extend(files)
+                for subfolder in subfolders[:_NEARBY_FOLDERS]:
+                    candidates.extend(_entries(subfolder)[0])
+        for name in list(dict.fromkeys(candidates))[:_NEARBY_FILES]:
+            if peek_kind(name) == kind:
+                return os.path.relpath(name) if os.path.isabs(name) else name
+        return None
+
     def then_notices(self, reports, summary, stale: bool):
         """The reports; when they are done, the run's notices join the summary's: reference
         data the checked kinds needed but did not get, waivers that covered a passing
@@ -145,7 +191,7 @@ class Run:
         for report in reports:
             kinds.add(report.kind)
             yield report
-        summary.notices.extend(MISSING_DATA.format(name) for name in self.missing_data(kinds))
+        summary.notices.extend(self.missing_data_notice(name) for name in self.missing_data(kinds))
         if self.waivers is not None:
             summary.notices.extend(self.waivers.notices)
             if stale:
@@ -160,6 +206,7 @@ class Run:
             kind = None if name == "-" else peek_kind(name)
             schema = self.policies.schemas.get(kind) if kind else None
             if schema is not None and schema.role == "document":
+                self.folders[os.path.dirname(name) or "."] = None
                 self.pending.append(name)  # clearly a document: loaded when its turn comes
                 continue
             document = None
@@ -173,6 +220,8 @@ class Run:
             if schema.is_data:
                 self.use_data(schema.kind, document)
             elif schema.role == "document":
+                if name != "-":
+                    self.folders[os.path.dirname(name) or "."] = None
                 self.pending.append(document if name == "-" else name)  # a file is read again later
             # else: a waivers file met among the inputs is neither checked nor data
 

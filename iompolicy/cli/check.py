@@ -72,6 +72,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
                                                                               "only", "skip"))
         policies = load_policies(settings["policies"])
         run = Run(policies, limits=Limits(max_bytes, max_depth, max_aliases, max_nodes))
+        run.settings_data = _settings_data()
         for name in data_files:
             run.add_data_file(name)
         waivers_file = None if no_waivers else waivers_file or _settings_waivers()
@@ -113,6 +114,13 @@ def _refuse_output_over_input(output: str | None, inputs: list[str]) -> None:
         with contextlib.suppress(OSError):
             if name != "-" and os.path.samefile(output, name):
                 raise RunError([f"{output}: --output names a file being checked; refused, to leave it as it is"])
+
+
+def _settings_data() -> list[str]:
+    from ..config import shown
+
+    config = repository_settings()
+    return [shown(p) for p in config.data] if config is not None else []
 
 
 def _settings_waivers() -> str | None:

@@ -1,0 +1,90 @@
+"""A new user's first runs (issue 14): notices and messages that name the fix."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from iompolicy.cli import main
+
+EXAMPLES = ROOT / "examples"
+COMPLIANT = EXAMPLES / "proposals" / "01-bolivia-climate-line2-national.yaml"
+NOT_GIVEN = "note: reference data `{}` was not given: clauses that read it are undecided (hint: {})"
+GIVE_IT = "give it with `--data FILE`, or list it under `data:` in .iompolicy.yaml"
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def notes(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("note:")]
+
+
+@pytest.fixture
+def lone(tmp_path, monkeypatch):
+    """A folder (a repository root) with one proposal and no register anywhere near it."""
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    shutil.copy(COMPLIANT, tmp_path / "repo" / "p.yaml")
+    monkeypatch.chdir(tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def test_missing_data_notice_names_the_fix(lone):
+    result = run("check", "p.yaml")
+    assert result.exit_code == 1
+    assert notes(result.output) == [NOT_GIVEN.format("funded_projects", GIVE_IT),
+                                    NOT_GIVEN.format("member_states", GIVE_IT)]
+
+
+def test_missing_data_notice_names_the_register_next_to_the_documents(lone):
+    (lone / "proposals").mkdir()
+    (lone / "p.yaml").rename(lone / "proposals" / "p.yaml")
+    (lone / "registers").mkdir()
+    shutil.copy(EXAMPLES / "data" / "member-states.yaml", lone / "registers" / "states.yaml")
+    result = run("check", "proposals/p.yaml")
+    found = ("registers/states.yaml, found next to the documents, has it: add `--data registers/states.yaml` "
+             "or list it under `data:` in .iompolicy.yaml")
+    assert notes(result.output) == [NOT_GIVEN.format("funded_projects", GIVE_IT),
+                                    NOT_GIVEN.format("member_states", found)]
+
+
+def test_missing_data_notice_names_the_settings_file_that_data_replaced(lone):
+    for register in ("member-states.yaml", "funded-projects.yaml"):
+        shutil.copy(EXAMPLES / "data" / register, lone / register)
+    (lone / ".iompolicy.yaml").write_text("data: [member-states.yaml, funded-projects.yaml]\n")
+    assert notes(run("check", "p.yaml").output) == []  # the settings' data is used
+    result = run("check", "p.yaml", "--data", "funded-projects.yaml")
+    replaced = ("member-states.yaml, listed under `data:` in .iompolicy.yaml, was not used because --data "
+                "replaces that list")
+    assert notes(result.output) == [NOT_GIVEN.format("member_states", replaced)]
+
+
+def test_missing_data_notice_is_in_the_json_report_too(lone):
+    import json
+
+    report = json.loads(run("check", "p.yaml", "--format", "json").output)
+    assert NOT_GIVEN.format("member_states", GIVE_IT).removeprefix("note: ") in report["summary"]["notices"]
+
+
+def test_documents_page_is_written_from_the_schemas():
+    from iompolicy.schema_docs import page
+
+    written = (ROOT / "docs" / "documents.md").read_text(encoding="utf-8")
+    assert written == page(ROOT / "schemas"), "run: python -m iompolicy.schema_docs > docs/documents.md"
+
+
+def test_documents_page_has_a_row_for_every_field_of_every_kind():
+    from iompolicy.schema_docs import page
+
+    text = page(ROOT / "schemas")
+    for row in ("| `funding.requested_usd` | number ≥ 0 | yes |", "| `budget_lines[].usd` | number ≥ 0 | yes |",
+                "| `states.<key>.article4` | `true` or `false` | yes |", "| `submitted_on` | text (YYYY-MM-DD) | yes |",
+                "| `scope` | text: `national` or `regional` | yes |", "| `funding.follow_up_of` | text | no |"):
+        assert row in text
+    for kind in ("proposal", "facility_budget", "governance_calendar", "member_states", "funded_projects", "waivers"):
+        assert f"## `{kind}`:" in text
+    assert "## `report`" not in text
