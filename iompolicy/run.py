@@ -180,7 +180,7 @@ class Run:
                     candidates.extend(_entries(subfolder)[0])
         for name in list(dict.fromkeys(candidates))[:_NEARBY_FILES]:
             if peek_kind(name) == kind:
-                return os.path.relpath(name) if os.path.isabs(name) else name
+                return name  # written as the documents' names are: relative or absolute
         return None
 
     def then_notices(self, reports, summary, stale: bool):

@@ -4,6 +4,7 @@ called over HTTP. Its answers are compared with the CLI's."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import threading
 
@@ -82,7 +83,10 @@ def test_without_data_the_service_says_what_the_cli_says(tmp_path):
     with running_server(folder=tmp_path) as bare, bare.client() as http:
         answer = post_file(http, OVER_CEILING)
     report = answer.json()
-    assert report == without_paths(cli_json(OVER_CEILING))
+    alone = tmp_path / "alone"  # no register next to it, for the command's notice to point at
+    alone.mkdir()
+    shutil.copy(OVER_CEILING, alone)
+    assert report == without_paths(cli_json(alone / OVER_CEILING.name))
     assert any("member_states" in notice for notice in report["summary"].get("notices", ["member_states"]))
 
 
