@@ -202,6 +202,8 @@ class PolicySet:
             for compiled in clauses
             if select is None or select(compiled.clause)
         )
+        if clauses and not results:  # said out loud: the selection, not the document, made it not applicable
+            notices = (f"--only/--skip leave no clause for `{kind.kind}` documents",)
         return Report(doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices)
 
 

@@ -65,12 +65,15 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
     from ..documents import read_limited
     from ..run import Run, discover
 
+    check_only, check_skip = only, skip  # as given on the command line (else from the settings)
     try:
         settings = with_settings(repository_settings(), paths=paths, data=data_files, policies=policy_dirs or None,
                                  format=fmt, fail_on=fail_on, only=only, skip=skip)
         paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
                                                                               "only", "skip"))
         policies = load_policies(settings["policies"])
+        settings["only"], settings["skip"] = _selection(policies, only, skip, given_only=bool(check_only),
+                                                         given_skip=bool(check_skip))
         run = Run(policies, limits=Limits(max_bytes, max_depth, max_aliases, max_nodes))
         run.settings_data = _settings_data()
         for name in data_files:
@@ -104,6 +107,30 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
     except (RunError, ConfigError) as error:
         fail(error.lines)
     sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
+
+
+def _selection(policies, only, skip, given_only: bool, given_skip: bool):
+    """--only and --skip (or the settings' `only` and `skip`), comma lists split, each entry
+    checked to name a clause of `policies`: a selector that names nothing is a usage error,
+    and so is one that leaves no clause (every document would pass as not applicable)."""
+    from ..config import shown
+    from ..selection import SelectionError, refuse_empty, resolve
+
+    def where(key: str, given: bool) -> str:
+        config = repository_settings()
+        if given or config is None:
+            return f"--{key}"
+        line = config.lines.get(key) if config.lines else None
+        return f"{shown(config.source)}:{line}: `{key}`" if line else f"{shown(config.source)}: `{key}`"
+
+    clauses = [compiled.clause for compiled in policies.clauses()]
+    try:
+        only = resolve(only, clauses, where("only", given_only))
+        skip = resolve(skip, clauses, where("skip", given_skip))
+        refuse_empty(only, skip, clauses)
+    except SelectionError as error:
+        raise RunError(error.lines) from None
+    return only, skip
 
 
 def _refuse_output_over_input(output: str | None, inputs: list[str]) -> None:

@@ -40,13 +40,13 @@ def explain(what, policy_dir):
       iompolicy explain III.5
     """
     from ..clause_info import explain_lines
-    from ..selection import selector
+    from ..selection import did_you_mean, selector
 
     policies = policies_or_exit(policy_dir)
     select = selector((what,), ())
     chosen = [c for c in policies.clauses() if select(c.clause)]
     if not chosen:
-        fail([f"no clause has the id or citation `{what}`",
+        fail([f"no clause has the id or citation `{what}`" + did_you_mean(what, [c.clause for c in policies.clauses()]),
                "hint: `iompolicy list` shows every clause"])
     for number, compiled in enumerate(chosen):
         if number:
