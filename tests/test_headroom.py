@@ -1,0 +1,245 @@
+"""Headroom: the fix of a failed clause, worked out from its requirement, and checked.
+
+The property tests generate failing documents from the shipped examples (amounts,
+dates, flags, lists changed at random), and require of every failed clause of
+the shipped policies: that it has a fix (or says why the document alone cannot
+decide it), and that making the fix's usual changes makes the clause pass. A
+second property, over generated linear formulas, requires the amount to be exact
+and the least: one step of the field's grid less is not enough.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, TEST_SCHEMAS
+from iompolicy import PolicySet, load_file
+from iompolicy.documents import DocumentError, as_document
+from iompolicy.headroom import headroom
+from iompolicy.report import Outcome
+
+POLICIES = PolicySet.load(ROOT / "policies", ROOT / "schemas")
+DATA = {load_file(p).kind: load_file(p).value for p in sorted((ROOT / "examples" / "data").glob("*.yaml"))}
+EXAMPLES = {p.name: load_file(p).value for folder in ("proposals", "budgets", "governance")
+            for p in sorted((ROOT / "examples" / folder).glob("*.yaml"))}
+RUNS = int(os.environ.get("IOMPOLICY_FUZZ_EXAMPLES", "150"))
+FUZZ = settings(max_examples=RUNS, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def fix_of(policies, clause_id: str, value: dict, data=DATA):
+    compiled = next(c for c in policies.clauses() if c.id == clause_id)
+    return headroom(compiled.clause.requires, compiled.clause.guards, value, data, compiled.bindings,
+                    compiled.clause.note, valid=lambda changed: valid(policies, changed))
+
+
+def valid(policies, value) -> bool:
+    try:
+        policies.validator.validate(as_document(value))
+        return True
+    except DocumentError:
+        return False
+
+
+def failed(policies, value, data=DATA) -> list[str]:
+    return [r.clause for r in policies.check(value, data=data).results if r.outcome is Outcome.FAIL]
+
+
+def outcome(policies, clause_id, value, data=DATA) -> Outcome:
+    return next(r.outcome for r in policies.check(value, data=data).results if r.clause == clause_id)
+
+
+# ---- the shipped examples ----------------------------------------------------------------------
+
+EXPECTED = {
+    ("04-tajikistan-border-over-ceiling.yaml", "part3.line2_national_ceiling"):
+        "reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)",
+    ("06-philippines-line2-before-2008.yaml", "part3.line2_from_2008"):
+        "move `submitted_on` forward by 71 days (to 2008-01-01 or later)",
+    ("08-mano-river-article4-regional.yaml", "part3.line2_article4"):
+        'remove `beneficiary_states[2]` ("LBR")',
+    ("09-sri-lanka-budget-lines-mismatch.yaml", "doc.budget_lines_add_up"):
+        "set `budget_lines[0].usd` to USD 37,500 (raise by USD 7500) (usual remedy) or "
+        "set `budget_lines[1].usd` to USD 20,000 (raise by USD 7500) or "
+        "set `budget_lines[2].usd` to USD 62,500 (raise by USD 7500) or "
+        "set `budget_lines[3].usd` to USD 52,500 (raise by USD 7500) or "
+        "set `funding.requested_usd` to USD 142,500 (reduce by USD 7500)",
+    ("facility-budget-2010-over-cap.yaml", "part3.cap_miscellaneous_income"):
+        "reduce `line2.from_discretionary_income_usd` by USD 1,750,000 (to at most USD 1,075,000) (usual remedy)"
+        " or raise `miscellaneous_income.unearmarked_contributions_usd` by USD 1,750,000 (to at least USD 2,950,000)"
+        " or raise `miscellaneous_income.interest_income_usd` by USD 1,750,000 (to at least USD 3,150,000)",
+    ("facility-budget-2010-over-cap.yaml", "part3.line2_allocation_formula"):
+        "set `line2.from_discretionary_income_usd` to USD 1,075,000 (reduce by USD 1,750,000) (usual remedy)"
+        " or set `miscellaneous_income.unearmarked_contributions_usd` to USD 2,950,000 (raise by USD 1,750,000)"
+        " or set `miscellaneous_income.interest_income_usd` to USD 3,150,000 (raise by USD 1,750,000)",
+    ("calendar-2007-subcommittee.yaml", "part2.subcommittee_abolished"):
+        "move `meetings[2].opens` back by 145 days (to 2007-06-07 or earlier) (usual remedy) or remove `meetings[2]`",
+    ("calendar-2007-subcommittee.yaml", "part2.scpf_meets_twice_a_year"):
+        "add 1 item for which `meeting.body == SCPF` holds to `meetings`",
+    ("calendar-2007-subcommittee.yaml", "part2.scpf_rules_approved_by_council"):
+        "set `scpf_rules_of_procedure.approved_by_council` to true",
+}
+
+
+@pytest.mark.parametrize("example, clause_id", sorted(EXPECTED))
+def test_the_fix_of_each_failing_example_says_what_to_change_and_makes_it_pass(example, clause_id):
+    value = EXAMPLES[example]
+    assert clause_id in failed(POLICIES, value)
+    fix = fix_of(POLICIES, clause_id, value)
+    assert fix.text() == EXPECTED[(example, clause_id)]
+    assert fix.complete
+    assert outcome(POLICIES, clause_id, fix.apply(value)) is Outcome.PASS
+    assert value == EXAMPLES[example] == load_file(next(ROOT.glob(f"examples/*/{example}"))).value  # untouched
+
+
+def test_a_clause_decided_by_reference_data_says_so_instead_of_inventing_a_change():
+    value = {**EXAMPLES["01-bolivia-climate-line2-national.yaml"]}
+    register = {**DATA["member_states"], "states": {**DATA["member_states"]["states"]}}
+    register["states"][value["applicant"]] = {**register["states"][value["applicant"]],
+                                              "outstanding_contributions_usd": 5000}
+    data = {**DATA, "member_states": register}
+    assert "part3.line2_outstanding_contributions" in failed(POLICIES, value, data)
+    fix = fix_of(POLICIES, "part3.line2_outstanding_contributions", value, data)
+    assert fix.steps == ()
+    assert not fix.complete
+    assert fix.text() == ("`lead.outstanding_contributions_usd == 0` turns on reference data (`member_states`): "
+                          "no change to the document alone decides it")
+
+
+def test_a_missing_field_is_named_not_given_a_made_up_value():
+    value = EXAMPLES["07-haiti-humanitarian-no-arrangement.yaml"]
+    fix = fix_of(POLICIES, "part1.humanitarian_inter_agency", value)
+    assert fix.text() == "give `humanitarian.inter_agency_arrangement` (it is missing)"
+    assert not fix.complete  # no value can be checked for it
+
+
+def test_every_lever_the_formula_reads_is_listed_with_the_note_choosing_the_usual_one():
+    policy = """
+    policy p { title "t" source "s" applies to proposal }
+    clause share {
+      title "t" cite "c" quote "q" must
+      note "The usual remedy is to ask for less: `funding.requested_usd`."
+      require duration_months * 10_000 + funding.requested_usd <= USD 300_000
+    }
+    """
+    policies = PolicySet.from_texts({"p.iom": policy}, TEST_SCHEMAS)
+    value = {"kind": "proposal", "duration_months": 12, "funding": {"requested_usd": 250_000}}
+    fix = fix_of(policies, "share", value, {})
+    assert [(c.field, c.action, c.amount, c.usual) for c in fix.steps[0].changes] == [
+        ("funding.requested_usd", "reduce", 70_000, True),
+        ("duration_months", "reduce", 7, False),
+    ]
+
+
+def test_items_of_a_list_that_break_it_each_get_their_own_step():
+    value = {**EXAMPLES["facility-budget-2009-synthetic.yaml"]}
+    value["projects"] = [dict(p) for p in value["projects"]]
+    value["projects"][3]["amount_usd"] = 250_000  # national, Line 2
+    value["projects"][4]["amount_usd"] = Decimal("200000.01")
+    fix = fix_of(POLICIES, "part3.listed_national_projects_within_ceiling", value)
+    assert [s.item for s in fix.steps] == ["$.projects[3]", "$.projects[4]"]
+    assert [s.changes[0].describe() for s in fix.steps] == [
+        "reduce `projects[3].amount_usd` by USD 50,000 (to at most USD 200,000)",
+        "reduce `projects[4].amount_usd` by USD 0.01 (to at most USD 200,000)",
+    ]
+    assert outcome(POLICIES, "part3.listed_national_projects_within_ceiling", fix.apply(value)) is Outcome.PASS
+
+
+# ---- properties ------------------------------------------------------------------------------------
+
+money = st.integers(0, 3_000_000) | st.decimals(0, 3_000_000, places=2, allow_nan=False, allow_infinity=False)
+CODES = sorted(DATA["member_states"]["states"])
+
+
+@st.composite
+def proposals(draw):
+    value = dict(draw(st.sampled_from([v for k, v in EXAMPLES.items() if v["kind"] == "proposal"])))
+    value["funding"] = {**value["funding"], "line": draw(st.sampled_from([1, 2])),
+                        "requested_usd": draw(money)}
+    value["scope"] = draw(st.sampled_from(["national", "regional"]))
+    value["submitted_on"] = draw(st.dates(dt.date(2007, 6, 7), dt.date(2019, 12, 31))).isoformat()
+    value["government_request"] = draw(st.booleans())
+    value["strategy_activities"] = draw(st.lists(st.integers(0, 15), min_size=1, max_size=4))
+    value["beneficiary_states"] = draw(st.lists(st.sampled_from(CODES), min_size=1, max_size=4, unique=True))
+    if draw(st.booleans()):
+        value["applicant"] = value["beneficiary_states"][0]
+    if "budget_lines" in value and draw(st.booleans()):
+        value["budget_lines"] = [{**line, "usd": draw(money)} for line in value["budget_lines"]]
+    return value
+
+
+@st.composite
+def budgets(draw):
+    value = dict(draw(st.sampled_from([v for k, v in EXAMPLES.items() if v["kind"] == "facility_budget"])))
+    big = st.integers(0, 60_000_000)
+    value["year"] = draw(st.integers(2007, 2012))
+    value["discretionary_income"] = {"total_usd": draw(big), "security_usd": draw(st.integers(0, 5_000_000))}
+    value["miscellaneous_income"] = {"unearmarked_contributions_usd": draw(money), "interest_income_usd": draw(money)}
+    for line in ("line1", "line2"):
+        value[line] = {**value[line], "from_discretionary_income_usd": draw(money), "recovered_usd": draw(money)}
+    if "projects" in value:
+        value["projects"] = [{**p, "amount_usd": draw(st.integers(0, 400_000)), "line": draw(st.sampled_from([1, 2]))}
+                             for p in value["projects"]]
+    return value
+
+
+@st.composite
+def calendars(draw):
+    value = dict(draw(st.sampled_from([v for k, v in EXAMPLES.items() if v["kind"] == "governance_calendar"])))
+    meetings = [dict(m) for m in value["meetings"]]
+    for meeting in meetings:
+        meeting["opens"] = draw(st.dates(dt.date(2007, 1, 1), dt.date(2008, 12, 31))).isoformat()
+        meeting["body"] = draw(st.sampled_from(["SCPF", "Subcommittee on Budget and Finance", meeting["body"]]))
+    value["meetings"] = draw(st.permutations(meetings)).copy()[: draw(st.integers(1, len(meetings)))]
+    return value
+
+
+@FUZZ
+@given(st.one_of(proposals(), budgets(), calendars()))
+def test_making_the_usual_changes_of_a_fix_makes_the_failed_clause_pass(value):
+    assume(valid(POLICIES, value))
+    for clause_id in failed(POLICIES, value):
+        fix = fix_of(POLICIES, clause_id, value)
+        assert fix is not None and (fix.steps or fix.notes), clause_id
+        if fix.complete:
+            assert outcome(POLICIES, clause_id, fix.apply(value)) is Outcome.PASS, (clause_id, fix.text())
+        else:  # only reference data, or a missing field no value can be checked for, stops it
+            assert fix.notes or any(c.action == "provide" for s in fix.steps for c in s.changes), fix.text()
+        for step in fix.steps:  # each change alone makes its requirement's part hold: checked when offered
+            assert step.changes and sum(c.usual for c in step.changes) == 1
+
+
+LINEAR = """
+policy p {{ title "t" source "s" applies to proposal }}
+clause linear {{
+  title "t" cite "c" quote "q" must
+  require funding.requested_usd * {factor} + {offset} {op} {limit}
+}}
+"""
+
+
+@FUZZ
+@given(factor=st.decimals("0.01", "10", places=2), offset=st.integers(-1000, 1000),
+       op=st.sampled_from(["<=", "<", ">=", ">"]), limit=st.integers(0, 10_000_000),
+       requested=st.integers(0, 10_000_000) | st.decimals(0, 10_000_000, places=2))
+def test_the_amount_is_exact_and_the_least_that_passes(factor, offset, op, limit, requested):
+    policies = PolicySet.from_texts({"p.iom": LINEAR.format(factor=factor, offset=offset, op=op, limit=limit)},
+                                    TEST_SCHEMAS)
+    value = {"kind": "proposal", "funding": {"requested_usd": requested}}
+    if outcome(policies, "linear", value, {}) is not Outcome.FAIL:
+        return
+    fix = fix_of(policies, "linear", value, {})
+    if not fix.steps:  # only a negative amount would do: never offered
+        assert op in ("<=", "<") and (limit - offset) / factor <= 0
+        return
+    change = fix.steps[0].changes[0]
+    assert type(change.target) is type(requested)  # a whole number stays one
+    assert outcome(policies, "linear", fix.apply(value), {}) is Outcome.PASS
+    grid = 1 if type(requested) is int else Decimal("0.01")
+    one_less = change.target + (grid if change.action == "reduce" else -grid)
+    assert outcome(policies, "linear", {**value, "funding": {"requested_usd": one_less}}, {}) is Outcome.FAIL
