@@ -24,16 +24,16 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "ClauseResult": "report",
-    "Diagnostic": "source",
+    "Diagnostic": "language.source",
     "Document": "documents",
     "DocumentError": "documents",
     "Location": "report",
     "Outcome": "report",
-    "PolicyError": "source",
+    "PolicyError": "language.source",
     "PolicySet": "engine",
     "Problem": "documents",
     "Report": "report",
-    "SchemaSet": "schema",
+    "SchemaSet": "language.schemas",
     "load_file": "documents",
     "load_text": "documents",
 }

@@ -24,7 +24,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 6  # bump when what is cached changes shape
+_FORMAT = 7  # bump when what is cached changes shape
 
 
 def cache_dir() -> Path | None:

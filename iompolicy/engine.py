@@ -7,15 +7,15 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from . import nodes as n
-from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
+from .language import syntax as n
+from .evaluation.compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
 from .documents import Document, DocumentError, Problem, as_document, date_of
 from .report import NOWHERE, ClauseInfo, ClauseResult, Location, Outcome, Report
-from .schema import SchemaSet
-from .schema import read_texts as read_schema_texts
-from .source import Diagnostic, PolicyError, SourceFile
-from .unparse import unparse
-from .validation import Validator
+from .language.schemas import SchemaSet
+from .language.schemas import read_texts as read_schema_texts
+from .language.source import Diagnostic, PolicyError, SourceFile
+from .language.unparse import unparse
+from .documents.validation import Validator
 from .values import Undecided, format_value
 
 
@@ -94,7 +94,7 @@ class PolicySet:
 
     @classmethod
     def _build(cls, texts: dict[str, str], schemas: SchemaSet, folders: list[Path]) -> "PolicySet":
-        from .provisions import ProvisionsError, load_provisions
+        from .traceability.provisions import ProvisionsError, load_provisions
 
         scoped = []
         for folder in folders:
@@ -114,15 +114,15 @@ class PolicySet:
         `provisions` (a `Provisions`, or a list of (folder, Provisions)) makes every
         clause (of files under that folder) cite a listed provision and quote it.
         """
-        from .checker import Checker
-        from .lower import lower_file
+        from .language.checker import Checker
+        from .language.build import build_file
 
         schema_set = schemas if isinstance(schemas, SchemaSet) else SchemaSet.load(schemas or _shipped_schemas())
         sources = {name: SourceFile(name, text) for name, text in texts.items()}
         diagnostics: list[Diagnostic] = []
         files: list[n.PolicyFile] = []
         for source in sources.values():
-            policy_file, problems = lower_file(source)
+            policy_file, problems = build_file(source)
             diagnostics.extend(problems)
             if policy_file is not None:
                 files.append(policy_file)
@@ -132,7 +132,7 @@ class PolicySet:
         diagnostics.extend(Checker(schema_set).check(files))
         scoped = provisions if isinstance(provisions, list) else [("", provisions)] if provisions else []
         if scoped:
-            from .traceability import check_citations
+            from .traceability.coverage import check_citations
 
             for folder, listed in scoped:
                 under = [f for f in files if not folder or Path(f.path).is_relative_to(folder)]
@@ -311,7 +311,7 @@ def _evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date 
         except Undecided as undecided:
             undecided_guard = undecided_guard or undecided
     if undecided_guard is not None:
-        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.guards)
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
     failed, undecided_require = False, False
     for requirement in compiled.requires:
         try:
@@ -322,7 +322,7 @@ def _evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date 
     if failed:
         return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
     if undecided_require:
-        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.requires)
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
     return compiled.passed
 
 
@@ -336,17 +336,17 @@ def _evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: d
     if False in guards:
         return compiled.not_applicable
     if None in guards:
-        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.guards)
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
     requires = _traced_truths(compiled, env, compiled.clause.requires)
     if False in requires:
         return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
     if None in requires:
-        return _explain(compiled, env, doc, Outcome.ERROR, compiled.clause.requires)
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
     return compiled.passed
 
 
 def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
-    from .tracer import Tracer
+    from .evaluation.explain import Tracer
 
     tracer = Tracer(env.doc, env.data, compiled.bindings)
     truths = []
@@ -364,7 +364,7 @@ def _window(compiled: CompiledClause, as_of: dt.date | None):
     if start is None and until is None:
         return None
     if as_of is None:
-        return Outcome.ERROR, "the document's date is not known, and this clause is in force only " + _span_words(start, until)
+        return Outcome.UNDECIDED, "the document's date is not known, and this clause is in force only " + _span_words(start, until)
     if start is not None and as_of < start:
         return Outcome.NOT_APPLICABLE, f"in force from {start}; document dated {as_of}"
     if until is not None and as_of > until:
@@ -383,7 +383,7 @@ def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome
 
 def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions):
     """Re-run the deciding conditions with the tracer: (message, explanation, location)."""
-    from .tracer import Tracer
+    from .evaluation.explain import Tracer
 
     tracer = Tracer(env.doc, env.data, compiled.bindings)
     lines, reasons, location_path = [], [], None
@@ -403,7 +403,7 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
         lines = [line for line in lines if not line.startswith("could not decide")]
     lines.extend(f"where {note}" for note in tracer.notes)
     explanation = "\n".join(lines)
-    if outcome is Outcome.ERROR:
+    if outcome is Outcome.UNDECIDED:
         message = reasons[0] if reasons else "could not be decided"
     else:
         message = _message(compiled, env) or compiled.clause.title

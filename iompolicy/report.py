@@ -12,7 +12,7 @@ class Outcome(str, Enum):
     PASS = "pass"
     FAIL = "fail"
     NOT_APPLICABLE = "not_applicable"
-    ERROR = "error"
+    UNDECIDED = "error"  # could not be decided; "error" on the wire, which other systems key on
     WAIVED = "waived"  # failed, but a valid waiver covers it
     INVALID = "invalid"  # a document's outcome only: it could not be read, or does not match its schema
 
@@ -170,7 +170,7 @@ def _rebuild_result(info, outcome, message, explanation, location, waiver) -> Cl
     return ClauseResult(info, outcome, message, explanation, location, waiver)
 
 
-_WORST_FIRST = (Outcome.ERROR, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)
+_WORST_FIRST = (Outcome.UNDECIDED, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)
 
 
 class Report(namedtuple("Report", "path kind id as_of results notices problems", defaults=((), ()))):
@@ -211,7 +211,7 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
         `warning`: should-clauses too). An `error` outcome counts as a failure."""
         severities = {"error"} if level == "error" else {"error", "warning"}
         return [r for r in self.results
-                if r.outcome in (Outcome.FAIL, Outcome.ERROR) and r.severity in severities]
+                if r.outcome in (Outcome.FAIL, Outcome.UNDECIDED) and r.severity in severities]
 
     def to_dict(self) -> dict:
         """The JSON shape of a document's report."""

@@ -10,7 +10,7 @@ is a selection that leaves no clause at all: either would turn every document in
 
 from __future__ import annotations
 
-from . import nodes as n
+from .language import syntax as n
 
 
 def names(clause_id: str, cite: str, pattern: str) -> bool:

@@ -77,7 +77,7 @@ def test_the_parallel_example_runs():
 
 
 def test_documents_compare_by_content_and_shapes_without_a_schema_hash():
-    from iompolicy.schema import Shape
+    from iompolicy.language.schemas import Shape
 
     assert load_file(OVER_CEILING) == load_file(OVER_CEILING)
     assert load_file(OVER_CEILING) != load_file(EXAMPLES / "data" / "member-states.yaml")

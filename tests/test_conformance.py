@@ -104,7 +104,7 @@ def _show(report) -> str:
 
 def test_every_kind_of_expression_can_be_written_back_as_text():
     """Messages and explanations show expressions as text: `unparse` has a case for each kind."""
-    from iompolicy import nodes
-    from iompolicy.unparse import _CASES
+    from iompolicy.language import syntax as nodes
+    from iompolicy.language.unparse import _CASES
 
     assert set(_CASES) == set(nodes.Expr.__args__)

@@ -37,7 +37,7 @@ import pytest
 
 from conftest import ROOT, TEST_SCHEMAS
 from iompolicy import PolicyError, PolicySet, load_text
-from iompolicy.builtins import AGGREGATES, BUILTINS
+from iompolicy.language.builtins import AGGREGATES, BUILTINS
 
 DOC = ROOT / "docs" / "language.md"
 FILE_NAME = "example.iom"

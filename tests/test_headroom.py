@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from conftest import ROOT, TEST_SCHEMAS
 from iompolicy import PolicySet, load_file
 from iompolicy.documents import DocumentError, as_document
-from iompolicy.headroom import headroom
+from iompolicy.evaluation.headroom import headroom
 from iompolicy.report import Outcome
 
 POLICIES = PolicySet.load(ROOT / "policies", ROOT / "schemas")

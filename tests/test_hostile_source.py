@@ -2,7 +2,7 @@
 and evaluation cannot reach the file system, the network or imports.
 
 These tests read the package's source. Evaluation is compiled to closures over
-the functions of `operations` and `builtins` (iompolicy/compiler.py); the only
+the functions of `operations` and `builtins` (iompolicy/evaluation/compiler.py); the only
 `exec` runs the validator that fastjsonschema generates from our own schemas.
 """
 
@@ -16,7 +16,8 @@ from conftest import ROOT
 PACKAGE = ROOT / "iompolicy"
 SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "_shipped" not in p.parts)
 # What evaluating a clause runs: none of it may touch the world outside the values it is given.
-EVALUATION = ["compiler.py", "operations.py", "builtins.py", "values.py", "tracer.py", "nodes.py", "unparse.py"]
+EVALUATION = ["evaluation/compiler.py", "evaluation/operations.py", "language/builtins.py", "evaluation/functions.py", "values.py",
+              "evaluation/explain.py", "language/syntax.py", "language/unparse.py"]
 WORLD = {"os", "io", "sys", "socket", "subprocess", "pathlib", "shutil", "urllib", "http", "importlib", "pickle",
          "marshal", "ctypes", "tempfile", "glob", "requests", "httpx", "multiprocessing", "threading", "builtins"}
 ALLOWED_DYNAMIC = {("validation.py", "exec"), ("validation.py", "compile")}
@@ -71,18 +72,18 @@ def test_evaluation_touches_nothing_outside_its_values():
 
 
 def test_the_language_has_no_construct_that_reaches_outside():
-    grammar = (PACKAGE / "grammar.lark").read_text(encoding="utf-8")
+    grammar = (PACKAGE / "language" / "grammar.lark").read_text(encoding="utf-8")
     keywords = set(re.findall(r'"([a-z_]+)"', grammar))
     assert not keywords & {"import", "include", "load", "open", "read", "exec", "eval", "fetch", "http", "file", "env"}
     # no loops, no recursion, no user functions: what a policy can call is the fixed table of builtins
-    from iompolicy.builtins import BUILTINS
+    from iompolicy.language.builtins import BUILTINS
 
     assert set(BUILTINS) == {"max", "min", "round", "year", "len", "abs", "sum", "count", "default"}
 
 
 def test_schema_code_is_generated_from_schemas_only():
     """The fast validator's source comes from the schema alone: no document or policy text reaches `compile`."""
-    source = (PACKAGE / "validation.py").read_text(encoding="utf-8")
+    source = (PACKAGE / "documents" / "validation.py").read_text(encoding="utf-8")
     generate = source[source.index("def generate("):source.index("class Validator")]
     assert "compile_to_code(copy.deepcopy(kind.schema)" in generate
     assert "document" not in generate.split('"""')[2]  # the code after the docstring

@@ -220,7 +220,7 @@ def test_openapi_is_valid_and_describes_every_endpoint(server, client):
     from openapi_spec_validator import validate
     from starlette.routing import Route
 
-    from iompolicy.server import create_app
+    from iompolicy.service.http import create_app
 
     answer = client.get("/openapi.json")
     assert answer.status_code == 200
@@ -391,7 +391,7 @@ def test_an_unexpected_failure_is_a_500_without_traceback(caplog):
     """The server runs in a thread of this process, so that a check can be made to fail."""
     import uvicorn
 
-    from iompolicy.server import create_app
+    from iompolicy.service.http import create_app
     from iompolicy.service import Service
     from servicekit import free_port
 
@@ -420,7 +420,7 @@ def test_an_unexpected_failure_is_a_500_without_traceback(caplog):
     finally:
         server.should_exit = True
         thread.join(timeout=15)
-    logged = [r for r in caplog.records if r.name == "iompolicy.server" and r.exc_info]
+    logged = [r for r in caplog.records if r.name == "iompolicy.service.http" and r.exc_info]
     assert logged and "secret internals" in str(logged[0].exc_info[1])
 
 
@@ -429,7 +429,7 @@ def test_an_unexpected_failure_is_a_500_without_traceback(caplog):
 def test_serve_without_the_extra_says_how_to_install_it(monkeypatch):
     for name in [m for m in sys.modules if m.split(".")[0] in ("starlette", "uvicorn")] + ["starlette", "uvicorn"]:
         monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed
-    monkeypatch.delitem(sys.modules, "iompolicy.server", raising=False)
+    monkeypatch.delitem(sys.modules, "iompolicy.service.http", raising=False)
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from iompolicy import PolicySet
 from iompolicy.cli import main
-from iompolicy.traceability import coverage, problems, render_markdown, trace
+from iompolicy.traceability.coverage import coverage, problems, render_markdown, trace
 
 POLICIES = ROOT / "policies"
 CITATION_SCHEME = (

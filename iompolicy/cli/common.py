@@ -37,8 +37,8 @@ def load_policies(folders):
     settings' folder or else the shipped one. `shipped` names the shipped folder."""
     from ..engine import PolicySet
     from ..resources import shipped_policies
-    from ..schema import SchemaError
-    from ..source import PolicyError
+    from ..language.schemas import SchemaError
+    from ..language.source import PolicyError
 
     if folders is None or isinstance(folders, (str, os.PathLike)):
         folders = [policy_folder(folders) or shipped_policies()]

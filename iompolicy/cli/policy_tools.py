@@ -39,7 +39,7 @@ def explain(what, policy_dir):
       iompolicy explain III.5.2
       iompolicy explain III.5
     """
-    from ..clause_info import explain_lines
+    from ..traceability.catalog import explain_lines
     from ..selection import did_you_mean, selector
 
     policies = policies_or_exit(policy_dir)
@@ -116,7 +116,7 @@ def trace_command(policy_dir, fmt):
       iompolicy trace
       iompolicy trace --format markdown > docs/traceability.md
     """
-    from ..traceability import coverage, problems, render_markdown, trace
+    from ..traceability.coverage import coverage, problems, render_markdown, trace
 
     policies = policies_or_exit(policy_dir)
     if policies.provisions is None:

@@ -38,7 +38,7 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, w
     from ..resources import shipped_policies
 
     try:
-        from ..server import serve as run_server
+        from ..service.http import serve as run_server
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("starlette", "uvicorn", "anyio", "h11"):
             raise

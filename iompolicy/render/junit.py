@@ -34,7 +34,7 @@ def render(reports, summary, options: dict) -> str:
                 element = ET.SubElement(case, "failure", message=result.message or result.title,
                                         type=result.severity)
                 element.text = detail
-            elif result.outcome is Outcome.ERROR:
+            elif result.outcome is Outcome.UNDECIDED:
                 counts["errors"] += 1
                 element = ET.SubElement(case, "error", message=result.message, type="undecided")
                 element.text = detail

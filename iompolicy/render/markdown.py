@@ -10,7 +10,7 @@ from . import gathered
 from ..report import Outcome
 from .printable import printable
 
-_MARKS = {Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.ERROR: "**UNDECIDED**",
+_MARKS = {Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.UNDECIDED: "**UNDECIDED**",
           Outcome.NOT_APPLICABLE: "n/a", Outcome.WAIVED: "*waived*",
           Outcome.INVALID: "**INVALID**"}
 
@@ -62,13 +62,13 @@ def render(reports, summary, options: dict) -> str:
         out += ["| Clause | Citation | Severity | Outcome | Explanation |", "|---|---|---|---|---|"]
         for result in report.results:
             explanation = result.explanation if result.outcome is not Outcome.PASS else ""
-            if result.message and result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED):
+            if result.message and result.outcome in (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED):
                 explanation = result.message + ("\n" + explanation if explanation else "")
             if result.waiver is not None and result.waiver.applied:
                 explanation = result.waiver.describe() + "\n" + explanation
             out.append(f"| {_cell(result.title)} (`{result.clause}`) | {result.cite} | {result.severity} | "
                        f"{_MARKS[result.outcome]} | {_cell(explanation)} |")
-        failed = [r for r in report.results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
+        failed = [r for r in report.results if r.outcome in (Outcome.FAIL, Outcome.UNDECIDED)]
         if failed:
             out += ["", "### What the Strategy says", ""]
             for result in failed:

@@ -68,12 +68,12 @@ def render(reports, summary, options: dict) -> str:
     for report in reports:
         results.extend(_invalid(problem, len(compiled)) for problem in report.problems)
         for result in report.results:
-            if result.outcome not in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED):
+            if result.outcome not in (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED):
                 continue
             text = result.message or result.title
             if result.explanation:
                 text += "\n" + result.explanation
-            if result.outcome is Outcome.ERROR:
+            if result.outcome is Outcome.UNDECIDED:
                 text = "could not be decided: " + text
             region = {"startLine": result.location.line or 1}
             if result.location.column:

@@ -26,7 +26,7 @@ class Summary:
             self.results[outcome] += count
         self.failing += len(report.failed(self.fail_on))
         self.warnings += sum(1 for r in report.results
-                             if r.severity == "warning" and r.outcome in (Outcome.FAIL, Outcome.ERROR))
+                             if r.severity == "warning" and r.outcome in (Outcome.FAIL, Outcome.UNDECIDED))
 
     def counting(self, reports):
         """The reports, each added to the summary as it passes."""

@@ -6,7 +6,7 @@ from ..report import Outcome
 from .printable import printable
 from .summary import Summary
 
-_COLOURS = {Outcome.FAIL: "red", Outcome.ERROR: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None,
+_COLOURS = {Outcome.FAIL: "red", Outcome.UNDECIDED: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None,
             Outcome.WAIVED: "yellow", Outcome.INVALID: "red"}
 
 
@@ -42,14 +42,14 @@ def _document(report, options: dict) -> list[str]:
     for problem in report.problems:  # an input that could not be checked: each thing wrong, located
         out.append(_style(f"  {problem}", colour, fg=_COLOURS[Outcome.INVALID]))
     for result in report.results:
-        shown = result.outcome in (Outcome.FAIL, Outcome.ERROR, Outcome.WAIVED)
+        shown = result.outcome in (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED)
         if not shown and not verbose:
             continue
         where = name
         if result.location.line is not None:
             where += f":{result.location.line}:{result.location.column}"
         level = result.severity if shown else result.outcome.value
-        if result.outcome is Outcome.ERROR:
+        if result.outcome is Outcome.UNDECIDED:
             level = f"{result.severity} (undecided)"
         elif result.outcome is Outcome.WAIVED:
             level = f"{result.severity} (waived)"

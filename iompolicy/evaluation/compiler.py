@@ -11,11 +11,11 @@ import datetime as dt
 import operator as _operator
 from decimal import Decimal
 
-from . import nodes as n
+from ..language import syntax as n
 from . import operations as op
-from .builtins import BUILTINS
-from .unparse import unparse
-from .values import MISSING, Undecided
+from .functions import FUNCTIONS
+from ..language.unparse import unparse
+from ..values import MISSING, Undecided
 
 
 class Env:
@@ -148,7 +148,7 @@ def _list(node: n.ListLiteral, bindings, local_names):
 def _call(node: n.Call, bindings, local_names):
     args = [compile_expr(a, bindings, local_names) for a in node.args]
     whats = [unparse(a) for a in node.args]
-    body = BUILTINS[node.func].body
+    body = FUNCTIONS[node.func]
     return lambda env: body([a(env) for a in args], whats)
 
 
@@ -219,7 +219,7 @@ def _finish(func: str, values: list, what: str, source_what: str = "list"):
         for item in values:
             total = op.arithmetic("+", total, item, "sum", what)
         return total
-    return BUILTINS[func].body([values], [what])
+    return FUNCTIONS[func]([values], [what])
 
 
 def _restore(locals_: dict, var: str, saved) -> None:

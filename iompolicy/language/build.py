@@ -6,11 +6,11 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from . import nodes as n
+from . import syntax as n
 from .parser import PolicySyntaxError, parse
 from .source import Diagnostic, SourceFile, Span
-from .limits import MAX_NUMBER_DIGITS
-from .values import EXACT, format_value
+from ..limits import MAX_NUMBER_DIGITS
+from ..values import EXACT, format_value
 
 MAX_NESTING = 64  # deeper expressions are refused: no policy needs them, and they cost stack
 
@@ -351,8 +351,8 @@ class _Lowering:
         return n.Not(self.expr(tree.children[0], depth), span)
 
 
-def lower_file(source: SourceFile) -> tuple[n.PolicyFile | None, list[Diagnostic]]:
-    """Parse and lower one policy file; returns the file (if usable) and its diagnostics."""
+def build_file(source: SourceFile) -> tuple[n.PolicyFile | None, list[Diagnostic]]:
+    """Parse one policy file and build its syntax; returns the file (if usable) and its diagnostics."""
     try:
         tree = parse(source)
     except PolicySyntaxError as error:

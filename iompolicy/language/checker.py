@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from . import nodes as n
+from . import syntax as n
 from .builtins import AGGREGATES, BUILTINS
-from .schema import ANY, BOOLEAN, DATE, LIST, NULL, NUMBER, OBJECT, STRING, KindSchema, SchemaSet, Shape
+from .schemas import KindSchema, SchemaSet
+from .shapes import ANY, BOOLEAN, DATE, LIST, NULL, NUMBER, OBJECT, STRING, Shape
 from .source import Diagnostic
 from .unparse import unparse
 
@@ -111,7 +112,7 @@ class Checker:
 
     def condition(self, expr, scope: _Scope, keyword: str) -> None:
         shape = self.expr(expr, scope)
-        if shape.only(BOOLEAN):
+        if shape.excludes(BOOLEAN):
             self.error("type-mismatch", f"`{keyword}` needs a condition, but `{unparse(expr)}` is {shape.describe()}", expr)
 
     # ---- expressions: each returns the static shape of its value --------------------
@@ -164,7 +165,7 @@ class Checker:
 
     def x_Attribute(self, node: n.Attribute, scope: _Scope) -> Shape:
         parent = self.expr(node.obj, scope)
-        if parent.only(OBJECT):
+        if parent.excludes(OBJECT):
             self.error("type-mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it has no field `{node.name}`", node)
             return ANY
         kind = _kind_of(parent, scope)
@@ -181,12 +182,12 @@ class Checker:
     def x_Index(self, node: n.Index, scope: _Scope) -> Shape:
         parent = self.expr(node.obj, scope)
         key = self.expr(node.index, scope)
-        if parent.only(LIST, OBJECT):
+        if parent.excludes(LIST, OBJECT):
             self.error("type-mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it cannot be indexed", node)
             return ANY
-        if parent.types == {LIST} and key.only(NUMBER):
+        if parent.types == {LIST} and key.excludes(NUMBER):
             self.error("type-mismatch", f"a list is indexed by position, but `{unparse(node.index)}` is {key.describe()}", node.index)
-        if parent.types == {OBJECT} and key.only(STRING):
+        if parent.types == {OBJECT} and key.excludes(STRING):
             self.error("type-mismatch", f"a map is indexed by text, but `{unparse(node.index)}` is {key.describe()}", node.index)
         kind = _kind_of(parent, scope)
         if kind is None:
@@ -217,7 +218,7 @@ class Checker:
                 return ANY
             return Shape(args[0].types | args[1].types, args[0].schema or args[1].schema)
         for arg, shape in zip(node.args, args):
-            if shape.only(*allowed):
+            if shape.excludes(*allowed):
                 self.error("type-mismatch", f"`{node.func}` cannot take `{unparse(arg)}`, which is {shape.describe()}", arg)
         if node.func in ("max", "min") and len(args) == 1 and args[0].schema is not None:
             kind = _kind_of(args[0], scope)
@@ -234,9 +235,9 @@ class Checker:
         value = self.expr(node.value, inner)
         if node.where is not None:
             self.condition(node.where, inner, "where")
-        if node.func == "sum" and value.only(NUMBER):
+        if node.func == "sum" and value.excludes(NUMBER):
             self.error("type-mismatch", f"`sum` adds numbers, but `{unparse(node.value)}` is {value.describe()}", node.value)
-        if node.func in ("min", "max") and value.only(*_ORDERED):
+        if node.func in ("min", "max") and value.excludes(*_ORDERED):
             self.error("type-mismatch", f"`{node.func}` needs numbers or dates, but `{unparse(node.value)}` is {value.describe()}", node.value)
         if node.func == "unique":
             return Shape.of(BOOLEAN)
@@ -252,7 +253,7 @@ class Checker:
 
     def iterable(self, source, scope: _Scope) -> Shape:
         shape = self.expr(source, scope)
-        if shape.only(LIST):
+        if shape.excludes(LIST):
             self.error("type-mismatch", f"`{unparse(source)}` is {shape.describe()}, not a list", source)
             return ANY
         kind = _kind_of(shape, scope)
@@ -271,13 +272,13 @@ class Checker:
     def x_Arithmetic(self, node: n.Arithmetic, scope) -> Shape:
         for side in (node.left, node.right):
             shape = self.expr(side, scope)
-            if shape.only(NUMBER):
+            if shape.excludes(NUMBER):
                 self.error("type-mismatch", f"`{node.op}` works on numbers, but `{unparse(side)}` is {shape.describe()}", side)
         return Shape.of(NUMBER)
 
     def x_Negate(self, node: n.Negate, scope) -> Shape:
         shape = self.expr(node.operand, scope)
-        if shape.only(NUMBER):
+        if shape.excludes(NUMBER):
             self.error("type-mismatch", f"`-` works on numbers, but `{unparse(node.operand)}` is {shape.describe()}", node.operand)
         return Shape.of(NUMBER)
 
@@ -289,9 +290,9 @@ class Checker:
                            f"`{unparse(node.right)}` ({right.describe()})", node)
         else:
             for side, shape in ((node.left, left), (node.right, right)):
-                if shape.only(*_ORDERED):
+                if shape.excludes(*_ORDERED):
                     self.error("type-mismatch", f"`{node.op}` orders numbers, dates or text, but `{unparse(side)}` is {shape.describe()}", side)
-            if _disjoint(left, right) and not left.only(*_ORDERED) and not right.only(*_ORDERED):
+            if _disjoint(left, right) and not left.excludes(*_ORDERED) and not right.excludes(*_ORDERED):
                 self.error("type-mismatch", f"cannot order `{unparse(node.left)}` ({left.describe()}) "
                            f"against `{unparse(node.right)}` ({right.describe()})", node)
         return Shape.of(BOOLEAN)
@@ -299,7 +300,7 @@ class Checker:
     def x_Membership(self, node: n.Membership, scope) -> Shape:
         self.expr(node.item, scope)
         container = self.expr(node.container, scope)
-        if container.only(LIST, OBJECT, STRING):
+        if container.excludes(LIST, OBJECT, STRING):
             self.error("type-mismatch", f"`in` needs a list, map or text, but `{unparse(node.container)}` is {container.describe()}", node.container)
         return Shape.of(BOOLEAN)
 
@@ -312,7 +313,7 @@ class Checker:
     def _logic(self, node, scope, word: str, operands) -> Shape:
         for operand in operands:
             shape = self.expr(operand, scope)
-            if shape.only(BOOLEAN):
+            if shape.excludes(BOOLEAN):
                 self.error("type-mismatch", f"`{word}` joins conditions, but `{unparse(operand)}` is {shape.describe()}", operand)
         return Shape.of(BOOLEAN)
 

@@ -31,10 +31,10 @@ import re
 from collections import namedtuple
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DecimalException
 
-from . import nodes as n
-from .tracer import Traced, Tracer
-from .unparse import unparse
-from .values import EXACT, MISSING, Undecided, format_number, format_value, is_number
+from ..language import syntax as n
+from .explain import Traced, Tracer
+from ..language.unparse import unparse
+from ..values import EXACT, MISSING, Undecided, format_number, format_value, is_number
 
 _SEARCH_DOUBLINGS = 60  # a change is searched for up to 2**60 grid steps away
 _NEWTON_ROUNDS = 8

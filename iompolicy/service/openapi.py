@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import json
 
-from . import __version__
+from .. import __version__
 
 _ERRORS = {
     "400": "The body is not JSON or YAML (or not UTF-8, or nested too deep), or the query is wrong.",
@@ -146,7 +146,7 @@ def _fixed_components(max_batch: int) -> dict:
 
 def describe(schemas, max_body: int, max_batch: int) -> dict:
     """The OpenAPI document of a service whose document kinds are those of `schemas` (a SchemaSet)."""
-    from .resources import shipped_schemas
+    from ..resources import shipped_schemas
 
     components = _fixed_components(max_batch)
     report_schema = json.loads((shipped_schemas() / "report.schema.json").read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import nodes as n
+from . import syntax as n
 
 # Binding strength of each node kind, to put parentheses back only where needed.
 _LOOSEST, _OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _POSTFIX = range(9)

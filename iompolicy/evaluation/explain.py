@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import nodes as n
+from ..language import syntax as n
 from . import operations as op
-from .builtins import BUILTINS
+from .functions import FUNCTIONS
 from .compiler import _finish
-from .unparse import precedence, unparse, wrap
-from .values import MISSING, Undecided, format_value, is_scalar
+from ..language.unparse import precedence, unparse, wrap
+from ..values import MISSING, Undecided, format_value, is_scalar
 
 _SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
 
@@ -137,7 +137,7 @@ class Tracer:
 
     def t_Call(self, node: n.Call) -> Traced:
         args = [self.operand(a) for a in node.args]
-        value = BUILTINS[node.func].body([a.value for a in args], [unparse(a) for a in node.args])
+        value = FUNCTIONS[node.func]([a.value for a in args], [unparse(a) for a in node.args])
         return Traced(value, f"{node.func}(" + ", ".join(a.text for a in args) + ")")
 
     def each(self, var: str, source: Traced):

@@ -17,9 +17,9 @@ import re
 from _thread import allocate_lock  # what threading.Lock is, without importing threading (1 ms)
 from decimal import Decimal
 
-from .documents import Document, DocumentError, Problem
-from .patterns import LazyPattern
-from .schema import KindSchema, SchemaSet
+from .document import Document, DocumentError, Problem
+from ..patterns import LazyPattern
+from ..language.schemas import KindSchema, SchemaSet
 
 _MAX_PROBLEMS = 20
 
@@ -144,7 +144,7 @@ class Validator:
 def _no_unquoted_dates(document: Document, kind: KindSchema) -> KindSchema:
     """The kind, unless a YAML date written without quotes stands where text is wanted."""
     if document.dates:
-        from .readings import unquoted_dates
+        from .yaml11 import unquoted_dates
 
         problems = unquoted_dates(document, kind)
         if problems:

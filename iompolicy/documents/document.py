@@ -41,8 +41,8 @@ from pathlib import Path
 import yaml
 from yaml.nodes import ScalarNode
 
-from .limits import DEFAULT_LIMITS, Limits
-from .patterns import LazyPattern
+from ..limits import DEFAULT_LIMITS, Limits
+from ..patterns import LazyPattern
 from .problems import DocumentError, Problem, _Refused, _escape, _line_col
 from .yaml_reader import _BaseLoader, _Reader, _TAG, _parse_yaml, _reading
 

@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import Document, DocumentError, Problem, load_bytes
+from ..documents import Document, DocumentError, Problem, load_bytes
 
 MAX_BODY = 1024 * 1024  # bytes of a request body (`iompolicy serve --max-body`)
 MAX_BATCH = 100  # documents in one batch (`iompolicy serve --max-batch`)
@@ -102,9 +102,9 @@ class Loaded:
 
 def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_file: str | None = None) -> Loaded:
     """Load and check the policy folder, the data files and the waivers; LoadError if anything is wrong."""
-    from .engine import PolicySet
-    from .run import Run
-    from .source import PolicyError
+    from ..engine import PolicySet
+    from ..run import Run
+    from ..language.source import PolicyError
 
     try:
         policies = PolicySet.load(policy_dir)
@@ -186,13 +186,13 @@ class Service:
         return report(state, documents, as_of, fail_on), state
 
     def clauses(self) -> dict:
-        from .clause_info import listing
+        from ..traceability.catalog import listing
 
         state = self.current
         return {"generation": state.generation, "clauses": [listing(c) for c in state.policies.clauses()]}
 
     def clause(self, what: str) -> dict:
-        from .clause_info import explanation, find
+        from ..traceability.catalog import explanation, find
 
         state = self.current
         found = find(state.policies, what)
@@ -265,7 +265,7 @@ def _bad_query(key: str, message: str, hint: str | None = None) -> ServiceError:
 def read_body(body: bytes, fmt: str, name: str = "<body>") -> Document:
     """A Document from a request body, by the project's loader (exact numbers, bounded
     depth, aliases and size); ServiceError 400, 413 or 422 if it cannot be one."""
-    from .limits import Limits
+    from ..limits import Limits
 
     if not body.strip(b" \t\r\n"):
         raise ServiceError(400, "empty", "the body is empty: send one document")
@@ -361,13 +361,13 @@ def admit(state: Loaded, document: Document) -> None:
 
 def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail_on: str) -> str:
     """The JSON report, written by the CLI's writer; documents have no path (`null`)."""
-    from .render import Summary, writer
-    from .run import Run
+    from ..render import Summary, writer
+    from ..run import Run
 
     run = Run(state.policies, data=dict(state.data), data_sources=dict(state.data_sources))
     run.pending.extend(documents)
     if state.waivers:
-        from .waivers import WaiverLedger
+        from ..waivers import WaiverLedger
 
         run.waivers = WaiverLedger(list(state.waivers))  # per request: no stale-waiver notices here
     summary = Summary(fail_on=fail_on)

@@ -1,21 +1,15 @@
-"""The built-in functions: one table read by the checker and both evaluators."""
+"""The bodies of the built-in functions, keyed by the names of `language/builtins.py`.
+
+Each body takes the argument values and their source texts (for messages) and returns a
+value or raises `Undecided`. Both evaluators call these, so a function means one thing.
+"""
 
 from __future__ import annotations
 
-from collections import namedtuple
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
 
+from ..values import EXACT, MISSING, Undecided
 from . import operations as op
-from .schema import ANY, DATE, LIST, NUMBER, OBJECT, STRING, Shape
-from .values import EXACT, MISSING, Undecided
-
-
-class Builtin(namedtuple("Builtin", "name min_args max_args arg_types result body doc")):
-    """A function's name, arity (`max_args` None: any number), the types every argument
-    may have, its result's Shape, its body `body(values, source texts of the arguments)`
-    and its documentation."""
-
-    __slots__ = ()
 
 
 def _extreme(pick):
@@ -82,30 +76,16 @@ def _count(values, whats):
     return len(op.elements(values[0], whats[0]))
 
 
-BUILTINS: dict[str, Builtin] = {
-    b.name: b
-    for b in (
-        Builtin("max", 1, None, (NUMBER, DATE, LIST), Shape.of(NUMBER, DATE), _extreme(max),
-                "The largest of its arguments, or of the items of one list."),
-        Builtin("min", 1, None, (NUMBER, DATE, LIST), Shape.of(NUMBER, DATE), _extreme(min),
-                "The smallest of its arguments, or of the items of one list."),
-        Builtin("round", 1, 2, (NUMBER,), Shape.of(NUMBER), _round,
-                "A number rounded half up to whole units, or to the given decimal places."),
-        Builtin("year", 1, 1, (DATE, STRING), Shape.of(NUMBER), _year,
-                "The year of a date."),
-        Builtin("len", 1, 1, (LIST, STRING, OBJECT), Shape.of(NUMBER), _len,
-                "The number of items of a list, entries of a map or characters of a string."),
-        Builtin("abs", 1, 1, (NUMBER,), Shape.of(NUMBER), _abs,
-                "The absolute value of a number."),
-        Builtin("sum", 1, 1, (LIST,), Shape.of(NUMBER), _sum,
-                "The total of a list of numbers (0 for an empty list)."),
-        Builtin("count", 1, 1, (LIST,), Shape.of(NUMBER), _count,
-                "The number of items of a list."),
-        Builtin("default", 2, 2, (), ANY, _default,
-                "Its first argument, or the second when the first is missing or null."),
-    )
+FUNCTIONS = {
+    "max": _extreme(max),
+    "min": _extreme(min),
+    "round": _round,
+    "year": _year,
+    "len": _len,
+    "abs": _abs,
+    "sum": _sum,
+    "count": _count,
+    "default": _default,
 }
 
-AGGREGATES = ("count", "sum", "min", "max", "first", "unique")
-
-__all__ = ["AGGREGATES", "BUILTINS", "Builtin"]
+__all__ = ["FUNCTIONS"]

@@ -32,7 +32,7 @@ def get_parser():
     """The LALR parser, built once per process (Lark caches its tables on disk)."""
     from lark import Lark
 
-    grammar = resources.files("iompolicy").joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = resources.files("iompolicy.language").joinpath("grammar.lark").read_text(encoding="utf-8")
     return Lark(
         grammar,
         parser="lalr",

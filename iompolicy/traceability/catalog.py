@@ -7,8 +7,8 @@ JSON (GET /v1/clauses, GET /v1/clauses/{clause_or_citation}).
 
 from __future__ import annotations
 
-from .selection import selector
-from .unparse import unparse
+from ..selection import selector
+from ..language.unparse import unparse
 
 
 def listing(compiled) -> dict:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import nodes as n
+from ..language import syntax as n
 from .provisions import PROVISIONS_FILE, Provision, Provisions
-from .source import Diagnostic
+from ..language.source import Diagnostic
 
 
 def normalise(text: str) -> str:

@@ -35,9 +35,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .service import MAX_BATCH, MAX_BODY, LoadError, Service, ServiceError, body_format
+from .core import MAX_BATCH, MAX_BODY, LoadError, Service, ServiceError, body_format
 
-log = logging.getLogger("iompolicy.server")
+log = logging.getLogger(__name__)
 
 _INTERNAL = ServiceError(500, "internal_error", "the service failed to answer this request; "
                          "the server log has the details")

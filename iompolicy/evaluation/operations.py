@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, DecimalException
 
-from .values import EXACT, MISSING, STRICT, Undecided, format_value, is_number, type_name
+from ..values import EXACT, MISSING, STRICT, Undecided, format_value, is_number, type_name
 
 
 def present(value, what: str):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .documents import Document, Problem
-from .schema import KindSchema
+from .document import Document, Problem
+from ..language.schemas import KindSchema
 
 _PART = re.compile(r"\.([^.\[]*)|\[(\d+)\]")
 

@@ -11,8 +11,8 @@ from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarE
                          SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from .limits import MAX_NUMBER_DIGITS, Limits
-from .patterns import LazyPattern
+from ..limits import MAX_NUMBER_DIGITS, Limits
+from ..patterns import LazyPattern
 
 from .problems import DocumentError, Problem, _Refused, _escape, _line_col, _short
 

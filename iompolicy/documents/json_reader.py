@@ -10,8 +10,8 @@ from itertools import accumulate
 
 import yaml
 
-from .limits import MAX_NUMBER_DIGITS, Limits
-from .patterns import LazyPattern
+from ..limits import MAX_NUMBER_DIGITS, Limits
+from ..patterns import LazyPattern
 
 from .problems import DocumentError, Problem, _Refused, _line_col, _short
 from .yaml_reader import _BaseLoader, _Reader, _number_problem

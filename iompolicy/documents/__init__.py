@@ -1,0 +1,14 @@
+"""Documents: bytes to an exact, positioned, schema-valid `Document`.
+
+`document` loads YAML or JSON (`yaml_reader`, `json_reader`) within `limits`, refusing
+with `problems`; `yaml11` flags YAML 1.1 readings that surprise; `validation` checks a
+document against its kind's JSON Schema. Only this module's names are public.
+"""
+
+from .document import (
+    DEFAULT_LIMITS, Document, DocumentError, Limits, Problem, as_document, date_of, load_bytes, load_file,
+    load_text, read_limited,
+)
+
+__all__ = ["DEFAULT_LIMITS", "Document", "DocumentError", "Limits", "Problem", "as_document", "date_of",
+           "load_bytes", "load_file", "load_text", "read_limited"]
