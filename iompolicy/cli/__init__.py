@@ -19,6 +19,7 @@ from .common import DEBUG, EXIT_USAGE
 # name -> "module:function" of each command (help lists them in alphabetical order)
 COMMANDS = {
     "check": "check:check",
+    "diff": "diff:diff",
     "explain": "policy_tools:explain",
     "lint": "policy_tools:lint",
     "list": "policy_tools:list_clauses",
