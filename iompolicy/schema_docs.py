@@ -37,7 +37,9 @@ def page(schema_folder: str | Path) -> str:
     folder = Path(schema_folder)
     schemas = {path.name.removesuffix(".schema.json"): json.loads(path.read_text(encoding="utf-8"))
                for path in sorted(folder.glob("*.schema.json"))}
-    kinds = [k for k in ORDER if k in schemas] + sorted(k for k in schemas if k not in ORDER and k != "report")
+    # The schemas of iompolicy's own reports (report, diff) have no `kind` to read: not inputs.
+    inputs = [k for k, schema in schemas.items() if "const" in schema.get("properties", {}).get("kind", {})]
+    kinds = [k for k in ORDER if k in inputs] + sorted(k for k in inputs if k not in ORDER)
     sections = [INTRO]
     for kind in kinds:
         sections.append(section(kind, schemas[kind]))
