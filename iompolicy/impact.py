@@ -141,7 +141,7 @@ def compare(base, head, documents, data: dict, as_of=None, fail_on: str = "error
 def let_value(policies, document, data: dict, name: str):
     """The value of the file-level `let` called `name` in the policies of the document's
     kind, or None when no policy declares it or it cannot be worked out."""
-    from .tracer import Tracer
+    from .evaluation.explain import Tracer
 
     for policy_file in policies.files:
         bindings = {b.name: b for b in policy_file.bindings}
