@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import namedtuple
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .language import syntax as n
-from .evaluation.compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
-from .documents import Document, DocumentError, Problem, as_document, date_of
-from .report import NOWHERE, ClauseInfo, ClauseResult, Location, Outcome, Report
+from .evaluation.clause import CompiledClause, check_constants, compile_file, evaluate, evaluate_traced
+from .evaluation.compiler import Env
+from .documents import DocumentError, Problem, as_document, date_of
+from .report import Report
 from .language.schemas import SchemaSet
 from .language.schemas import read_texts as read_schema_texts
 from .language.source import Diagnostic, PolicyError, SourceFile
-from .language.unparse import unparse
 from .documents.validation import Validator
-from .values import Undecided, format_value
-
-
-class CompiledClause(namedtuple("CompiledClause", "clause header bindings guards requires message start until "
-                                                   "info not_applicable passed")):
-    """A clause (`n.Clause`, with its policy's `n.PolicyHeader`) with its closures and what
-    is needed to explain it: `bindings` by name (for the tracer); the compiled `guards` and
-    `requires`; the `message` template's parts (text, or a compiled closure); the dates it
-    is in force from (`start`) and `until` (each None when open); its `ClauseInfo`; and the
-    results it gives, always the same ones, when a guard is false (`not_applicable`) and
-    when it `passed`."""
-
-    __slots__ = ()
-
-    @property
-    def id(self) -> str:
-        return self.clause.id
 
 
 class PolicySet:
@@ -47,7 +29,7 @@ class PolicySet:
         self.validator = Validator(schemas, fast_code)
         self.by_kind: dict[str, list[CompiledClause]] = {}
         for policy_file in files:
-            self.by_kind.setdefault(policy_file.header.kind, []).extend(_compile_file(policy_file))
+            self.by_kind.setdefault(policy_file.header.kind, []).extend(compile_file(policy_file))
 
     # ---- loading ---------------------------------------------------------------------
     @classmethod
@@ -138,7 +120,7 @@ class PolicySet:
                 under = [f for f in files if not folder or Path(f.path).is_relative_to(folder)]
                 diagnostics.extend(check_citations(under, listed))
         if not diagnostics:
-            diagnostics.extend(_check_constants(files))
+            diagnostics.extend(check_constants(files))
         if diagnostics:
             raise PolicyError(diagnostics, sources)
         return cls(files, schema_set, sources, scoped[0][1] if scoped else None)
@@ -196,72 +178,15 @@ class PolicySet:
         env = Env(doc.value, _data_values(data))
         clauses = self.by_kind.get(kind.kind, ())
         notices = () if clauses else (f"no policy applies to `{kind.kind}` documents",)
-        evaluate = _evaluate_traced if trace_all else _evaluate
+        evaluate_clause = evaluate_traced if trace_all else evaluate
         results = tuple(
-            evaluate(compiled, env, doc, judged_on)
+            evaluate_clause(compiled, env, doc, judged_on)
             for compiled in clauses
             if select is None or select(compiled.clause)
         )
         if clauses and not results:  # said out loud: the selection, not the document, made it not applicable
             notices = (f"--only/--skip leave no clause for `{kind.kind}` documents",)
         return Report(doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices)
-
-
-# ---- compiling ---------------------------------------------------------------------------
-
-def _compile_file(policy_file: n.PolicyFile) -> list[CompiledClause]:
-    file_bindings = Bindings()
-    by_name: dict[str, n.Binding] = {}
-    for binding in policy_file.bindings:
-        file_bindings.add(binding, compile_binding(binding, file_bindings))
-        by_name[binding.name] = binding
-    compiled = []
-    header = policy_file.header
-    for clause in policy_file.clauses:
-        scope = Bindings(file_bindings)
-        visible = dict(by_name)
-        for binding in clause.lets:
-            scope.add(binding, compile_binding(binding, scope))
-            visible[binding.name] = binding
-        message = ()
-        if clause.message is not None:
-            message = tuple(p if isinstance(p, str) else (compile_expr(p, scope, frozenset()), p)
-                            for p in clause.message.parts)
-        starts = [d for d in (header.effective_from, clause.effective_from) if d]
-        untils = [d for d in (header.effective_until, clause.effective_until) if d]
-        info = ClauseInfo(clause.id, clause.cite, clause.title, clause.quote, clause.severity, header.id,
-                          header.version, str(clause.span) if clause.span else "", clause.note)
-        guards = " and ".join(unparse(g) for g in clause.guards)
-        reason = f"does not apply: `{guards}` is false"
-        compiled.append(CompiledClause(
-            clause, header, visible,
-            tuple(compile_condition(g, scope) for g in clause.guards),
-            tuple(compile_condition(r, scope) for r in clause.requires),
-            message, max(starts, default=None), min(untils, default=None),
-            info, ClauseResult(info, Outcome.NOT_APPLICABLE, reason, reason), ClauseResult(info, Outcome.PASS),
-        ))
-    return compiled
-
-
-def _check_constants(files: list[n.PolicyFile]) -> list[Diagnostic]:
-    """A `const` must have a value: `1 / 0` is found when the policy loads."""
-    problems = []
-    for policy_file in files:
-        scope = Bindings()
-        for binding in policy_file.bindings:
-            try:
-                scope.add(binding, compile_binding(binding, scope))
-            except Undecided as undecided:
-                problems.append(Diagnostic("bad-const", f"`{binding.name}` has no value: {undecided.reason}", binding.span))
-                scope.add(binding, _raising(undecided))  # later constants that use it are reported too
-    return problems
-
-
-def _raising(undecided: Undecided):
-    def closure(env):
-        raise undecided
-
-    return closure
 
 
 def _shipped_schemas() -> Path:
@@ -294,139 +219,3 @@ def _document_date(value: dict, rule: dict | None) -> dt.date | None:
     return None
 
 
-# ---- evaluating one clause -------------------------------------------------------------------
-
-def _evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
-    env.locals.clear()
-    if compiled.start is not None or compiled.until is not None:
-        window = _window(compiled, as_of)
-        if window is not None:
-            outcome, reason = window
-            return ClauseResult(compiled.info, outcome, reason, reason)
-    undecided_guard = None
-    for guard in compiled.guards:
-        try:
-            if not guard(env):
-                return compiled.not_applicable
-        except Undecided as undecided:
-            undecided_guard = undecided_guard or undecided
-    if undecided_guard is not None:
-        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
-    failed, undecided_require = False, False
-    for requirement in compiled.requires:
-        try:
-            if not requirement(env):
-                failed = True
-        except Undecided:
-            undecided_require = True
-    if failed:
-        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
-    if undecided_require:
-        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
-    return compiled.passed
-
-
-def _evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
-    """Like `_evaluate`, but every condition is decided by the tracer."""
-    window = _window(compiled, as_of)
-    if window is not None:
-        outcome, reason = window
-        return ClauseResult(compiled.info, outcome, reason, reason)
-    guards = _traced_truths(compiled, env, compiled.clause.guards)
-    if False in guards:
-        return compiled.not_applicable
-    if None in guards:
-        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
-    requires = _traced_truths(compiled, env, compiled.clause.requires)
-    if False in requires:
-        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
-    if None in requires:
-        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
-    return compiled.passed
-
-
-def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
-    from .evaluation.explain import Tracer
-
-    tracer = Tracer(env.doc, env.data, compiled.bindings)
-    truths = []
-    for condition in conditions:
-        try:
-            truths.append(tracer.condition(condition).value)
-        except Undecided:
-            truths.append(None)
-    return truths
-
-
-def _window(compiled: CompiledClause, as_of: dt.date | None):
-    """NOT_APPLICABLE (or ERROR without a date) outside the clause's effective dates."""
-    start, until = compiled.start, compiled.until
-    if start is None and until is None:
-        return None
-    if as_of is None:
-        return Outcome.UNDECIDED, "the document's date is not known, and this clause is in force only " + _span_words(start, until)
-    if start is not None and as_of < start:
-        return Outcome.NOT_APPLICABLE, f"in force from {start}; document dated {as_of}"
-    if until is not None and as_of > until:
-        return Outcome.NOT_APPLICABLE, f"in force until {until}; document dated {as_of}"
-    return None
-
-
-def _span_words(start, until) -> str:
-    return " and ".join(filter(None, (start and f"from {start}", until and f"until {until}")))
-
-
-def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions) -> ClauseResult:
-    """A failed or undecided result, explained by the tracer when first read."""
-    return ClauseResult(compiled.info, outcome, deferred=lambda: _trace(compiled, env, doc, outcome, conditions))
-
-
-def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions):
-    """Re-run the deciding conditions with the tracer: (message, explanation, location)."""
-    from .evaluation.explain import Tracer
-
-    tracer = Tracer(env.doc, env.data, compiled.bindings)
-    lines, reasons, location_path = [], [], None
-    for condition in conditions:
-        tracer.reads.clear()
-        try:
-            traced = tracer.condition(condition)
-        except Undecided as undecided:
-            reasons.append(undecided.reason)
-            lines.append(f"could not decide `{unparse(condition)}`: {undecided.reason}")
-            location_path = location_path or undecided.path
-            continue
-        if outcome is Outcome.FAIL and traced.value is False:
-            lines.append(traced.text)
-            location_path = location_path or (tracer.reads[0] if tracer.reads else None)
-    if outcome is Outcome.FAIL:
-        lines = [line for line in lines if not line.startswith("could not decide")]
-    lines.extend(f"where {note}" for note in tracer.notes)
-    explanation = "\n".join(lines)
-    if outcome is Outcome.UNDECIDED:
-        message = reasons[0] if reasons else "could not be decided"
-    else:
-        message = _message(compiled, env) or compiled.clause.title
-    return message, explanation, _location(doc, location_path)
-
-
-def _message(compiled: CompiledClause, env: Env) -> str:
-    parts = []
-    for part in compiled.message:
-        if isinstance(part, str):
-            parts.append(part)
-            continue
-        closure, node = part
-        try:
-            value = closure(env)
-            parts.append(value if isinstance(value, str) else format_value(value))  # text reads as text
-        except Undecided:
-            parts.append(f"<{unparse(node)}: undecided>")
-    return "".join(parts)
-
-
-def _location(doc: Document, path: str | None) -> Location:
-    if path is None:
-        return NOWHERE
-    position = doc.position(path)
-    return Location(path, *(position or (None, None)))

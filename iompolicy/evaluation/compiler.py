@@ -7,13 +7,12 @@ takes an `Env` and returns a value or raises `Undecided`.
 
 from __future__ import annotations
 
-import datetime as dt
 import operator as _operator
 from decimal import Decimal
 
 from ..language import syntax as n
 from . import operations as op
-from .functions import FUNCTIONS
+from .functions import FUNCTIONS, finish_aggregate
 from ..language.unparse import unparse
 from ..values import MISSING, Undecided
 
@@ -172,54 +171,9 @@ def _aggregate(node: n.Aggregate, bindings, local_names):
                     chosen.append(None if func == "count" else value(env))
         finally:
             _restore(locals_, var, saved)
-        return _finish(func, chosen, value_what, source_what)
+        return finish_aggregate(func, chosen, value_what, source_what)
 
     return aggregate
-
-
-def _unique(values: list, what: str) -> bool:
-    """True when no two values are equal by `==` (linear: values are hashed)."""
-    seen = set()
-    for value in values:
-        op.present(value, what)
-        key = _equality_key(value)
-        if key in seen:
-            return False
-        seen.add(key)
-    return True
-
-
-def _equality_key(value):
-    """A hashable key equal for values that `==` calls equal (a date and its ISO text too)."""
-    if isinstance(value, bool):
-        return ("boolean", value)
-    if isinstance(value, dt.date):
-        return ("text", value.isoformat())
-    if isinstance(value, str):
-        return ("text", value)
-    if isinstance(value, list):
-        return ("list", tuple(_equality_key(v) for v in value))
-    if isinstance(value, dict):
-        return ("object", tuple(sorted((k, _equality_key(v)) for k, v in value.items())))
-    return ("value", value)  # numbers (1 and 1.00 hash alike) and null
-
-
-def _finish(func: str, values: list, what: str, source_what: str = "list"):
-    """The aggregate of the chosen values (`first` of nothing is undecided)."""
-    if func == "count":
-        return len(values)
-    if func == "first":
-        if not values:
-            raise Undecided(f"no item of `{source_what}` matches")
-        return values[0]
-    if func == "unique":
-        return _unique(values, what)
-    if func == "sum":
-        total = 0
-        for item in values:
-            total = op.arithmetic("+", total, item, "sum", what)
-        return total
-    return FUNCTIONS[func]([values], [what])
 
 
 def _restore(locals_: dict, var: str, saved) -> None:

@@ -12,8 +12,7 @@ from typing import NamedTuple
 
 from ..language import syntax as n
 from . import operations as op
-from .functions import FUNCTIONS
-from .compiler import _finish
+from .functions import FUNCTIONS, finish_aggregate
 from ..language.unparse import precedence, unparse, wrap
 from ..values import MISSING, Undecided, format_value, is_scalar
 
@@ -161,7 +160,7 @@ class Tracer:
         for _position, _item, _path in self.each(node.var, source):
             if node.where is None or self.condition(node.where).value:
                 chosen.append(None if node.func == "count" else self.eval(node.value).value)
-        value = _finish(node.func, chosen, unparse(node.value), unparse(node.source))
+        value = finish_aggregate(node.func, chosen, unparse(node.value), unparse(node.source))
         where = f" where {unparse(node.where)}" if node.where is not None else ""
         text = f"{node.func}({unparse(node.value)} for {node.var} in {source.text}{where})"
         return Traced(value, text)

@@ -6,6 +6,7 @@ value or raises `Undecided`. Both evaluators call these, so a function means one
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
 
 from ..values import EXACT, MISSING, Undecided
@@ -76,6 +77,52 @@ def _count(values, whats):
     return len(op.elements(values[0], whats[0]))
 
 
+def _unique(values: list, what: str) -> bool:
+    """True when no two values are equal by `==` (linear: values are hashed)."""
+    seen = set()
+    for value in values:
+        op.present(value, what)
+        key = _equality_key(value)
+        if key in seen:
+            return False
+        seen.add(key)
+    return True
+
+
+def _equality_key(value):
+    """A hashable key equal for values that `==` calls equal (a date and its ISO text too)."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, dt.date):
+        return ("text", value.isoformat())
+    if isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, list):
+        return ("list", tuple(_equality_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("object", tuple(sorted((k, _equality_key(v)) for k, v in value.items())))
+    return ("value", value)  # numbers (1 and 1.00 hash alike) and null
+
+
+def finish_aggregate(func: str, values: list, what: str, source_what: str = "list"):
+    """The aggregate `func` of the values a comprehension chose (`first` of nothing is
+    undecided); both evaluators call it, so an aggregate means one thing."""
+    if func == "count":
+        return len(values)
+    if func == "first":
+        if not values:
+            raise Undecided(f"no item of `{source_what}` matches")
+        return values[0]
+    if func == "unique":
+        return _unique(values, what)
+    if func == "sum":
+        total = 0
+        for item in values:
+            total = op.arithmetic("+", total, item, "sum", what)
+        return total
+    return FUNCTIONS[func]([values], [what])
+
+
 FUNCTIONS = {
     "max": _extreme(max),
     "min": _extreme(min),
@@ -88,4 +135,4 @@ FUNCTIONS = {
     "default": _default,
 }
 
-__all__ = ["FUNCTIONS"]
+__all__ = ["FUNCTIONS", "finish_aggregate"]

@@ -1,0 +1,236 @@
+"""One clause, compiled and evaluated: the per-clause loop of a check.
+
+`compile_file` turns a checked policy file into `CompiledClause`s (closures from the
+compiler, plus what the explaining evaluator needs). `evaluate` decides a clause with the
+closures: outside its effective dates it does not apply (or is undecided without a date),
+a false guard makes it not applicable, then its requirements pass, fail or are undecided.
+A failed or undecided result is explained lazily by re-running the deciding conditions
+through `explain.Tracer`. `evaluate_traced` decides every condition with the tracer (the
+conformance suite runs both and requires the same outcomes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import namedtuple
+
+from ..documents import Document
+from ..language import syntax as n
+from ..language.source import Diagnostic
+from ..language.unparse import unparse
+from ..report import NOWHERE, ClauseInfo, ClauseResult, Location, Outcome
+from ..values import Undecided, format_value
+from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
+
+
+class CompiledClause(namedtuple("CompiledClause", "clause header bindings guards requires message start until "
+                                                   "info not_applicable passed")):
+    """A clause (`n.Clause`, with its policy's `n.PolicyHeader`) with its closures and what
+    is needed to explain it: `bindings` by name (for the tracer); the compiled `guards` and
+    `requires`; the `message` template's parts (text, or a compiled closure); the dates it
+    is in force from (`start`) and `until` (each None when open); its `ClauseInfo`; and the
+    results it gives, always the same ones, when a guard is false (`not_applicable`) and
+    when it `passed`."""
+
+    __slots__ = ()
+
+    @property
+    def id(self) -> str:
+        return self.clause.id
+
+
+def compile_file(policy_file: n.PolicyFile) -> list[CompiledClause]:
+    """Compile a policy file's bindings and clauses into closures, once per policy set."""
+    file_bindings = Bindings()
+    by_name: dict[str, n.Binding] = {}
+    for binding in policy_file.bindings:
+        file_bindings.add(binding, compile_binding(binding, file_bindings))
+        by_name[binding.name] = binding
+    compiled = []
+    header = policy_file.header
+    for clause in policy_file.clauses:
+        scope = Bindings(file_bindings)
+        visible = dict(by_name)
+        for binding in clause.lets:
+            scope.add(binding, compile_binding(binding, scope))
+            visible[binding.name] = binding
+        message = ()
+        if clause.message is not None:
+            message = tuple(p if isinstance(p, str) else (compile_expr(p, scope, frozenset()), p)
+                            for p in clause.message.parts)
+        starts = [d for d in (header.effective_from, clause.effective_from) if d]
+        untils = [d for d in (header.effective_until, clause.effective_until) if d]
+        info = ClauseInfo(clause.id, clause.cite, clause.title, clause.quote, clause.severity, header.id,
+                          header.version, str(clause.span) if clause.span else "", clause.note)
+        guards = " and ".join(unparse(g) for g in clause.guards)
+        reason = f"does not apply: `{guards}` is false"
+        compiled.append(CompiledClause(
+            clause, header, visible,
+            tuple(compile_condition(g, scope) for g in clause.guards),
+            tuple(compile_condition(r, scope) for r in clause.requires),
+            message, max(starts, default=None), min(untils, default=None),
+            info, ClauseResult(info, Outcome.NOT_APPLICABLE, reason, reason), ClauseResult(info, Outcome.PASS),
+        ))
+    return compiled
+
+
+def check_constants(files: list[n.PolicyFile]) -> list[Diagnostic]:
+    """A `const` must have a value: `1 / 0` is found when the policy loads."""
+    problems = []
+    for policy_file in files:
+        scope = Bindings()
+        for binding in policy_file.bindings:
+            try:
+                scope.add(binding, compile_binding(binding, scope))
+            except Undecided as undecided:
+                problems.append(Diagnostic("bad-const", f"`{binding.name}` has no value: {undecided.reason}", binding.span))
+                scope.add(binding, _raising(undecided))  # later constants that use it are reported too
+    return problems
+
+
+def _raising(undecided: Undecided):
+    def closure(env):
+        raise undecided
+
+    return closure
+
+
+def evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
+    """One clause's result for one document: its window, its guards, then its requirements,
+    with the compiled closures; a failed or undecided clause is explained when read."""
+    env.locals.clear()
+    if compiled.start is not None or compiled.until is not None:
+        window = _window(compiled, as_of)
+        if window is not None:
+            outcome, reason = window
+            return ClauseResult(compiled.info, outcome, reason, reason)
+    undecided_guard = None
+    for guard in compiled.guards:
+        try:
+            if not guard(env):
+                return compiled.not_applicable
+        except Undecided as undecided:
+            undecided_guard = undecided_guard or undecided
+    if undecided_guard is not None:
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
+    failed, undecided_require = False, False
+    for requirement in compiled.requires:
+        try:
+            if not requirement(env):
+                failed = True
+        except Undecided:
+            undecided_require = True
+    if failed:
+        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
+    if undecided_require:
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
+    return compiled.passed
+
+
+def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
+    """Like `evaluate`, but every condition is decided by the tracer."""
+    window = _window(compiled, as_of)
+    if window is not None:
+        outcome, reason = window
+        return ClauseResult(compiled.info, outcome, reason, reason)
+    guards = _traced_truths(compiled, env, compiled.clause.guards)
+    if False in guards:
+        return compiled.not_applicable
+    if None in guards:
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
+    requires = _traced_truths(compiled, env, compiled.clause.requires)
+    if False in requires:
+        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
+    if None in requires:
+        return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
+    return compiled.passed
+
+
+def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
+    from .explain import Tracer
+
+    tracer = Tracer(env.doc, env.data, compiled.bindings)
+    truths = []
+    for condition in conditions:
+        try:
+            truths.append(tracer.condition(condition).value)
+        except Undecided:
+            truths.append(None)
+    return truths
+
+
+def _window(compiled: CompiledClause, as_of: dt.date | None):
+    """NOT_APPLICABLE (or ERROR without a date) outside the clause's effective dates."""
+    start, until = compiled.start, compiled.until
+    if start is None and until is None:
+        return None
+    if as_of is None:
+        return Outcome.UNDECIDED, "the document's date is not known, and this clause is in force only " + _span_words(start, until)
+    if start is not None and as_of < start:
+        return Outcome.NOT_APPLICABLE, f"in force from {start}; document dated {as_of}"
+    if until is not None and as_of > until:
+        return Outcome.NOT_APPLICABLE, f"in force until {until}; document dated {as_of}"
+    return None
+
+
+def _span_words(start, until) -> str:
+    return " and ".join(filter(None, (start and f"from {start}", until and f"until {until}")))
+
+
+def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions) -> ClauseResult:
+    """A failed or undecided result, explained by the tracer when first read."""
+    return ClauseResult(compiled.info, outcome, deferred=lambda: _trace(compiled, env, doc, outcome, conditions))
+
+
+def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions):
+    """Re-run the deciding conditions with the tracer: (message, explanation, location)."""
+    from .explain import Tracer
+
+    tracer = Tracer(env.doc, env.data, compiled.bindings)
+    failed, undecided, location_path = [], [], None  # (condition, traced text) and (condition, Undecided)
+    for condition in conditions:
+        tracer.reads.clear()
+        try:
+            traced = tracer.condition(condition)
+        except Undecided as reason:
+            undecided.append((condition, reason))
+            if outcome is Outcome.UNDECIDED:
+                location_path = location_path or reason.path
+            continue
+        if outcome is Outcome.FAIL and traced.value is False:
+            failed.append(traced.text)
+            location_path = location_path or (tracer.reads[0] if tracer.reads else None)
+    reasons = [reason.reason for _, reason in undecided]
+    if outcome is Outcome.FAIL:  # a failed clause is explained by what failed, not by what could not be decided
+        lines = failed
+    else:
+        lines = [f"could not decide `{unparse(condition)}`: {reason.reason}" for condition, reason in undecided]
+    lines.extend(f"where {note}" for note in tracer.notes)
+    explanation = "\n".join(lines)
+    if outcome is Outcome.UNDECIDED:
+        message = reasons[0] if reasons else "could not be decided"
+    else:
+        message = _message(compiled, env) or compiled.clause.title
+    return message, explanation, _location(doc, location_path)
+
+
+def _message(compiled: CompiledClause, env: Env) -> str:
+    parts = []
+    for part in compiled.message:
+        if isinstance(part, str):
+            parts.append(part)
+            continue
+        closure, node = part
+        try:
+            value = closure(env)
+            parts.append(value if isinstance(value, str) else format_value(value))  # text reads as text
+        except Undecided:
+            parts.append(f"<{unparse(node)}: undecided>")
+    return "".join(parts)
+
+
+def _location(doc: Document, path: str | None) -> Location:
+    if path is None:
+        return NOWHERE
+    position = doc.position(path)
+    return Location(path, *(position or (None, None)))
