@@ -12,7 +12,8 @@ the folder of the settings file. Command-line options override its values.
     format: text                       # text | json | sarif | junit | markdown
     only: [III]                        # clause ids or citation prefixes
     skip: [III.5.2]
-    waivers: waivers.yaml              # read by a later version; accepted and kept
+    waivers: waivers.yaml              # governed exceptions
+    exclude: [drafts, "*.draft.yaml"]  # files and folders left out of `paths` (see iompolicy.globs)
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ YAML_NAME = ".iompolicy.yaml"
 PYPROJECT_NAME = "pyproject.toml"
 FAIL_ON = ("error", "warning")
 
-_LISTS = ("paths", "data", "only", "skip")
+_LISTS = ("paths", "data", "only", "skip", "exclude")
 _PATH_LISTS = ("paths", "data")
 _PATHS = ("policies", "waivers")
-_KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waivers")
+_KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waivers", "exclude")
 
 
 class ConfigError(Exception):
@@ -45,12 +46,12 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
-class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines",
-                        defaults=(None, (), None, None, None, (), (), None, None))):
+class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines exclude",
+                        defaults=(None, (), None, None, None, (), (), None, None, ()))):
     """The settings of one repository, read from the file at `source` (a Path). Paths are
     resolved against that file's folder; `None` (or an empty tuple) means "not set".
-    `paths`, `data`, `only` and `skip` are tuples of text; `lines` maps each setting to its
-    line in the file."""
+    `paths`, `data`, `only`, `skip` and `exclude` are tuples of text (`exclude` holds
+    patterns, matched from that folder); `lines` maps each setting to its line in the file."""
 
     __slots__ = ()
 
@@ -92,13 +93,16 @@ def load(path: str | Path) -> Config:
     path = Path(path)
     name = shown(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([f"{name}: no such settings file"]) from None
     except IsADirectoryError:
         raise ConfigError([f"{name}: is a folder, not a settings file"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([f"{name}: cannot read the settings file: {getattr(error, 'strerror', None) or error}"]) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError([_not_utf8(name, data, error)]) from None
+    except OSError as error:
+        raise ConfigError([f"{name}: cannot read the settings file: {error.strerror or error}"]) from None
     if path.suffix == ".toml":
         values, lines = _read_toml(text, name)
     else:
@@ -127,6 +131,9 @@ def with_settings(config: Config | None, **given) -> dict:
         "fail_on": given.get("fail_on") or config.fail_on or "error",
         "only": given.get("only") or config.only,
         "skip": given.get("skip") or config.skip,
+        # patterns given on the command line are matched from the current folder, the settings' from theirs
+        "exclude": given.get("exclude") or config.exclude,
+        "exclude_base": os.curdir if given.get("exclude") else str(config.folder),
     }
     if not merged["paths"]:
         where = f"in {shown(config.source)}" if config.source.is_file() else \
@@ -142,13 +149,28 @@ _TOOL_TABLE = LazyPattern(r"tool\s*\.\s*iompolicy|^\s*\[\s*tool\s*\]", re.MULTIL
 
 def _has_tool_table(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        data = path.read_bytes()
+    except OSError:
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # Not valid TOML, and maybe iompolicy's settings: refused, never passed over (which
+        # would drop them, `fail_on: warning` with them, and let the run go green).
+        if _TOOL_TABLE.search(data.decode("utf-8", errors="replace")):
+            raise ConfigError([_not_utf8(shown(path), data, error)]) from None
         return False
     if not _TOOL_TABLE.search(text):  # most pyproject.toml files have no such table: skip parsing them
         return False
     values, _ = _read_toml(text, shown(path))
     return values is not None
+
+
+def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> str:
+    line = data.count(b"\n", 0, error.start) + 1
+    column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+    return (f"{name}:{line}:{column}: not UTF-8 text (byte 0x{data[error.start]:02x}): the settings cannot be read "
+            "(hint: save the file as UTF-8)")
 
 
 def _read_toml(text: str, name: str) -> tuple[dict | None, dict[str, int]]:

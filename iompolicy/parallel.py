@@ -14,42 +14,40 @@ from concurrent.futures import ProcessPoolExecutor
 _worker: dict = {}
 
 
-def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None) -> None:
+def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None,
+           digests: bool = False) -> None:
     from .cli.common import load_policies
     from .selection import selector
 
     _worker.update(policies=load_policies(policy_setting), data=data, as_of=as_of, select=selector(only, skip),
-                   limits=limits)
+                   limits=limits, digests=digests)
 
 
 def _check(name: str):
-    """('report', Report) or ('skip', None) for one file; an input that cannot be checked
-    has its invalid Report."""
-    from .documents import DocumentError, load_file
-    from .run import invalid_report
+    """(Report, digest) for one file; an input that cannot be checked has its invalid Report.
+    `digest` is the file's SHA-256 when waivers pin one."""
+    from .report import Report
+    from .run import load_queued
 
     policies = _worker["policies"]
-    document = None
-    try:
-        document = load_file(name, _worker.get("limits"))
-        schema = policies.validator.validate(document)
-    except DocumentError as error:
-        return "report", invalid_report(document.name if document else name, error.problems, document)
-    if schema.role != "document":
-        return "skip", None
+    document, digest = load_queued(name, policies, _worker.get("limits"), _worker.get("digests", False))
+    if isinstance(document, Report):
+        return document, None
     report = policies.check(document, data=_worker["data"], as_of=_worker["as_of"], validate=False,
                             select=_worker["select"])
-    return "report", report
+    return report, digest
 
 
 def parallel_reports(run, jobs: int, as_of, settings: dict):
     """The reports of `run.pending`, in input order: files checked by `jobs` processes,
-    stdin and inputs already found invalid here."""
+    stdin and inputs already found invalid here. Waivers and the one-id-per-document
+    rule are applied here, in the parent, which sees every report."""
     from .selection import selector
 
     names = [item for item in run.pending if isinstance(item, str)]
+    digests = run.waivers is not None and run.waivers.pins_digest
     arguments = (settings["policies"], run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
-                 run.limits)
+                 run.limits, digests)
     select = selector(settings["only"], settings["skip"])
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=arguments) as pool:
         checked = pool.map(_check, names, chunksize=max(1, min(64, len(names) // (jobs * 4) or 1)))
@@ -59,10 +57,10 @@ def parallel_reports(run, jobs: int, as_of, settings: dict):
                 run.pending = [item]
                 yield from run.reports(as_of=as_of, select=select)
                 continue
-            outcome, report = next(checked)
-            if outcome != "report":
-                continue
+            report, digest = next(checked)
             if report.problems:
                 run.problems.extend(report.problems)
-            yield run.waivers.apply(report) if run.waivers is not None else report
+                yield report
+            else:
+                yield run.finish(report, digest)
         run.pending = pending

@@ -19,7 +19,8 @@ import re
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
-from .documents import DEFAULT_LIMITS, Document, DocumentError, Limits, Problem, load_bytes, load_file, load_text
+from .documents import (DEFAULT_LIMITS, Document, DocumentError, Limits, Problem, load_bytes, load_file, load_text,
+                        not_a_regular_file, read_file)
 from .engine import PolicySet
 from .patterns import LazyPattern
 from .report import Report
@@ -35,7 +36,10 @@ _NEARBY_FOLDERS = 20  # subfolders looked into, at most, in each folder
 
 
 def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
-    """Files named, and files found under folders (sorted; hidden ones left out), with `-` for stdin."""
+    """Files named, and files found under folders (sorted; hidden ones left out), with `-` for
+    stdin; and a problem for each path that is missing, is not a regular file or folder
+    (a FIFO or a device is never opened: reading it could block or never end), or is a
+    folder that cannot be read (nothing under it is silently skipped)."""
     found: list[str] = []
     problems: list[Problem] = []
     for raw in paths:
@@ -44,12 +48,11 @@ def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
             continue
         path = Path(raw)
         if path.is_dir():
-            found.extend(str(p) for p in sorted(path.rglob("*")) if p.suffix in SUFFIXES and p.is_file()
-                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            _walk(path, found, problems)
         elif path.is_file():
             found.append(str(path))
         else:
-            problems.append(Problem(raw, "no such file or folder"))
+            problems.append(_not_a_file(raw))
     return list(dict.fromkeys(found)), problems
 
 
@@ -61,6 +64,35 @@ def _entries(folder: Path) -> tuple[list[str], list[Path]]:
         return [], []
     files = [e.path for e in entries if e.name.endswith(SUFFIXES) and e.is_file()]
     return files, [Path(e.path) for e in entries if e.is_dir()]
+
+
+def _walk(folder: Path, found: list[str], problems: list[Problem]) -> None:
+    """The YAML and JSON files under `folder`, in sorted order, hidden files and folders left out."""
+    def unreadable(error: OSError) -> None:
+        problems.append(Problem(error.filename or str(folder), f"cannot read the folder: {error.strerror or error}",
+                                hint="its files would be left out of the run: make it readable, or leave it out "
+                                     "with --exclude", code="unreadable"))
+
+    for top, folders, files in os.walk(folder, onerror=unreadable):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or os.path.splitext(name)[1] not in SUFFIXES:
+                continue
+            path = str(Path(top, name))  # as rglob named them: `./x.yaml` is `x.yaml`
+            if os.path.isfile(path):
+                found.append(path)
+            else:  # a FIFO, a device, a socket or a broken link named like a document
+                problems.append(_not_a_file(path))
+
+
+def _not_a_file(name: str) -> Problem:
+    """Why a path given or found is neither a regular file nor a folder."""
+    special = not_a_regular_file(name)
+    if special is not None:
+        return special
+    if os.path.islink(name) and not os.path.exists(name):
+        return Problem(name, "is a link to a file that does not exist", code="no_such_file")
+    return Problem(name, "no such file or folder", code="no_such_file")
 
 
 def peek_kind(name: str) -> str | None:
@@ -103,6 +135,8 @@ class Run:
         self.limits = limits  # how big an input may be (`--max-bytes` and the like)
         self.settings_data: list[str] = []  # the settings' `data:` files (a hint when --data replaced them)
         self.folders: dict[str, None] = {}  # folders of the queued documents, in input order
+        self.ids: dict[str, str] = {}  # document id -> the path of the first document that has it
+        self.notices: list[str] = []  # said in the summary of every report (files left out...)
 
     # ---- reference data and waivers -------------------------------------------------------
     def _load_checked(self, name: str):
@@ -191,6 +225,7 @@ class Run:
         for report in reports:
             kinds.add(report.kind)
             yield report
+        summary.notices.extend(self.notices)
         summary.notices.extend(self.missing_data_notice(name) for name in self.missing_data(kinds))
         if self.waivers is not None:
             summary.notices.extend(self.waivers.notices)
@@ -225,28 +260,27 @@ class Run:
                 self.pending.append(document if name == "-" else name)  # a file is read again later
             # else: a waivers file met among the inputs is neither checked nor data
 
-    def _loaded(self, item) -> Document | Report | None:
-        """A queued item as a schema-checked Document, or the invalid Report of an input
-        that is not one (None for a file that turned out not to be a document)."""
+    def _loaded(self, item) -> tuple[Document | Report, str | None]:
+        """A queued item as a schema-checked Document and the SHA-256 of its file (when a
+        waiver is pinned to one), or the invalid Report of an input that is not one."""
         if isinstance(item, Report):
-            return item
-        document = item if isinstance(item, Document) else None
-        try:
-            document = document or load_file(item, self.limits)
-            schema = self.policies.validator.validate(document)
-        except DocumentError as error:
-            return invalid_report(document.name if document else item, error.problems, document)
-        return document if schema.role == "document" else None
+            return item, None
+        digests = self.waivers is not None and self.waivers.pins_digest
+        return load_queued(item, self.policies, self.limits, digests)
+
+    def _queued(self) -> Iterator[tuple[Document | Report, str | None]]:
+        """Each queued input, loaded (see `_loaded`); the problems of invalid ones are kept."""
+        for item in self.pending:
+            loaded, digest = self._loaded(item)
+            if isinstance(loaded, Report):
+                self.problems.extend(loaded.problems)
+            yield loaded, digest
 
     def documents(self) -> Iterator[Document | Report]:
         """Second pass: each queued document, loaded and schema-checked, or the invalid
         Report of an input that could not be (its problems are also kept in `problems`)."""
-        for item in self.pending:
-            loaded = self._loaded(item)
-            if isinstance(loaded, Report):
-                self.problems.extend(loaded.problems)
-            if loaded is not None:
-                yield loaded
+        for loaded, _ in self._queued():
+            yield loaded
 
     def check_queued_schemas(self) -> None:
         """Load and schema-check every queued document without judging it, keeping the
@@ -256,13 +290,76 @@ class Run:
 
     def reports(self, as_of: dt.date | None = None, select=None) -> Iterator[Report]:
         """Each input's report, in input order, with waivers applied; an input that could
-        not be checked has its invalid Report."""
-        for document in self.documents():
+        not be checked, or whose id another document of the run already has, has its
+        invalid Report."""
+        for document, digest in self._queued():
             if isinstance(document, Report):
                 yield document
                 continue
             report = self.policies.check(document, data=self.data, as_of=as_of, validate=False, select=select)
-            yield self.waivers.apply(report) if self.waivers is not None else report
+            yield self.finish(report, digest, document)
+
+    def finish(self, report: Report, digest: str | None = None, document: Document | None = None) -> Report:
+        """A checked document's report with waivers applied; invalid if its id is taken."""
+        if report.id is not None:
+            first = self.ids.setdefault(report.id, report.path or "<document>")
+            if first != (report.path or "<document>"):
+                problem = _duplicate_id(report, first, document)
+                self.problems.append(problem)
+                return Report.invalid(report.path, [problem], report.kind, report.id)
+        return self.waivers.apply(report, digest) if self.waivers is not None else report
+
+
+def load_queued(item: str | Document, policies: PolicySet, limits: Limits,
+                digests: bool = False) -> tuple[Document | Report, str | None]:
+    """A queued file (or a Document read from stdin) loaded and schema-checked as a document
+    to judge, with the SHA-256 of the file's bytes when `digests`; or the invalid Report of
+    an input that cannot be judged. Used by the run and by the processes of --jobs."""
+    document = item if isinstance(item, Document) else None
+    digest = None
+    try:
+        if document is None:
+            data = read_file(item, limits)
+            digest = sha256(data) if digests else None
+            document = load_bytes(data, item, "json" if item.endswith(".json") else "yaml", limits)
+        schema = policies.validator.validate(document)
+    except DocumentError as error:
+        return invalid_report(document.name if document else item, error.problems, document), None
+    if schema.role != "document":  # the first look at its text saw a document's `kind`
+        return invalid_report(document.name, [disguised_kind(document, schema)], document), None
+    return document, digest
+
+
+def disguised_kind(document: Document, schema) -> Problem:
+    """A file that a first look at its text took for a document, and that is in fact reference
+    data (or waivers): found too late to be used, so it is refused rather than dropped."""
+    line, column = document.position("$.kind") or (None, None)
+    what = "reference data" if schema.is_data else f"a {schema.role} file"
+    return Problem(document.name, f"the file is {what} (`kind: {schema.kind}`), but a first look at its text "
+                                  "read a document's `kind:` line, so it was not used", line, column, "$.kind",
+                   hint=f"write `kind: {schema.kind}` plainly at the top of the file, and no other line "
+                        "that starts with `kind:`", code="disguised_kind")
+
+
+def sha256(data: bytes) -> str:
+    """The SHA-256 of a file's bytes, as `sha256sum` shows it (hashlib is imported only when needed)."""
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _duplicate_id(report: Report, first: str, document: Document | None) -> Problem:
+    """The second document of a run that claims an id: a waiver keyed on it would cover both."""
+    if document is None and report.path:  # checked by another process: read again, for the line only
+        try:
+            document = load_file(report.path)
+        except DocumentError:
+            pass
+    key = "$.document" if document is not None and document.value.get("id") is None else "$.id"
+    line, column = (document.position(key) if document is not None else None) or (None, None)
+    return Problem(report.path or "<document>", f"the id `{report.id}` is also the id of {first}", line, column, key,
+                   hint="two documents of one run must not share an id: a waiver or a register entry "
+                        "keyed on it would cover both", code="duplicate_id")
 
 
 def invalid_report(name: str, problems, document: Document | None = None) -> Report:

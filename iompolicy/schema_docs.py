@@ -112,6 +112,8 @@ def type_words(root: dict, field: dict) -> str:
     field = resolve(root, field)
     if "const" in field:
         return f"`{json.dumps(field['const'])}`"
+    if "oneOf" in field:  # text or a mapping, and the like
+        return " or ".join(type_words(root, choice) for choice in field["oneOf"])
     kind = field.get("type")
     if kind == "array":
         items = field.get("items")

@@ -10,12 +10,34 @@ passed, is reported (a stale waiver is a smell).
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 from dataclasses import dataclass, field
 
 from .documents import Document
+from .globs import matches
 from .report import ClauseResult, Outcome, Report, WaiverNote
 from .selection import names
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One entry of a waiver's `documents` written as a mapping: every field given must
+    match the document (its `id`, a `path` pattern, the `sha256` of its file's bytes)."""
+
+    id: str | None = None
+    path: str | None = None
+    sha256: str | None = None
+
+    def covers(self, report: Report, digest: str | None) -> bool:
+        return ((self.id is None or (report.id is not None and _takes(self.id, report.id)))
+                and (self.path is None or (report.path is not None and matches(self.path, report.path)))
+                and (self.sha256 is None or self.sha256 == digest))
+
+    def __str__(self) -> str:
+        return " ".join(f"{key}={value}" for key, value in vars(self).items() if value is not None)
+
+
+def _takes(pattern: str, name: str) -> bool:
+    return name == pattern or matches(pattern, name)
 
 
 @dataclass(frozen=True)
@@ -24,7 +46,7 @@ class Waiver:
 
     id: str
     clause: str
-    documents: tuple[str, ...]
+    documents: tuple[str | Pin, ...]
     reason: str
     approved_by: str
     decision: str
@@ -35,11 +57,21 @@ class Waiver:
         """By clause id, or by citation and every provision under it."""
         return names(result.clause, result.cite, self.clause)
 
-    def covers_document(self, report: Report) -> bool:
-        """By document id or by a shell-style pattern on its id or path."""
-        names = [n for n in (report.id, report.path) if n]
-        return any(fnmatch.fnmatchcase(name, pattern) or name == pattern
-                   for pattern in self.documents for name in names)
+    def covers_document(self, report: Report, digest: str | None = None) -> bool:
+        """By document id, or by a pattern on its id or path (`*` does not cross `/`), or by
+        a pin that names its id, path and the SHA-256 of its file (`digest`)."""
+        for entry in self.documents:
+            if isinstance(entry, Pin):
+                if entry.covers(report, digest):
+                    return True
+            elif any(name is not None and _takes(entry, name) for name in (report.id, report.path)):
+                return True
+        return False
+
+    @property
+    def pins_digest(self) -> bool:
+        """Whether a document must have its SHA-256 worked out to be matched."""
+        return any(isinstance(entry, Pin) and entry.sha256 for entry in self.documents)
 
     def in_force(self, day: dt.date | None) -> bool:
         return day is not None and self.granted <= day <= self.expires
@@ -52,7 +84,8 @@ class Waiver:
 def read_waivers(document: Document) -> list[Waiver]:
     """Waivers from a schema-valid waivers document."""
     return [
-        Waiver(w["id"], w["clause"], tuple(w["documents"]), w["reason"], w["approved_by"], w["decision"],
+        Waiver(w["id"], w["clause"], tuple(d if isinstance(d, str) else Pin(**d) for d in w["documents"]),
+               w["reason"], w["approved_by"], w["decision"],
                dt.date.fromisoformat(w["granted"]), dt.date.fromisoformat(w["expires"]))
         for w in document.value["waivers"]
     ]
@@ -66,9 +99,15 @@ class WaiverLedger:
     used: set[str] = field(default_factory=set)
     notices: list[str] = field(default_factory=list)
 
-    def apply(self, report: Report) -> Report:
-        """The report with every failure that a waiver in force covers marked `waived`."""
-        candidates = [w for w in self.waivers if w.covers_document(report)]
+    @property
+    def pins_digest(self) -> bool:
+        """Whether some waiver is pinned to the SHA-256 of a document's file."""
+        return any(w.pins_digest for w in self.waivers)
+
+    def apply(self, report: Report, digest: str | None = None) -> Report:
+        """The report with every failure that a waiver in force covers marked `waived`
+        (`digest`: the SHA-256 of the document's file, for waivers pinned to one)."""
+        candidates = [w for w in self.waivers if w.covers_document(report, digest)]
         if not candidates:
             return report
         results = []
@@ -101,5 +140,5 @@ class WaiverLedger:
 
     def stale(self) -> list[str]:
         """Waivers that matched no clause of any checked document."""
-        return [f"waiver {w.id} ({w.clause} on {', '.join(w.documents)}) matched nothing: remove it or fix it"
+        return [f"waiver {w.id} ({w.clause} on {', '.join(map(str, w.documents))}) matched nothing: remove it or fix it"
                 for w in self.waivers if w.id not in self.used]

@@ -251,8 +251,9 @@ def test_no_documents_is_still_an_error_otherwise(repo, tmp_path):
 def big_audit(tmp_path):
     folder = tmp_path / "big"
     folder.mkdir()
-    for number in range(PROGRESS_AFTER + 5):
-        shutil.copy(COMPLIANT, folder / f"proposal-{number:03}.yaml")
+    text = Path(COMPLIANT).read_text(encoding="utf-8")
+    for number in range(PROGRESS_AFTER + 5):  # each with its own id: one run never has two documents of one id
+        (folder / f"proposal-{number:03}.yaml").write_text(text.replace("IDF-2016-BOL-01", f"IDF-2016-BOL-{number:03}"))
     for register in (EXAMPLES / "data").glob("*.yaml"):
         shutil.copy(register, folder)
     return folder

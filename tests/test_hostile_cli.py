@@ -170,3 +170,24 @@ def test_checked_files_are_byte_identical_after_a_run(tmp_path):
     assert result.exit_code == 1  # some examples break the Strategy on purpose
     assert {p: p.read_bytes() for p in before} == before
     assert {p: p.stat().st_mtime_ns for p in before} == stamps
+
+
+# ---- a reader that goes away ------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["list"], ["check", "many", "--format", "json"], ["check", "many"]])
+def test_a_broken_pipe_ends_quietly_with_a_fixed_status(tmp_path, command):
+    """`iompolicy list | head`: before, exit 1 (click's own handler: a pass/fail status) or 120 with
+    "Exception ignored ... BrokenPipeError" on stderr, depending on when the reader left."""
+    many = tmp_path / "many"
+    many.mkdir()
+    text = (HOSTILE / "compliant.yaml").read_text(encoding="utf-8")
+    for number in range(150):  # a report well over a pipe's buffer
+        (many / f"p{number:03}.yaml").write_text(text.replace("IDF-2016-BOL-01", f"IDF-2016-BOL-{number:03}"))
+    for _ in range(3):
+        process = subprocess.Popen([sys.executable, "-m", "iompolicy", *command], cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   env={**os.environ, "IOMPOLICY_DEBUG": ""})
+        process.stdout.close()  # the reader is gone before the first line is written
+        stderr = process.stderr.read()
+        process.stderr.close()
+        assert process.wait(timeout=60) == 141 and stderr == b"", stderr

@@ -146,3 +146,26 @@ def test_summary_goes_to_stderr_with_output(audit, tmp_path):
     assert result.exit_code == 0
     assert result.stdout == ""
     assert result.stderr.startswith("1 document checked: ")
+
+
+def test_exclude_leaves_files_out_and_says_so(audit):
+    result = check("audit", *DATA, "--exclude", "no-kind.yaml", "--exclude", "audit/python-*.yaml",
+                   "--exclude", "*-violation.yaml", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [d["path"] for d in report["documents"]] == ["audit/compliant.yaml"]
+    assert report["summary"]["notices"][0] == ("3 file(s) left out by `exclude` patterns: audit/no-kind.yaml, "
+                                               "audit/python-object.yaml, audit/schema-violation.yaml")
+
+
+def test_exclude_in_the_settings_is_matched_from_their_folder(audit, tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".iompolicy.yaml").write_text("paths: [audit]\nexclude: [audit/no-kind.yaml, python-object.yaml, "
+                                              "'*violation*']\n")
+    monkeypatch.chdir(audit)  # a subfolder: the patterns are still read from the settings' folder
+    result = CliRunner().invoke(main, ["check", *DATA])
+    assert result.exit_code == 0, result.output
+    assert "compliant.yaml (proposal IDF-2016-BOL-01" in result.stdout
+    assert "note: 3 file(s) left out by `exclude` patterns" in result.stdout
+    refused = CliRunner().invoke(main, ["check", *DATA, "--exclude", "nothing-by-this-name"])  # replaces the list
+    assert refused.exit_code == 2, refused.output

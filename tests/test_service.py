@@ -145,6 +145,17 @@ def test_batch_names_every_bad_document_where_it_is_in_the_body(client):
     assert any(p["message"].startswith("$.documents[2].funding.requested_usd:") for p in error["problems"])
 
 
+def test_two_documents_of_a_batch_may_not_share_an_id(client):
+    """Issue 19: a document claiming another's id (a waived one) must not pass as that one."""
+    value = load_file(OVER_CEILING).value
+    body = '{"documents": [\n' + ",\n".join(to_json(v) for v in (value, value)) + "\n]}"
+    error = is_error(client.post("/v1/check/batch", content=body.encode(), headers=JSON), 422, "duplicate_id")
+    (found,) = error["problems"]
+    assert found["path"] == "$.documents[1].id" and found["code"] == "duplicate_id"
+    assert found["message"] == "the id `IDF-2015-TJK-02` is also the id of documents[0]"
+    assert found["line"] == load_text(body, "batch.json", "json").position("$.documents[1].id")[0]
+
+
 @pytest.mark.parametrize("body, status, code", [
     ({"documents": []}, 422, "bad_batch"),
     ({"documents": "all"}, 422, "bad_batch"),

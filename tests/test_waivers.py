@@ -63,7 +63,7 @@ def test_no_waivers_shows_the_verdict_without_them(waivers):
 
 
 def test_a_waiver_by_citation_and_path_pattern(waivers):
-    result = check(MANO_RIVER, "--waivers", waivers(waiver(clause="III.5", documents=('"*/08-mano-*.yaml"',))))
+    result = check(MANO_RIVER, "--waivers", waivers(waiver(clause="III.5", documents=('"**/08-mano-*.yaml"',))))
     assert result.exit_code == 0, result.output
     assert "1 waived" in result.output
 

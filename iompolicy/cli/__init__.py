@@ -7,6 +7,7 @@ about a millisecond it does not need."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -36,6 +37,12 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMANDS, *super().list_commands(ctx)})  # with any added by add_command
 
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # before click's own handler, which exits 1 (a pass/fail status)
+            quiet_broken_pipe()
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return super().get_command(ctx, name)
@@ -64,10 +71,29 @@ def main(config_file, debug=False):
     DEBUG[0] = debug
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program stopped by a closed pipe
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of stdout went away (`iompolicy list | head`): stop, say nothing, and
+    exit with one fixed status. What is still buffered goes to /dev/null, so the
+    interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
 def run() -> None:
     """Entry point that never shows a traceback unless IOMPOLICY_DEBUG is set."""
     try:
-        main(standalone_mode=True)
+        try:
+            main(standalone_mode=True)
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()  # here, not at interpreter exit, where a broken pipe is a message and status 120
+    except BrokenPipeError:
+        quiet_broken_pipe()
     except Exception as error:  # the last line of defence: one line, exit 2
         if os.environ.get("IOMPOLICY_DEBUG") or DEBUG[0]:
             raise

@@ -28,6 +28,9 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
               help="Lowest severity that makes the exit status 1.  [default: error, or the settings' `fail_on`]")
 @click.option("--only", multiple=True, metavar="CLAUSE|CITE", help="Only these clauses (id, or citation prefix like III.5).")
 @click.option("--skip", multiple=True, metavar="CLAUSE|CITE", help="Skip these clauses (id, or citation prefix).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Leave out files and folders matching GLOB (`*` does not cross `/`); repeatable.  "
+                   "[default: the settings' `exclude`]")
 @click.option("--waivers", "waivers_file", metavar="FILE",
               help="Waivers to apply.  [default: the settings' `waivers`]")
 @click.option("--no-waivers", is_flag=True, help="Show the verdicts without any waiver.")
@@ -42,7 +45,7 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
               metavar="N", help="Refuse a YAML document with more than N aliases (*name).")
 @click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_nodes, show_default=True,
               metavar="N", help="Refuse a document of more than N keys and values, counting what aliases repeat.")
-def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, skip, waivers_file, no_waivers,
+def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, skip, exclude, waivers_file, no_waivers,
           jobs, verbose, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
           max_aliases=DEFAULT_LIMITS.max_aliases, max_nodes=DEFAULT_LIMITS.max_nodes):
     """Check documents (files, folders, or - for stdin) against the policies.
@@ -68,7 +71,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
     check_only, check_skip = only, skip  # as given on the command line (else from the settings)
     try:
         settings = with_settings(repository_settings(), paths=paths, data=data_files, policies=policy_dirs or None,
-                                 format=fmt, fail_on=fail_on, only=only, skip=skip)
+                                 format=fmt, fail_on=fail_on, only=only, skip=skip, exclude=exclude)
         paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
                                                                               "only", "skip"))
         policies = load_policies(settings["policies"])
@@ -88,6 +91,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         if waivers_file:
             data_paths.add(os.path.realpath(waivers_file))
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
+        names, left_out = _excluded(names, settings["exclude"], settings["exclude_base"])
         _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
         run.add_inputs(names, stdin_text=lambda: read_limited(sys.stdin.buffer, run.limits))
         if run.problems:
@@ -96,9 +100,13 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         if not run.pending:
             if all(path != "-" and os.path.isfile(path) for path in paths):
                 # Only reference data was given (a commit that changes a register): nothing to judge.
-                click.echo("no documents to check among the given files (all of them are reference data)", err=True)
+                why = "reference data or excluded" if left_out else "reference data"
+                click.echo(f"no documents to check among the given files (all of them are {why})", err=True)
                 sys.exit(EXIT_OK)
             raise RunError(["no documents to check were found in " + " ".join(paths)])
+        if left_out:  # said in every report: a file left out is never silently missing
+            shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+            run.notices.append(f"{len(left_out)} file(s) left out by `exclude` patterns: {shown}")
         summary = _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose)
         if output is not None:
             click.echo(summary.line(), err=True)  # the report went to a file: the outcome still shows
@@ -107,6 +115,16 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
     except (RunError, ConfigError) as error:
         fail(error.lines)
     sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
+
+
+def _excluded(names: list[str], patterns, base: str) -> tuple[list[str], list[str]]:
+    """The inputs kept, and those that an `--exclude` (or the settings' `exclude`) pattern leaves out."""
+    if not patterns:
+        return names, []
+    from ..globs import excluded
+
+    out = [name for name in names if name != "-" and excluded(name, patterns, base)]
+    return [name for name in names if name not in out], out
 
 
 def _selection(policies, only, skip, given_only: bool, given_skip: bool):

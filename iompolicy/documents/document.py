@@ -35,6 +35,7 @@ SECURITY.md states the threat model and the limits.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -235,11 +236,21 @@ def load_bytes(data: bytes, name: str = "<stdin>", format: str | None = None,
 
 def load_file(path: str | Path, limits: Limits | None = None) -> Document:
     """Read and parse one YAML or JSON file, reading no more than `limits.max_bytes`."""
+    path = Path(path)
+    return load_bytes(read_file(path, limits), str(path), "json" if path.suffix == ".json" else "yaml", limits)
+
+
+def read_file(path: str | Path, limits: Limits | None = None) -> bytes:
+    """The bytes of a file to load (at most `limits.max_bytes + 1` of them), or a DocumentError.
+    Only a regular file is opened: a FIFO would block, a device might never end."""
     limits = limits or DEFAULT_LIMITS
     path = Path(path)
+    special = not_a_regular_file(path)
+    if special is not None:
+        raise DocumentError([special])
     try:
         with open(path, "rb") as stream:
-            data = stream.read(limits.max_bytes + 1)
+            return stream.read(limits.max_bytes + 1)
     except FileNotFoundError:
         raise DocumentError([Problem(str(path), "no such file", code="no_such_file")]) from None
     except IsADirectoryError:
@@ -247,7 +258,23 @@ def load_file(path: str | Path, limits: Limits | None = None) -> Document:
     except OSError as error:
         raise DocumentError([Problem(str(path), f"cannot read: {error.strerror or error}",
                                      code="unreadable")]) from None
-    return load_bytes(data, str(path), "json" if path.suffix == ".json" else "yaml", limits)
+
+
+def not_a_regular_file(path: str | Path) -> Problem | None:
+    """The refusal of a path that exists and is a FIFO, a device or a socket (None otherwise):
+    iompolicy never opens one, so it cannot block on it or read it without end."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: opening it says so
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return Problem(str(path), f"is {what}, not a file or folder: refused unread", code="not_a_file",
+                   hint="give the document as a file, or pipe it to `iompolicy check -`")
 
 
 def read_limited(stream, limits: Limits | None = None) -> bytes:

@@ -180,6 +180,10 @@ class Service:
                 problems.extend(error.problems)
                 codes.add(error.code)
             documents.append(part)
+        duplicates = _duplicate_ids(documents)
+        if duplicates:
+            problems.extend(duplicates)
+            codes.add("duplicate_id")
         if problems:
             raise ServiceError(422, codes.pop() if len(codes) == 1 else "invalid_documents",
                                f"{len(problems)} problem(s) in the batch: no document was checked", problems)
@@ -335,6 +339,24 @@ def batch_items(batch: Document, max_batch: int) -> list:
         if not isinstance(item, dict):
             raise bad("a document must be a mapping with a `kind` field", f"$.documents[{index}]")
     return items
+
+
+def _duplicate_ids(parts: list) -> list[dict]:
+    """Documents of one batch that claim an id an earlier one has: a waiver keyed on it would cover both."""
+    first: dict[str, str] = {}
+    found = []
+    for part in parts:
+        ident = part.id
+        if ident is None:
+            continue
+        if ident in first:
+            key = "$.id" if isinstance(part.value.get("id"), str) else "$.document"
+            found.append(problem(f"the id `{ident}` is also the id of {first[ident]}",
+                                 *(part.position(key) or (None, None)), part.prefix + key[1:],
+                                 hint="two documents of one batch must not share an id", code="duplicate_id"))
+        else:
+            first[ident] = part.name
+    return found
 
 
 def admit(state: Loaded, document: Document) -> None:
