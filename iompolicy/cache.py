@@ -3,9 +3,12 @@ the checker and schema code generation when nothing changed.
 
 The key is a SHA-256 of iompolicy's version, the Python version and the text of
 every policy, provisions and schema file, so any edit invalidates it. So that a
-run where nothing was touched need not read and hash every file, a second index
-finds the entry by each file's path, size and modification time (to the
-nanosecond), as Python itself finds its bytecode; any write changes the time. The cache
+run where nothing was touched need not hash every file with SHA-256 (and import
+hashlib), a second index finds the entry by each file's path, size and
+modification time (to the nanosecond). A write that keeps both (`touch -r`, a
+restored backup, a file system with coarse times) is still caught: an entry found
+by that index is used only if a CRC-32 of each file's bytes, read again on every
+run, is the one stored with it (about 0.1 ms for the shipped policies). The cache
 lives in `$IOMPOLICY_CACHE_DIR`, else `$XDG_CACHE_HOME/iompolicy`, else
 `~/.cache/iompolicy`, in a folder only its owner may write; `IOMPOLICY_NO_CACHE=1`
 turns it off. A cache entry that cannot be read is ignored and rebuilt.
@@ -24,7 +27,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 7  # bump when what is cached changes shape
+_FORMAT = 8  # bump when what is cached changes shape
 
 
 def cache_dir() -> Path | None:
@@ -64,16 +67,37 @@ def _stat_name(text: str) -> str:
     return f"stat-{zlib.crc32(text.encode('utf-8', 'surrogateescape')):08x}-{len(text)}"
 
 
-def load_by_signature(text: str):
-    """The cached object whose files have not been touched since it was stored, or None."""
+def checksums(paths: list[Path]) -> list[int] | None:
+    """A CRC-32 of each file's bytes (None if one cannot be read): the content check of the
+    stat index. Not a defence against someone who can write the policies (they choose
+    them anyway), but no edit made by mistake keeps size, time and CRC alike."""
+    import zlib
+
+    sums = []
+    try:
+        for path in paths:
+            with open(path, "rb") as stream:
+                sums.append(zlib.crc32(stream.read()))
+    except OSError:
+        return None
+    return sums
+
+
+def load_by_signature(text: str, paths: list[Path]):
+    """The cached object whose files are as they were when it was stored (same path, size,
+    modification time and content), or None."""
     found = load(_stat_name(text), prefix="")
     if isinstance(found, dict) and found.get("signature") == text:  # the name is short: compare it whole
-        return found["entry"]
+        sums = checksums(paths)
+        if sums is not None and found.get("checksums") == sums:
+            return found["entry"]
     return None
 
 
-def store_by_signature(text: str, value) -> None:
-    store(_stat_name(text), {"signature": text, "entry": value}, prefix="")
+def store_by_signature(text: str, value, paths: list[Path]) -> None:
+    sums = checksums(paths)
+    if sums is not None:
+        store(_stat_name(text), {"signature": text, "checksums": sums, "entry": value}, prefix="")
 
 
 def load(digest: str, prefix: str = "policies-"):

@@ -33,13 +33,16 @@ class PolicySet:
 
     # ---- loading ---------------------------------------------------------------------
     @classmethod
-    def load(cls, folder: str | Path | list, schemas: str | Path | SchemaSet | None = None) -> "PolicySet":
+    def load(cls, folder: str | Path | list, schemas: str | Path | SchemaSet | None = None,
+             reread: bool = False) -> "PolicySet":
         """Load every `*.iom` file under `folder` (or under each of a list of folders:
         several regimes side by side); raise PolicyError with all problems.
 
         A folder's `provisions.yaml`, if any, is what its own clauses must cite and
         quote. A policy set that loaded before from the same texts comes from the
         cache (see `iompolicy.cache`) without being parsed or checked again.
+        `reread` skips the index on file sizes and times: every text is read and the
+        entry is found by the SHA-256 of the texts alone (the service's reload).
         """
         from . import cache
 
@@ -53,8 +56,10 @@ class PolicySet:
             texts = {str(p): p.read_text(encoding="utf-8") for p in policy_paths}
             return cls._build(texts, schemas, folders)
         schema_folder = Path(schemas or _shipped_schemas())
-        stat_signature = cache.signature(policy_paths + provisions_paths + sorted(schema_folder.glob("*.schema.json")))
-        entry = cache.load_by_signature(stat_signature)  # nothing touched: no file read, nothing hashed
+        watched = policy_paths + provisions_paths + sorted(schema_folder.glob("*.schema.json"))
+        stat_signature = cache.signature(watched)
+        # nothing touched (same size, time and CRC-32 of each file): nothing parsed, nothing hashed with SHA-256
+        entry = None if reread else cache.load_by_signature(stat_signature, watched)
         if entry is None:
             texts = {str(p): p.read_text(encoding="utf-8") for p in policy_paths}
             provisions_texts = {str(p): p.read_text(encoding="utf-8") for p in provisions_paths}
@@ -68,9 +73,9 @@ class PolicySet:
                          "fast_code": policy_set.validator.all_fast_code(),
                          "schemas": {k.path: k.schema for k in schema_set.kinds.values()}}
                 cache.store(digest, entry)
-                cache.store_by_signature(stat_signature, entry)
+                cache.store_by_signature(stat_signature, entry, watched)
                 return policy_set
-            cache.store_by_signature(stat_signature, entry)
+            cache.store_by_signature(stat_signature, entry, watched)
         return cls(entry["files"], SchemaSet.from_schemas(entry["schemas"]), {}, entry["provisions"],
                    entry["fast_code"])
 

@@ -129,6 +129,22 @@ def test_reload_swaps_policies_and_data_whole_while_requests_run(world):
     assert check(client) == (max(tags), tags[max(tags)], EXPECTED[tags[max(tags)]])
 
 
+def test_a_reload_reads_an_edit_that_keeps_size_and_time(world):
+    """Issue 19: the reload reported success and went on serving the old text, because the
+    policy cache's index (path, size, modification time) did not see the edit."""
+    generations, server, client = world
+    reload(client, generations, "gen-A")
+    assert check(client)[1] == "gen-A"
+    before = {path: os.stat(path) for path in generations.policies.glob("*.iom")}
+    generations.write("gen-C")  # as long as gen-A
+    for path, info in before.items():
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+        assert (os.stat(path).st_size, os.stat(path).st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+    answer = client.post("/v1/reload")
+    assert answer.status_code == 200, answer.text
+    assert check(client)[1] == "gen-C"
+
+
 def test_a_broken_policy_folder_is_refused_and_the_old_set_goes_on_serving(world):
     generations, server, client = world
     current = reload(client, generations, "gen-B")

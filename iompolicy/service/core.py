@@ -107,7 +107,7 @@ def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_
     from ..language.source import PolicyError
 
     try:
-        policies = PolicySet.load(policy_dir)
+        policies = PolicySet.load(policy_dir, reread=True)  # a reload reads every text again, whatever its time
     except PolicyError as error:
         raise LoadError([error.render()], [_diagnostic(d) for d in error.diagnostics]) from None
     except Exception as error:  # SchemaError, an unreadable file, a file that is not UTF-8...
