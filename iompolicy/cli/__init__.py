@@ -19,6 +19,7 @@ from .common import DEBUG, EXIT_USAGE
 
 # name -> "module:function" of each command (help lists them in alphabetical order)
 COMMANDS = {
+    "analyze": "analyze:analyze",
     "check": "check:check",
     "diff": "diff:diff",
     "explain": "policy_tools:explain",

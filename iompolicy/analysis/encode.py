@@ -1,0 +1,531 @@
+"""Expressions and clauses as z3 formulas, following the evaluator's semantics.
+
+Each node becomes a `Sym` whose `undecided` condition holds exactly when the
+compiled evaluator (`iompolicy.compiler`) would raise `Undecided`, so a clause's
+four outcomes are four z3 conditions over the symbolic document. What the
+encoding does not model raises `Unsupported`, and the clause is reported as "not
+analysed" instead of being guessed at. The evaluator stays the judge: every
+witness built from these formulas is run by it before it is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import namedtuple
+from decimal import Decimal
+from fractions import Fraction
+
+import z3
+
+from ..language import syntax as n
+from .symbolic import (BOOLEAN, DATE, FALSE, LIST, MAP, NULL, NUMBER, OBJECT, STRING, TRUE, Sym, SymList,
+                       Unsupported, all_of, any_of, negation)
+
+NONE = "none"  # the type of a value known to be missing (a field of an object with no schema)
+
+
+class Outcomes(namedtuple("Outcomes", "passed failed not_applicable undecided")):
+    """The conditions under which a clause passes, fails, does not apply, or is undecided
+    (exactly one holds for every document)."""
+
+    __slots__ = ()
+
+    def of(self, outcome: str):
+        return {"pass": self.passed, "fail": self.failed, "not_applicable": self.not_applicable,
+                "error": self.undecided}[outcome]
+
+    @property
+    def ok(self):
+        """Passes or does not apply: what a document needs of a clause to be accepted."""
+        return any_of(self.passed, self.not_applicable)
+
+
+def number(value) -> z3.ArithRef:
+    fraction = Fraction(value)
+    return z3.RealVal(f"{fraction.numerator}/{fraction.denominator}")
+
+
+def to_real(term):
+    return z3.RealVal(term) if isinstance(term, int) else z3.ToReal(term) if term.sort() == z3.IntSort() else term
+
+
+def truth(sym: Sym):
+    """(true, false) of a condition: anything but a present boolean is undecided."""
+    if sym.type != BOOLEAN:
+        return FALSE, FALSE
+    decided = all_of(negation(sym.undecided), negation(sym.missing), negation(sym.null))
+    return all_of(decided, sym.value), all_of(decided, negation(sym.value))
+
+
+def condition(true, false) -> Sym:
+    return Sym(BOOLEAN, true, undecided=all_of(negation(true), negation(false)))
+
+
+def merge(choose, first: Sym, second: Sym) -> Sym:
+    """`first` where `choose` holds, else `second` (types must agree)."""
+    if first.type == NONE:
+        first = second.but(missing=TRUE)
+    if second.type == NONE:
+        second = first.but(missing=TRUE)
+    if first.type != second.type:
+        raise Unsupported(f"a choice between a {first.type} and a {second.type}")
+    flags = {name: _if(choose, getattr(first, name), getattr(second, name)) for name in ("undecided", "missing", "null")}
+    if first.type == OBJECT:
+        names = set(first.value) | set(second.value)
+        gone = Sym(NONE, None, missing=TRUE)
+        value = {k: merge(choose, first.value.get(k, gone), second.value.get(k, gone)) for k in names}
+    elif first.type == LIST:
+        value = _merge_lists(choose, first.value, second.value)
+    elif first.type == MAP:
+        if first.value is not second.value:
+            raise Unsupported("a choice between two maps")
+        value = first.value
+    elif first.type == NULL:
+        value = None
+    else:
+        value = _if(choose, first.value, second.value)
+    return Sym(first.type, value, **flags)
+
+
+def _if(choose, a, b):
+    if z3.is_true(choose):
+        return a
+    if z3.is_false(choose):
+        return b
+    return z3.If(choose, a, b)
+
+
+def _merge_lists(choose, first: SymList, second: SymList) -> SymList:
+    size = max(len(first.items), len(second.items))
+    items = []
+    for i in range(size):
+        a = first.items[i] if i < len(first.items) else second.items[i]
+        b = second.items[i] if i < len(second.items) else first.items[i]
+        items.append(merge(choose, a, b))
+    length = _if(choose, _int(first.length), _int(second.length))
+    return SymList(length, items)
+
+
+def _int(length):
+    return z3.IntVal(length) if isinstance(length, int) else length
+
+
+def literal(value, texts) -> Sym:
+    """The Sym of a written value (a constant of the policy)."""
+    if isinstance(value, bool):
+        return Sym(BOOLEAN, z3.BoolVal(value))
+    if type(value) in (int, Decimal):
+        return Sym(NUMBER, number(value))
+    if isinstance(value, str):
+        return Sym(STRING, texts.literal(value))
+    if isinstance(value, dt.date):
+        return Sym(DATE, z3.IntVal(value.toordinal()))
+    if value is None:
+        return Sym(NULL, None, null=TRUE)
+    raise Unsupported(f"the literal {value!r}")
+
+
+def document_date(universe):
+    """(known, day) of the date a document is judged as of (its kind's `x-iompolicy-date`)."""
+    rule = universe.schemas.get(universe.kind).date_rule or {}
+    fields = universe.document.value
+    if "field" in rule and rule["field"] in fields:
+        sym = fields[rule["field"]]
+        if sym.type != DATE:
+            raise Unsupported(f"a document dated by `{rule['field']}`, which is not a date")
+        return all_of(negation(sym.missing), negation(sym.null)), sym.value
+    if "year" in rule and rule["year"] in fields:
+        sym = fields[rule["year"]]
+        year = z3.ToInt(sym.value)
+        known = all_of(negation(sym.missing), negation(sym.null), z3.IsInt(sym.value), sym.value >= 1, sym.value <= 9999)
+        return known, 365 * year + year / 4 - year / 100 + year / 400  # ordinal of 31 December
+    return FALSE, z3.IntVal(0)
+
+
+def _january_first(year):
+    before = year - 1
+    return 365 * before + before / 4 - before / 100 + before / 400 + 1
+
+
+class PolicyEncoder:
+    """The clauses of one policy file, encoded over a `Universe`; each `let` once."""
+
+    def __init__(self, universe, policy_file: n.PolicyFile):
+        self.universe = universe
+        self.scope_of: dict[int, dict] = {}
+        self.values: dict[int, Sym] = {}
+        scope: dict = {}
+        for binding in policy_file.bindings:
+            self.scope_of[id(binding)] = dict(scope)
+            scope[binding.name] = binding
+        self.file_scope = scope
+
+    # ---- clauses -----------------------------------------------------------------------------
+    def clause(self, compiled) -> Outcomes:
+        """The outcome conditions of a compiled clause (raises Unsupported)."""
+        clause = compiled.clause
+        scope = dict(self.file_scope)
+        for binding in clause.lets:
+            self.scope_of[id(binding)] = dict(scope)
+            scope[binding.name] = binding
+        in_force, out_of_force, no_date = TRUE, FALSE, FALSE
+        if compiled.start is not None or compiled.until is not None:
+            known, day = document_date(self.universe)
+            outside = any_of(*([day < compiled.start.toordinal()] if compiled.start else []),
+                             *([day > compiled.until.toordinal()] if compiled.until else []))
+            no_date, out_of_force = negation(known), all_of(known, outside)
+            in_force = all_of(known, negation(outside))
+        guards = [truth(self.expr(g, scope, {})) for g in clause.guards]
+        requires = [truth(self.expr(r, scope, {})) for r in clause.requires]
+        guard_false = any_of(*(f for _, f in guards))
+        guard_true = all_of(*(t for t, _ in guards))
+        require_false = any_of(*(f for _, f in requires))
+        require_true = all_of(*(t for t, _ in requires))
+        applies = all_of(in_force, guard_true)
+        return Outcomes(
+            passed=all_of(applies, require_true),
+            failed=all_of(applies, require_false),
+            not_applicable=any_of(out_of_force, all_of(in_force, guard_false)),
+            undecided=any_of(no_date,
+                             all_of(in_force, negation(guard_false), negation(guard_true)),
+                             all_of(applies, negation(require_false), negation(require_true))),
+        )
+
+    def condition(self, node, scope: dict | None = None):
+        """(true, false) of a condition over the file's bindings (for assumptions)."""
+        return truth(self.expr(node, self.file_scope if scope is None else scope, {}))
+
+    # ---- expressions -----------------------------------------------------------------------------
+    def expr(self, node, scope: dict, local: dict) -> Sym:
+        handler = _HANDLERS.get(type(node))
+        if handler is None:
+            raise Unsupported(type(node).__name__)
+        return handler(self, node, scope, local)
+
+    def binding(self, binding: n.Binding) -> Sym:
+        key = id(binding)
+        if key not in self.values:
+            self.values[key] = self.expr(binding.expr, self.scope_of[key], {})
+        return self.values[key]
+
+    def _literal(self, node, scope, local):
+        return literal(node.value, self.universe.texts)
+
+    def _name(self, node, scope, local):
+        if node.name in local:
+            return local[node.name]
+        if node.name in scope:
+            return self.binding(scope[node.name])
+        found = self.universe.document.value.get(node.name)
+        return found if found is not None else Sym(NONE, None, missing=TRUE)
+
+    def _data_ref(self, node, scope, local):
+        return self.universe.data(node.name)
+
+    def _attribute(self, node, scope, local):
+        obj = self.expr(node.obj, scope, local)
+        if obj.type in (NONE, NULL):
+            return Sym(NONE, None, undecided=obj.undecided, missing=TRUE)
+        if obj.type != OBJECT:
+            raise Unsupported(f"a field of a {obj.type}")
+        child = obj.value.get(node.name) or Sym(NONE, None, missing=TRUE)
+        return child.but(undecided=any_of(obj.undecided, child.undecided),
+                         missing=any_of(obj.missing, obj.null, child.missing))
+
+    def _index(self, node, scope, local):
+        obj = self.expr(node.obj, scope, local)
+        key = self.expr(node.index, scope, local)
+        gone = any_of(obj.missing, obj.null)
+        if obj.type == MAP and key.type == STRING:
+            entry = obj.value.lookup(key.value)
+            return entry.but(undecided=any_of(obj.undecided, key.undecided, all_of(negation(gone), key.absent)),
+                             missing=any_of(gone, entry.missing))
+        if obj.type == LIST and key.type == NUMBER:
+            items = obj.value
+            bad_key = any_of(key.absent, negation(z3.IsInt(key.value)), key.value < 0)
+            found = Sym(NONE, None, missing=TRUE)
+            for position in reversed(range(len(items.items))):
+                found = merge(key.value == position, items.items[position], found)
+            past_end = z3.ToReal(_int(items.length)) <= key.value
+            return found.but(undecided=any_of(obj.undecided, key.undecided, all_of(negation(gone), bad_key), found.undecided),
+                             missing=any_of(gone, past_end, found.missing))
+        raise Unsupported(f"indexing a {obj.type} by a {key.type}")
+
+    def _list(self, node, scope, local):
+        items = [self.expr(item, scope, local) for item in node.items]
+        bad = any_of(*(any_of(i.undecided, i.missing) for i in items))
+        return Sym(LIST, SymList(len(items), items), undecided=bad)
+
+    def _conditional(self, node, scope, local):
+        true, false = truth(self.expr(node.condition, scope, local))
+        then = self.expr(node.then, scope, local)
+        otherwise = self.expr(node.otherwise, scope, local)
+        chosen = merge(true, then, otherwise)
+        undecided = any_of(all_of(negation(true), negation(false)), all_of(true, then.undecided),
+                           all_of(false, otherwise.undecided))
+        return chosen.but(undecided=undecided)
+
+    def _arithmetic(self, node, scope, local):
+        left = self.expr(node.left, scope, local)
+        right = self.expr(node.right, scope, local)
+        undecided = any_of(left.undecided, right.undecided, left.absent, right.absent)
+        if left.type != NUMBER or right.type != NUMBER:
+            return Sym(NUMBER, z3.RealVal(0), undecided=TRUE)
+        a, b = left.value, right.value
+        if node.op == "/":
+            undecided = any_of(undecided, b == 0)
+        value = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[node.op]()
+        return Sym(NUMBER, value, undecided=undecided)
+
+    def _negate(self, node, scope, local):
+        operand = self.expr(node.operand, scope, local)
+        if operand.type != NUMBER:
+            return Sym(NUMBER, z3.RealVal(0), undecided=TRUE)
+        return Sym(NUMBER, -operand.value, undecided=any_of(operand.undecided, operand.absent))
+
+    def _compare(self, node, scope, local):
+        left = self.expr(node.left, scope, local)
+        right = self.expr(node.right, scope, local)
+        if node.op in ("==", "!="):
+            result = equality(left, right)
+            return result if node.op == "==" else result.but(value=negation(result.value))
+        return order(node.op, left, right)
+
+    def _membership(self, node, scope, local):
+        item = self.expr(node.item, scope, local)
+        container = self.expr(node.container, scope, local)
+        undecided = any_of(item.undecided, container.undecided, item.missing, container.missing)
+        if container.type == LIST:
+            hits = [all_of(container.value.active(i), _decided_true(equality(item, element, lenient=True)))
+                    for i, element in enumerate(container.value.items)]
+            found = any_of(*hits)
+            undecided = any_of(undecided, container.null)
+        elif container.type == MAP:
+            found = container.value.has(item.value) if item.type == STRING else FALSE
+            found = all_of(negation(item.null), found)
+            undecided = any_of(undecided, container.null)
+        else:
+            raise Unsupported(f"`in` on a {container.type}")
+        return Sym(BOOLEAN, negation(found) if node.negated else found, undecided=undecided)
+
+    def _presence(self, node, scope, local):
+        operand = self.expr(node.operand, scope, local)
+        if node.test in ("exists", "missing"):
+            value = operand.missing if node.test == "missing" else negation(operand.missing)
+            return Sym(BOOLEAN, value, undecided=operand.undecided)
+        value = operand.null if node.test == "null" else negation(operand.null)
+        return Sym(BOOLEAN, value, undecided=any_of(operand.undecided, operand.missing))
+
+    def _and(self, node, scope, local):
+        lt, lf = truth(self.expr(node.left, scope, local))
+        rt, rf = truth(self.expr(node.right, scope, local))
+        return condition(all_of(lt, rt), any_of(lf, rf))
+
+    def _or(self, node, scope, local):
+        lt, lf = truth(self.expr(node.left, scope, local))
+        rt, rf = truth(self.expr(node.right, scope, local))
+        return condition(any_of(lt, rt), all_of(lf, rf))
+
+    def _not(self, node, scope, local):
+        true, false = truth(self.expr(node.operand, scope, local))
+        return condition(false, true)
+
+    def _quantified(self, node, scope, local):
+        source = self.expr(node.source, scope, local)
+        if source.type != LIST:
+            return Sym(BOOLEAN, FALSE, undecided=TRUE)
+        bad_source = any_of(source.undecided, source.missing, source.null)
+        decisive, unsettled = [], []
+        for position, item in enumerate(source.value.items):
+            inner = {**local, node.var: item}
+            where_true, where_false = truth(self.expr(node.where, scope, inner)) if node.where else (TRUE, FALSE)
+            body_true, body_false = truth(self.expr(node.body, scope, inner))
+            active = source.value.active(position)
+            decisive.append(all_of(active, where_true, body_false if node.quantifier == "all" else body_true))
+            where_undecided = all_of(negation(where_true), negation(where_false))
+            body_undecided = all_of(negation(body_true), negation(body_false))
+            unsettled.append(all_of(active, any_of(where_undecided, all_of(where_true, body_undecided))))
+        hit, open_ = any_of(*decisive), any_of(*unsettled)
+        settled_no = all_of(negation(bad_source), negation(hit), negation(open_))
+        settled_hit = all_of(negation(bad_source), hit)
+        if node.quantifier == "any":
+            return condition(settled_hit, settled_no)
+        return condition(settled_no, settled_hit)
+
+    def _aggregate(self, node, scope, local):
+        source = self.expr(node.source, scope, local)
+        if source.type != LIST:
+            raise Unsupported(f"`{node.func}` over a {source.type}")
+        chosen, values, undecided = [], [], [any_of(source.undecided, source.missing, source.null)]
+        for position, item in enumerate(source.value.items):
+            inner = {**local, node.var: item}
+            where_true, where_false = truth(self.expr(node.where, scope, inner)) if node.where else (TRUE, FALSE)
+            active = source.value.active(position)
+            undecided.append(all_of(active, negation(where_true), negation(where_false)))
+            chosen.append(all_of(active, where_true))
+            if node.func != "count":
+                value = self.expr(node.value, scope, inner)
+                undecided.append(all_of(chosen[-1], value.undecided))
+                values.append(value)
+        return aggregate(self.universe, node.func, chosen, values, any_of(*undecided))
+
+    def _call(self, node, scope, local):
+        args = [self.expr(a, scope, local) for a in node.args]
+        return call(self.universe, node.func, args, node.args)
+
+
+def _decided_true(sym: Sym):
+    return all_of(negation(sym.undecided), sym.value)
+
+
+def equality(left: Sym, right: Sym, lenient: bool = False) -> Sym:
+    """`==` (or, `lenient`, the item test of `in`: other types are simply not equal)."""
+    undecided = any_of(left.undecided, right.undecided, left.missing, right.missing)
+    either_null = any_of(left.null, right.null)
+    both_null = all_of(left.null, right.null)
+    if left.type == NULL or right.type == NULL or left.type == right.type:
+        if left.type in (LIST, OBJECT, MAP) and left.type == right.type:
+            raise Unsupported(f"`==` between two {left.type}s")
+        same = _if(either_null, both_null, left.value == right.value) if left.type == right.type != NULL else both_null
+        return Sym(BOOLEAN, same, undecided=undecided)
+    if {left.type, right.type} == {DATE, STRING}:
+        raise Unsupported("`==` between a date and text")
+    if lenient:
+        return Sym(BOOLEAN, both_null, undecided=undecided)
+    # values of two types are not comparable: undecided unless one is null
+    return Sym(BOOLEAN, both_null, undecided=any_of(undecided, negation(either_null)))
+
+
+def order(op: str, left: Sym, right: Sym) -> Sym:
+    undecided = any_of(left.undecided, right.undecided, left.absent, right.absent)
+    if left.type != right.type or left.type not in (NUMBER, DATE, STRING):
+        if {left.type, right.type} == {DATE, STRING}:
+            raise Unsupported(f"`{op}` between a date and text")
+        return Sym(BOOLEAN, FALSE, undecided=TRUE)
+    if left.type == STRING:
+        raise Unsupported(f"`{op}` on text (the order of text)")
+    a, b = left.value, right.value
+    value = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    return Sym(BOOLEAN, value, undecided=undecided)
+
+
+def aggregate(universe, func: str, chosen: list, values: list[Sym], undecided) -> Sym:
+    """count, sum, min, max, first, unique of the `values` of the `chosen` items."""
+    if func == "count":
+        return Sym(NUMBER, to_real(z3.Sum(*[z3.If(c, 1, 0) for c in chosen]) if chosen else 0), undecided=undecided)
+    if func == "sum":
+        if values and values[0].type != NUMBER:
+            return Sym(NUMBER, z3.RealVal(0), undecided=TRUE)
+        bad = any_of(*(all_of(c, v.absent) for c, v in zip(chosen, values)))
+        total = z3.Sum(*[z3.If(c, v.value, 0) for c, v in zip(chosen, values)]) if values else z3.RealVal(0)
+        return Sym(NUMBER, total, undecided=any_of(undecided, bad))
+    if func == "unique":
+        bad = any_of(*(all_of(c, v.missing) for c, v in zip(chosen, values)))
+        clashes = []
+        for i in range(len(values)):
+            for j in range(i + 1, len(values)):
+                same = equality(values[i], values[j], lenient=True)
+                clashes.append(all_of(chosen[i], chosen[j], _decided_true(same)))
+        return Sym(BOOLEAN, negation(any_of(*clashes)), undecided=any_of(undecided, bad))
+    if func == "first":
+        if not values:
+            return Sym(NONE, None, undecided=TRUE, missing=TRUE)
+        result = Sym(values[0].type, values[0].value, undecided=TRUE)  # nothing chosen: undecided
+        for c, v in reversed(list(zip(chosen, values))):
+            result = merge(c, v, result)
+        return result.but(undecided=any_of(undecided, result.undecided))
+    if func in ("min", "max"):
+        return extreme(func, chosen, values, undecided)
+    raise Unsupported(f"the aggregate `{func}`")
+
+
+def extreme(func: str, chosen: list, values: list[Sym], undecided) -> Sym:
+    """The smallest or largest chosen value; undecided when none is chosen."""
+    if not values:
+        return Sym(NUMBER, z3.RealVal(0), undecided=TRUE)
+    kind = values[0].type
+    if kind not in (NUMBER, DATE) or any(v.type != kind for v in values):
+        raise Unsupported(f"`{func}` of {kind} values")
+    best, found = values[0].value, chosen[0]
+    bad = all_of(chosen[0], values[0].absent)
+    for c, v in zip(chosen[1:], values[1:]):
+        better = v.value > best if func == "max" else v.value < best
+        best = z3.If(all_of(c, any_of(negation(found), better)), v.value, best)
+        found = any_of(found, c)
+        bad = any_of(bad, all_of(c, v.absent))
+    return Sym(kind, best, undecided=any_of(undecided, negation(found), bad))
+
+
+def call(universe, func: str, args: list[Sym], nodes) -> Sym:
+    """A built-in function (arguments are all evaluated first, as the evaluator does)."""
+    undecided = any_of(*(a.undecided for a in args))
+    if func in ("max", "min"):
+        if len(args) == 1 and args[0].type == LIST:
+            items = args[0].value
+            chosen = [items.active(i) for i in range(len(items.items))]
+            bad = any_of(undecided, args[0].absent)
+            return extreme(func, chosen, items.items, bad)
+        result = extreme(func, [TRUE] * len(args), args, undecided)
+        return result
+    if func == "year":
+        (date,) = args
+        if date.type != DATE:
+            raise Unsupported(f"`year` of a {date.type}")
+        year = z3.Int(universe.fresh("year"))
+        universe.constraints += [_january_first(year) <= date.value, date.value < _january_first(year + 1)]
+        return Sym(NUMBER, z3.ToReal(year), undecided=any_of(undecided, date.absent))
+    if func in ("len", "count"):
+        (value,) = args
+        if value.type == LIST:
+            length = to_real(_int(value.value.length))
+        elif value.type == STRING and func == "len":
+            length = z3.ToReal(universe.texts.length_of(value.value, universe.constraints))
+        else:
+            raise Unsupported(f"`{func}` of a {value.type}")
+        return Sym(NUMBER, length, undecided=any_of(undecided, value.absent))
+    if func == "abs":
+        (value,) = args
+        if value.type != NUMBER:
+            return Sym(NUMBER, z3.RealVal(0), undecided=TRUE)
+        return Sym(NUMBER, z3.If(value.value >= 0, value.value, -value.value), undecided=any_of(undecided, value.absent))
+    if func == "sum":
+        (value,) = args
+        if value.type != LIST:
+            raise Unsupported(f"`sum` of a {value.type}")
+        items = value.value
+        return aggregate(universe, "sum", [items.active(i) for i in range(len(items.items))], items.items,
+                         any_of(undecided, value.absent))
+    if func == "default":
+        value, fallback = args
+        chosen = merge(value.absent, fallback, value)
+        return chosen.but(undecided=undecided)
+    if func == "round":
+        return _round(args, nodes, undecided)
+    raise Unsupported(f"the function `{func}`")
+
+
+def _round(args: list[Sym], nodes, undecided) -> Sym:
+    value = args[0]
+    places = 0
+    if len(args) == 2:
+        if not isinstance(nodes[1], n.Literal) or type(nodes[1].value) is not int:
+            raise Unsupported("`round` to a number of places that is not written out")
+        places = nodes[1].value
+    if value.type != NUMBER or not 0 <= places <= 20:
+        return Sym(NUMBER, z3.RealVal(0), undecided=TRUE)
+    scale = z3.RealVal(10 ** places)
+    x = value.value * scale
+    half = z3.RealVal("1/2")
+    rounded = z3.If(x >= 0, z3.ToReal(z3.ToInt(x + half)), -z3.ToReal(z3.ToInt(-x + half)))
+    return Sym(NUMBER, rounded / scale, undecided=any_of(undecided, value.absent))
+
+
+_HANDLERS = {
+    n.Literal: PolicyEncoder._literal, n.Name: PolicyEncoder._name, n.DataRef: PolicyEncoder._data_ref,
+    n.Attribute: PolicyEncoder._attribute, n.Index: PolicyEncoder._index, n.ListLiteral: PolicyEncoder._list,
+    n.Call: PolicyEncoder._call, n.Aggregate: PolicyEncoder._aggregate, n.Quantified: PolicyEncoder._quantified,
+    n.Conditional: PolicyEncoder._conditional, n.Arithmetic: PolicyEncoder._arithmetic,
+    n.Negate: PolicyEncoder._negate, n.Compare: PolicyEncoder._compare, n.Membership: PolicyEncoder._membership,
+    n.Presence: PolicyEncoder._presence, n.And: PolicyEncoder._and, n.Or: PolicyEncoder._or,
+    n.Not: PolicyEncoder._not,
+}

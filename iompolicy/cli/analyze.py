@@ -1,0 +1,109 @@
+"""`iompolicy analyze`: what an SMT solver can prove about the policies (needs the
+`analysis` extra)."""
+
+from __future__ import annotations
+
+import click
+
+from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, policy_folder
+
+
+@click.command()
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
+              help="Analyse the policies in DIR instead of the shipped ones (repeat: one regime of several "
+                   "folders; `shipped` names the shipped folder).")
+@click.option("--compare", nargs=2, metavar="A B",
+              help="Compare two regimes: folders (several joined with `,`). Says, per document kind, whether "
+                   "they give the same verdicts on every document, else writes a small witness.")
+@click.option("--max-items", type=click.IntRange(0, 8), default=3, show_default=True,
+              help="Lists hold at most this many items: the bound within which every result holds.")
+@click.option("--assumptions", "assumptions_file", metavar="FILE",
+              help="Domain assumptions (default: assumptions.yaml beside the policies).")
+@click.option("--generate-tests", "tests_dir", metavar="DIR",
+              help="Write a policy test case for each clause outcome the policy tests do not cover.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the witness document of every finding.")
+def analyze(policy_dirs, compare, max_items, assumptions_file, tests_dir, fmt, output, verbose):
+    """Prove things about the policies: clauses that can never fail, apply or pass;
+    clauses undecided on schema-valid documents; must clauses in conflict (always,
+    or under a condition, with its range); redundant clauses. Every witness document
+    is checked by running the evaluator on it.
+
+    Exit status: 1 when a conflict, a vacuous must clause or an inconsistency is
+    found, 0 otherwise, 2 when the run cannot be done.
+
+    \b
+    Examples:
+      iompolicy analyze
+      iompolicy analyze --format json --output analysis.json
+      iompolicy analyze --compare shipped shipped,examples/policies-idf-2020
+      iompolicy analyze --generate-tests generated-tests/
+    """
+    from ..analysis import AnalysisUnavailable, require_z3
+
+    try:
+        require_z3()
+    except AnalysisUnavailable as error:
+        fail([f"iompolicy analyze: {error}"])
+    try:
+        if compare:
+            analysis = _compare(compare, max_items, assumptions_file)
+        else:
+            analysis = _analyze(policy_dirs, max_items, assumptions_file, tests_dir)
+        _write(analysis, fmt, output, verbose)
+    except RunError as error:
+        fail(error.lines)
+    raise SystemExit(EXIT_FAILED if analysis.failed else EXIT_OK)
+
+
+def _folders(policy_dirs) -> list[str]:
+    from ..resources import shipped_policies
+
+    folders = list(policy_dirs) or [policy_folder(None) or str(shipped_policies())]
+    return [str(shipped_policies()) if f == "shipped" else f for f in folders]
+
+
+def _assumptions(assumptions_file, folders, schemas):
+    from ..analysis.assumptions import Assumptions, AssumptionsError
+
+    try:
+        if assumptions_file:
+            return Assumptions.load(assumptions_file, schemas)
+        return Assumptions.beside(folders, schemas)
+    except AssumptionsError as error:
+        raise RunError([str(error)]) from None
+
+
+def _analyze(policy_dirs, max_items, assumptions_file, tests_dir):
+    from ..analysis.analyzer import analyze
+
+    folders = _folders(policy_dirs)
+    policies = load_policies(folders)
+    assumptions = _assumptions(assumptions_file, folders, policies.schemas)
+    analysis = analyze(policies, max_items, assumptions)
+    if tests_dir:
+        from ..analysis.testgen import generate_tests
+
+        written = generate_tests(policies, folders, tests_dir, max_items, assumptions)
+        analysis.notes.append(f"--generate-tests: {written}")
+    return analysis
+
+
+def _compare(compare, max_items, assumptions_file):
+    from ..analysis.compare import compare_regimes
+
+    regimes = [(label, _folders(label.split(","))) for label in compare]
+    loaded = [(label, load_policies(folders)) for label, folders in regimes]
+    assumptions = _assumptions(assumptions_file, regimes[0][1], loaded[0][1].schemas)
+    return compare_regimes(loaded, max_items, assumptions)
+
+
+def _write(analysis, fmt, output, verbose) -> None:
+    from ..analysis import report
+    from .check import _output
+
+    rendered = {"text": lambda: report.text(analysis, verbose), "json": lambda: report.as_json(analysis),
+                "sarif": lambda: report.sarif(analysis)}[fmt]()
+    with _output(output) as out:
+        out.write(rendered)
