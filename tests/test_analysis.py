@@ -209,3 +209,34 @@ def test_the_2007_strategy_and_the_2020_development_fund_rules_differ_on_a_witne
     both = json.loads(run("check", document, *data, "--policies", "shipped", "--policies",
                           ROOT / "examples" / "policies-idf-2020", "--format", "json").output)
     assert alone["documents"][0]["outcome"] == "pass" and both["documents"][0]["outcome"] == "fail"
+
+
+# ---- generating policy test cases -------------------------------------------------------------------
+
+def test_generated_cases_cover_the_uncovered_outcomes_and_pass_as_policy_tests(tmp_path):
+    from iompolicy.policytests import run_case_files
+
+    result = run("analyze", "--policies", CASES / "broken", "--generate-tests", tmp_path / "generated")
+    assert result.exit_code == 1  # the broken policies are still broken
+    (written,) = sorted((tmp_path / "generated").glob("*.yaml"))
+    assert written.name == "generated-proposal.yaml"
+    assert f"--generate-tests: wrote {written} (" in result.output
+    run_result = run_case_files(PolicySet.load(CASES / "broken"), [written])
+    assert not run_result.problems and not run_result.mismatches
+    # every outcome a clause can have is now seen; the ones it cannot have are named
+    assert run_result.seen["broken.short_projects"] == {"pass", "fail"}
+    assert run_result.seen["broken.unreachable_when"] == {"not_applicable"}
+    assert "broken.never_fails fail" in result.output  # said out loud: no document makes it fail
+    tested = run("test", tmp_path / "generated", "--policies", CASES / "broken", "--min-coverage", "0")
+    assert tested.exit_code == 0 and ", 0 mismatches;" in tested.output
+
+
+def test_schema_patterns_with_several_ranges_make_text_and_others_leave_only_their_fields_out():
+    from iompolicy.analysis.symbolic import Unsupported
+    from iompolicy.analysis.texts import Pattern, Texts
+
+    digest = Pattern("^[0-9a-f]{64}$")  # the waivers schema has one (it broke the first landing)
+    assert digest.lengths() == (64, 64) and next(digest.strings()) == "0" * 64
+    texts = Texts(["x"], ["^[0-9a-f]{64}$", "^(a|b)$"])
+    with pytest.raises(Unsupported, match=r"the pattern `\^\(a\|b\)\$`"):
+        texts.allowed(0, {"type": "string", "pattern": "^(a|b)$"})

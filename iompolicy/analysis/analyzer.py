@@ -13,7 +13,7 @@ import z3
 from .findings import ClauseRef, Finding
 from .encode import document_date
 from .model import KindModel, leaves, present_number
-from .symbolic import all_of, any_of, negation
+from .symbolic import Unsupported, all_of, any_of, negation
 from .texts import Texts
 from .witness import NotRepresentable
 
@@ -40,7 +40,12 @@ def analyze(policies, max_items: int = DEFAULT_MAX_ITEMS, assumptions=None, conf
     for kind in sorted(policies.by_kind):
         refs = {c.id: ClauseRef.of(c) for c in policies.clauses(kind)}
         kinds[kind] = len(refs)
-        model = KindModel(policies.schemas, kind, max_items, texts)
+        try:
+            model = KindModel(policies.schemas, kind, max_items, texts)
+        except Unsupported as reason:  # the kind's schema itself: none of its clauses can be analysed
+            findings += [Finding("not-analysed", kind, (ref,), f"not analysed: the schema of `{kind}` uses {reason}",
+                                 None, {"reason": f"the schema uses {reason}"}) for ref in refs.values()]
+            continue
         outcomes, unsupported, lets = model.encode(policies)
         for formula in (assumptions.formulas(model) if assumptions else ()):
             model.assume(formula)

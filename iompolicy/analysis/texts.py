@@ -33,7 +33,7 @@ class Pattern:
     """The anchored patterns schemas use: literal characters and one-range classes,
     each with {n}, {n,m}, ?, * or + (repetition capped at 8 for made-up text)."""
 
-    _ATOM = re.compile(r"(\[(.)-(.)\]|[A-Za-z0-9 _:-])(\{(\d+)(?:,(\d+))?\}|[?*+])?")
+    _ATOM = re.compile(r"(\[([^\]\\^]+)\]|[A-Za-z0-9 _:-])(\{(\d+)(?:,(\d+))?\}|[?*+])?")
 
     def __init__(self, pattern: str):
         self.pattern = pattern
@@ -44,8 +44,8 @@ class Pattern:
             match = self._ATOM.match(body, position)
             if match is None:
                 raise Unsupported(f"the pattern `{pattern}`")
-            chars = ("".join(chr(c) for c in range(ord(match[2]), ord(match[3]) + 1)) if match[2] else match[1])
-            low, high = _repetition(match[4], match[5], match[6])
+            chars = _characters(match[2]) if match[2] else match[1]
+            low, high = _repetition(match[3], match[4], match[5])
             self.atoms.append((chars, low, high))
             position = match.end()
         self.regex = re.compile(pattern)
@@ -73,6 +73,19 @@ class Pattern:
         return total
 
 
+def _characters(inside: str) -> str:
+    """The characters of a class such as `0-9a-f` or `A-Z_`, in order."""
+    chars, position = [], 0
+    while position < len(inside):
+        if position + 2 < len(inside) and inside[position + 1] == "-":
+            chars += [chr(c) for c in range(ord(inside[position]), ord(inside[position + 2]) + 1)]
+            position += 3
+        else:
+            chars.append(inside[position])
+            position += 1
+    return "".join(sorted(set(chars)))
+
+
 def _repetition(mark, low, high) -> tuple[int, int]:
     if mark is None:
         return 1, 1
@@ -91,7 +104,13 @@ class Texts:
     def __init__(self, literals, patterns):
         self.table = sorted(set(literals) | {""})
         self.ids = {text: i for i, text in enumerate(self.table)}
-        self.classes = [None] + [Pattern(p) for p in sorted(set(patterns))]  # class 0: free text
+        self.classes = [None]  # class 0: free text
+        self.unsupported = {}  # pattern -> why: a field with it is not analysed, the rest still is
+        for pattern in sorted(set(patterns)):
+            try:
+                self.classes.append(Pattern(pattern))
+            except Unsupported as reason:
+                self.unsupported[pattern] = str(reason)
         self.length = z3.Function("text-length", z3.IntSort(), z3.IntSort())
         self._measured: list = []  # the terms whose length a clause reads
         self._given: dict[int, str] = {}  # made-up text of the witness being written, by id
@@ -119,6 +138,8 @@ class Texts:
         if "enum" in schema:
             return any_of(*(term == self.literal(v) for v in schema["enum"] if isinstance(v, str)))
         pattern = schema.get("pattern")
+        if pattern in self.unsupported:
+            raise Unsupported(self.unsupported[pattern])
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         regex = re.compile(pattern) if pattern else None
         fits = lambda text: (regex is None or regex.search(text) is not None) and _length_ok(text, low, high)  # noqa: E731
