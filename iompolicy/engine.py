@@ -16,6 +16,8 @@ from .language.schemas import read_texts as read_schema_texts
 from .language.source import Diagnostic, PolicyError, SourceFile
 from .documents.validation import Validator
 
+SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
+
 
 class PolicySet:
     """Policies loaded from a folder, checked and compiled; safe to share between threads."""
@@ -33,10 +35,17 @@ class PolicySet:
 
     # ---- loading ---------------------------------------------------------------------
     @classmethod
+    def shipped(cls) -> "PolicySet":
+        """The policies that encode the IOM Strategy, as shipped with iompolicy: from a
+        checkout or from an installed package, whatever the current folder."""
+        return cls.load(_shipped_policies())
+
+    @classmethod
     def load(cls, folder: str | Path | list, schemas: str | Path | SchemaSet | None = None,
              reread: bool = False) -> "PolicySet":
         """Load every `*.iom` file under `folder` (or under each of a list of folders:
         several regimes side by side); raise PolicyError with all problems.
+        `"shipped"` names the shipped policies (see `shipped`).
 
         A folder's `provisions.yaml`, if any, is what its own clauses must cite and
         quote. A policy set that loaded before from the same texts comes from the
@@ -46,7 +55,8 @@ class PolicySet:
         """
         from . import cache
 
-        folders = [Path(f) for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
+        folders = [_shipped_policies() if str(f) == SHIPPED else Path(f)
+                   for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
         for one in folders:
             if not one.is_dir():
                 raise PolicyError([Diagnostic("no-policies", f"`{one}` is not a folder of policies", None)])
@@ -192,6 +202,12 @@ class PolicySet:
         if clauses and not results:  # said out loud: the selection, not the document, made it not applicable
             notices = (f"--only/--skip leave no clause for `{kind.kind}` documents",)
         return Report(doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices)
+
+
+def _shipped_policies() -> Path:
+    from .resources import shipped_policies
+
+    return shipped_policies()
 
 
 def _shipped_schemas() -> Path:

@@ -1,4 +1,5 @@
-"""Where the shipped policies and schemas are, in a checkout or an installed package."""
+"""Where the shipped policies (with their tests), schemas and examples are, in a checkout
+or an installed package."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def _find(name: str) -> Path:
 def shipped_policies() -> Path:
     """The folder of the policies that encode the IOM Strategy."""
     return _find("policies")
+
+
+def shipped_examples() -> Path:
+    """The folder of the examples: proposals, budgets, calendars and the synthetic registers."""
+    return _find("examples")
 
 
 def shipped_schemas() -> Path:

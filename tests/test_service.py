@@ -444,7 +444,9 @@ def test_serve_without_the_extra_says_how_to_install_it(monkeypatch):
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
-    assert 'pip install "iompolicy[server]"' in result.output
+    assert result.output == (
+        "iompolicy serve needs the server extra (no module starlette.applications) (hint: in a clone of iompolicy, "
+        'pip install -e ".[server]"; with a wheel, pip install "iompolicy-0.1.0-py3-none-any.whl[server]")\n')
 
 
 def test_serve_with_a_broken_policy_folder_exits_2(tmp_path):

@@ -9,6 +9,11 @@ import click
 from .common import RunError, fail, policy_folder, repository_settings
 
 
+# iompolicy is not on a public package index: it is installed from a clone or from a wheel.
+SERVER_EXTRA_HINT = ('in a clone of iompolicy, pip install -e ".[server]"; with a wheel, '
+                     'pip install "iompolicy-{version}-py3-none-any.whl[server]"')
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
@@ -23,7 +28,7 @@ from .common import RunError, fail, policy_folder, repository_settings
 @click.option("--waivers", "waivers_file", metavar="FILE", help="Waivers to apply.  [default: the settings' `waivers`]")
 @click.option("--no-waivers", is_flag=True, help="Answer without any waiver.")
 def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, waivers_file, no_waivers):
-    """Serve checks over HTTP (needs `pip install "iompolicy[server]"`).
+    """Serve checks over HTTP (needs the `server` extra: starlette and uvicorn).
 
     Policies, data and waivers are loaded once, from the options or else from
     the settings file (.iompolicy.yaml or [tool.iompolicy]); POST /v1/reload or
@@ -35,6 +40,7 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, w
       iompolicy serve --data examples/data/member-states.yaml --data examples/data/funded-projects.yaml
       curl -s -H 'Content-Type: application/yaml' --data-binary @proposal.yaml localhost:8000/v1/check
     """
+    from .. import __version__
     from ..resources import shipped_policies
 
     try:
@@ -42,7 +48,8 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, w
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] not in ("starlette", "uvicorn", "anyio", "h11"):
             raise
-        fail([f'iompolicy serve needs the server extra: pip install "iompolicy[server]" (no module {error.name})'])
+        fail([f"iompolicy serve needs the server extra (no module {error.name}) "
+              f"(hint: {SERVER_EXTRA_HINT.format(version=__version__)})"])
     from ..config import ConfigError, shown
 
     try:
