@@ -6,7 +6,6 @@ the source tree, so a package missing from pyproject.toml would go unseen."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -15,6 +14,7 @@ import click
 import yaml
 
 from conftest import ROOT
+from wheelkit import copy_sources
 
 
 def test_every_package_of_the_source_tree_is_listed_in_pyproject():
@@ -24,12 +24,7 @@ def test_every_package_of_the_source_tree_is_listed_in_pyproject():
 
 
 def test_the_built_package_runs_a_check(tmp_path):
-    source = tmp_path / "source"  # a copy: building writes iompolicy.egg-info beside pyproject.toml
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    for name in ("iompolicy", "policies", "schemas"):
-        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    source = copy_sources(tmp_path / "source")  # a copy: building writes iompolicy.egg-info beside pyproject.toml
     build = tmp_path / "lib"
     built = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py",
                             "--build-lib", str(build)], cwd=source, capture_output=True, text=True)

@@ -46,15 +46,20 @@ class Installed:
                               capture_output=True, text=True, timeout=300)
 
 
-def build_wheel(workspace: Path) -> Path:
-    """The wheel of the checkout, built from a copy in `workspace`."""
-    source = workspace / "source"
+def copy_sources(source: Path) -> Path:
+    """A copy of what a build of the checkout reads, in `source` (building writes beside it)."""
     source.mkdir()
     for name in SOURCES:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             shutil.copy(ROOT / name, source / name)
+    return source
+
+
+def build_wheel(workspace: Path) -> Path:
+    """The wheel of the checkout, built from a copy in `workspace`."""
+    source = copy_sources(workspace / "source")
     dist = workspace / "dist"
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "--no-build-isolation",
                             "-q", "-w", str(dist), str(source)], capture_output=True, text=True, timeout=300)
