@@ -14,13 +14,13 @@ from concurrent.futures import ProcessPoolExecutor
 _worker: dict = {}
 
 
-def _start(policy_setting, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None,
+def _start(folders: list, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None,
            digests: bool = False) -> None:
-    from .cli.common import load_policies
+    from .engine import PolicySet
     from .selection import selector
 
-    _worker.update(policies=load_policies(policy_setting), data=data, as_of=as_of, select=selector(only, skip),
-                   limits=limits, digests=digests)
+    _worker.update(policies=PolicySet.load(folders if len(folders) > 1 else folders[0]), data=data, as_of=as_of,
+                   select=selector(only, skip), limits=limits, digests=digests)
 
 
 def _check(name: str):
@@ -38,15 +38,16 @@ def _check(name: str):
     return report, digest
 
 
-def parallel_reports(run, jobs: int, as_of, settings: dict):
-    """The reports of `run.pending`, in input order: files checked by `jobs` processes,
+def parallel_reports(run, jobs: int, as_of, settings: dict, folders: list):
+    """The reports of `run.pending`, in input order: files checked by `jobs` processes
+    (each loading the policy set of `folders`, which loaded in this process already),
     stdin and inputs already found invalid here. Waivers and the one-id-per-document
     rule are applied here, in the parent, which sees every report."""
     from .selection import selector
 
     names = [item for item in run.pending if isinstance(item, str)]
     digests = run.waivers is not None and run.waivers.pins_digest
-    arguments = (settings["policies"], run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
+    arguments = (folders, run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
                  run.limits, digests)
     select = selector(settings["only"], settings["skip"])
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=arguments) as pool:

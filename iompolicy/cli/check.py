@@ -10,7 +10,7 @@ import click
 
 from ..limits import DEFAULT_LIMITS, Limits
 from ..render import FORMATS
-from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_date, repository_settings
+from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_date, policy_folders, repository_settings
 
 
 @click.command()
@@ -185,7 +185,7 @@ def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     if jobs > 1:
         from ..parallel import parallel_reports
 
-        reports = parallel_reports(run, jobs, as_of, settings)
+        reports = parallel_reports(run, jobs, as_of, settings, policy_folders(settings["policies"]))
     else:
         reports = run.reports(as_of=as_of, select=select)
     colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -32,17 +32,23 @@ def fail(lines: list[str]) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def load_policies(folders):
-    """The policy set of a folder, of several folders side by side, or (None) the
-    settings' folder or else the shipped one. `shipped` names the shipped folder."""
-    from ..engine import PolicySet
+def policy_folders(folders) -> list:
+    """The folders to load: those given, or (None) the settings' folder or else the
+    shipped one; `shipped` names the shipped folder."""
     from ..resources import shipped_policies
-    from ..language.schemas import SchemaError
-    from ..language.source import PolicyError
 
     if folders is None or isinstance(folders, (str, os.PathLike)):
         folders = [policy_folder(folders) or shipped_policies()]
-    folders = [shipped_policies() if str(f) == "shipped" else f for f in folders]
+    return [shipped_policies() if str(f) == "shipped" else f for f in folders]
+
+
+def load_policies(folders):
+    """The policy set of `policy_folders(folders)` (one folder, or several side by side)."""
+    from ..engine import PolicySet
+    from ..language.schemas import SchemaError
+    from ..language.source import PolicyError
+
+    folders = policy_folders(folders)
     try:
         return PolicySet.load(folders if len(folders) > 1 else folders[0])
     except PolicyError as error:
