@@ -8,7 +8,7 @@ command line's own (argument parsing, help, settings) and how much the engine's.
 import sys
 
 from iompolicy.engine import PolicySet
-from iompolicy.render import Summary, writer
+from iompolicy.render import RenderOptions, Summary, writer
 from iompolicy.run import Run, discover
 
 
@@ -20,7 +20,7 @@ def main(document: str, data: str, policy_dir: str) -> int:
     run.problems.extend(missing)
     run.add_inputs(names)
     summary = Summary(fail_on="error")
-    options = {"colour": False, "verbose": False, "policies": policies}
+    options = RenderOptions.for_policies(policies)
     writer("text")(run.then_notices(run.reports(), summary, stale=True), summary, options, sys.stdout)
     if run.problems:
         print("\n".join(str(p) for p in run.problems), file=sys.stderr)

@@ -125,13 +125,20 @@ class Run:
     the file each came from in `data_sources`), waivers and the problems found so far."""
 
     def __init__(self, policies: PolicySet, data: dict[str, object] | None = None,
-                 data_sources: dict[str, str] | None = None, limits: Limits = DEFAULT_LIMITS):
+                 data_sources: dict[str, str] | None = None, limits: Limits = DEFAULT_LIMITS,
+                 documents=(), waivers=None):
+        """`documents`: Documents already loaded, to check first; `waivers`: a list of
+        `Waiver`s in force (or None: no waivers in use)."""
         self.policies = policies
         self.data = {} if data is None else data
         self.data_sources = {} if data_sources is None else data_sources
         self.problems: list[Problem] = []
         self.waivers = None  # a WaiverLedger, when waivers are in use
-        self.pending: list = []  # file names, or Documents already loaded (stdin)
+        if waivers is not None:
+            from .waivers import WaiverLedger
+
+            self.waivers = WaiverLedger(list(waivers))
+        self.pending: list = list(documents)  # file names, or Documents already loaded (stdin)
         self.limits = limits  # how big an input may be (`--max-bytes` and the like)
         self.settings_data: list[str] = []  # the settings' `data:` files (a hint when --data replaced them)
         self.folders: dict[str, None] = {}  # folders of the queued documents, in input order

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from iompolicy import PolicySet, load_file, load_text
 from iompolicy.documents import DocumentError
-from iompolicy.render import FORMATS, Summary, writer
+from iompolicy.render import FORMATS, RenderOptions, Summary, writer
 
 POLICIES = PolicySet.load(ROOT / "policies", ROOT / "schemas")
 SCHEMAS = POLICIES.schemas
@@ -183,8 +183,8 @@ def test_any_schema_valid_document_gets_only_the_four_outcomes_deterministically
     loaded = POLICIES.check(load_text(json_text(value), "generated.json"), data=data, as_of=as_of)
     assert _verdicts(loaded) == _verdicts(first)
     for fmt in FORMATS:  # and every report format can show it
-        writer(fmt)(iter([loaded]), Summary(fail_on="warning"), {"colour": False, "verbose": True,
-                                                                 "policies": POLICIES}, io.StringIO())
+        writer(fmt)(iter([loaded]), Summary(fail_on="warning"), RenderOptions.for_policies(POLICIES, verbose=True),
+                    io.StringIO())
 
 
 def test_numbers_are_exact_from_text_to_verdict():

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from iompolicy import PolicySet, load_file
-from iompolicy.render import Summary, writer
+from iompolicy.render import RenderOptions, Summary, writer
 from iompolicy.render.printable import printable
 
 POLICIES = PolicySet.load(ROOT / "policies")
@@ -32,7 +32,7 @@ def test_a_hostile_id_and_value_are_escaped_in_the_report(fmt, colour):
     report = POLICIES.check(document, data=DATA)
     assert report.outcome.value == "fail"
     out = io.StringIO()
-    writer(fmt)(iter([report]), Summary(), {"colour": colour, "verbose": True, "policies": POLICIES}, out)
+    writer(fmt)(iter([report]), Summary(), RenderOptions.for_policies(POLICIES, colour=colour, verbose=True), out)
     shown = out.getvalue()
     assert "\\u001b[2J" in shown and "\\u202e" in shown
     unwanted = [c for c in shown if c in "\x9b\u202e\ud800" or (c == "\x1b" and not colour)]
@@ -71,7 +71,7 @@ def test_a_message_of_several_lines_keeps_its_lines_indented_under_the_clause(tm
     policies = PolicySet.load(folder)
     report = policies.check({**OVER_CEILING, "government_request": False}, data=DATA)
     out = io.StringIO()
-    writer("text")(iter([report]), Summary(), {"colour": False, "verbose": False, "policies": policies}, out)
+    writer("text")(iter([report]), Summary(), RenderOptions.for_policies(policies, colour=False, verbose=False), out)
     lines = out.getvalue().splitlines()
     assert "      no request is stated" in lines and "      see the guidelines" in lines
     assert "\\u000a" not in out.getvalue()

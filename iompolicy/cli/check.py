@@ -177,7 +177,7 @@ def _settings_waivers() -> str | None:
 
 def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     """Check every pending document and write the report as the run goes."""
-    from ..render import Summary, writer
+    from ..render import RenderOptions, Summary, writer
     from ..selection import selector
 
     select = selector(settings["only"], settings["skip"])
@@ -189,7 +189,7 @@ def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
     else:
         reports = run.reports(as_of=as_of, select=select)
     colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    options = {"colour": colour, "verbose": verbose, "policies": run.policies}
+    options = RenderOptions.for_policies(run.policies, colour=colour, verbose=verbose)
     with _output(output) as out, _progress(reports, len(run.pending)) as shown:
         writer(fmt)(run.then_notices(shown, summary, stale=True), summary, options, out)
     return summary

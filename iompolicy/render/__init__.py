@@ -2,13 +2,30 @@
 
 Every format has `write(reports, summary, options, out)`: it consumes the
 reports (an iterator: the run is streamed), adds each to `summary` as it goes,
-and writes to the text stream `out`. text, json and jsonl write each document
+and writes to the text stream `out`; `options` is a `RenderOptions`. text, json and jsonl write each document
 as it comes; sarif, junit and markdown need the totals first and gather them.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 from .summary import Summary
+
+
+class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date", defaults=(False, False, (), None))):
+    """What a renderer may use besides the reports: `verbose` (every clause, not only the
+    failing ones), `colour` (terminal colours, text only), `clauses` (the `ClauseInfo` of
+    every clause loaded, in order: SARIF's rules) and `date` (the date a report is dated;
+    None: today, or SOURCE_DATE_EPOCH)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def for_policies(cls, policies, **given) -> "RenderOptions":
+        """Options for a run of `policies` (a PolicySet)."""
+        return cls(clauses=tuple(c.info for c in policies.clauses()), **given)
+
 
 FORMATS = ("text", "json", "jsonl", "sarif", "junit", "markdown")
 
@@ -26,10 +43,10 @@ def writer(name: str):
 def gathered(render):
     """A `write` for a format that renders all reports at once: `render(reports, summary, options) -> str`."""
 
-    def write(reports, summary: Summary, options: dict, out) -> None:
+    def write(reports, summary: Summary, options: RenderOptions, out) -> None:
         out.write(render(list(summary.counting(reports)), summary, options))
 
     return write
 
 
-__all__ = ["FORMATS", "Summary", "gathered", "writer"]
+__all__ = ["FORMATS", "RenderOptions", "Summary", "gathered", "writer"]

@@ -10,7 +10,7 @@ from .. import __version__
 from .summary import Summary
 
 
-def write(reports, summary: Summary, options: dict, out) -> None:
+def write(reports, summary: Summary, options, out) -> None:
     for report in summary.counting(reports):
         out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     out.write(json.dumps({"version": __version__, "summary": summary.to_dict()}, ensure_ascii=False) + "\n")

@@ -11,7 +11,7 @@ from .. import __version__
 from .summary import Summary
 
 
-def write(reports, summary: Summary, options: dict, out) -> None:
+def write(reports, summary: Summary, options, out) -> None:
     out.write(f'{{\n  "version": {json.dumps(__version__)},\n  "report_format": 1,\n  "documents": [')
     first = True
     for report in summary.counting(reports):

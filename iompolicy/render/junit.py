@@ -8,7 +8,7 @@ from . import gathered
 from ..report import Outcome
 
 
-def render(reports, summary, options: dict) -> str:
+def render(reports, summary, options) -> str:
     root = ET.Element("testsuites", name="iompolicy")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for report in reports:

@@ -19,11 +19,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def report_date(options: dict) -> dt.date:
-    """The date the report is dated: `options["date"]`, else SOURCE_DATE_EPOCH (reproducible
+def report_date(options) -> dt.date:
+    """The date the report is dated: `options.date`, else SOURCE_DATE_EPOCH (reproducible
     builds: seconds since 1970, UTC), else today."""
-    if options.get("date"):
-        return options["date"]
+    if options.date:
+        return options.date
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch:
         try:
@@ -33,7 +33,7 @@ def report_date(options: dict) -> dt.date:
     return dt.date.today()
 
 
-def render(reports, summary, options: dict) -> str:
+def render(reports, summary, options) -> str:
     out = [
         "# iompolicy audit report",
         "",

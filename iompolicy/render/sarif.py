@@ -11,20 +11,20 @@ from ..report import Outcome
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def _rule(compiled) -> dict:
-    clause = compiled.clause
+def _rule(clause) -> dict:
+    """A SARIF rule for a clause (its `ClauseInfo`)."""
     help_text = f"{clause.cite}: \u201c{clause.quote}\u201d"
     if clause.note:
         help_text += f"\n\nInterpretation: {clause.note}"
     return {
-        "id": clause.id,
-        "name": clause.id.replace(".", "_"),
+        "id": clause.clause,
+        "name": clause.clause.replace(".", "_"),
         "shortDescription": {"text": clause.title},
         "fullDescription": {"text": clause.quote},
         "help": {"text": help_text, "markdown": f"**{clause.cite}**: \u201c{clause.quote}\u201d"
                  + (f"\n\n*Interpretation:* {clause.note}" if clause.note else "")},
         "defaultConfiguration": {"level": clause.severity},
-        "properties": {"cite": clause.cite, "policy": compiled.header.id, "tags": ["iom-strategy", clause.cite]},
+        "properties": {"cite": clause.cite, "policy": clause.policy, "tags": ["iom-strategy", clause.cite]},
     }
 
 
@@ -60,10 +60,9 @@ def _invalid(problem, rule_index: int) -> dict:
     }
 
 
-def render(reports, summary, options: dict) -> str:
-    policies = options["policies"]
-    compiled = policies.clauses()
-    index = {c.clause.id: i for i, c in enumerate(compiled)}
+def render(reports, summary, options) -> str:
+    compiled = options.clauses
+    index = {c.clause: i for i, c in enumerate(compiled)}
     results = []
     for report in reports:
         results.extend(_invalid(problem, len(compiled)) for problem in report.problems)

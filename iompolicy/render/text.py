@@ -20,7 +20,7 @@ def _style(text: str, colour: bool, **kwargs) -> str:
     return click.style(text, **kwargs)
 
 
-def write(reports, summary: Summary, options: dict, out) -> None:
+def write(reports, summary: Summary, options, out) -> None:
     """Each document as it is checked: failures in full, then one summary line."""
     for report in summary.counting(reports):
         out.write("\n".join(_document(report, options)) + "\n")
@@ -29,9 +29,9 @@ def write(reports, summary: Summary, options: dict, out) -> None:
     out.write(summary.line() + "\n")
 
 
-def _document(report, options: dict) -> list[str]:
-    colour = options.get("colour", False)
-    verbose = options.get("verbose", False)
+def _document(report, options) -> list[str]:
+    colour = options.colour
+    verbose = options.verbose
     name = report.path or "<document>"
     title = f"{report.kind or 'unknown kind'} {report.id}" if report.id else report.kind or "unknown kind"
     as_of = f", as of {report.as_of}" if report.as_of else ""

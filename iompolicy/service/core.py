@@ -383,20 +383,16 @@ def admit(state: Loaded, document: Document) -> None:
 
 def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail_on: str) -> str:
     """The JSON report, written by the CLI's writer; documents have no path (`null`)."""
-    from ..render import Summary, writer
+    from ..render import RenderOptions, Summary, writer
     from ..run import Run
 
-    run = Run(state.policies, data=dict(state.data), data_sources=dict(state.data_sources))
-    run.pending.extend(documents)
-    if state.waivers:
-        from ..waivers import WaiverLedger
-
-        run.waivers = WaiverLedger(list(state.waivers))  # per request: no stale-waiver notices here
+    run = Run(state.policies, data=dict(state.data), data_sources=dict(state.data_sources), documents=documents,
+              waivers=state.waivers or None)  # a ledger per request: no stale-waiver notices here
     summary = Summary(fail_on=fail_on)
     reports = (r._replace(path=None) for r in run.reports(as_of=as_of))
     out = io.StringIO()
     writer("json")(run.then_notices(reports, summary, stale=False), summary,
-                   {"colour": False, "verbose": False, "policies": state.policies}, out)
+                   RenderOptions.for_policies(state.policies), out)
     if run.problems:  # cannot happen: every document was admitted
         raise ServiceError(422, "schema_violation", "a document cannot be checked",
                            [_from_problem(p) for p in run.problems])
