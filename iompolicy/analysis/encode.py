@@ -1,7 +1,7 @@
 """Expressions and clauses as z3 formulas, following the evaluator's semantics.
 
 Each node becomes a `Sym` whose `undecided` condition holds exactly when the
-compiled evaluator (`iompolicy.compiler`) would raise `Undecided`, so a clause's
+compiled evaluator (`iompolicy.evaluation.compiler`) would raise `Undecided`, so a clause's
 four outcomes are four z3 conditions over the symbolic document. What the
 encoding does not model raises `Unsupported`, and the clause is reported as "not
 analysed" instead of being guessed at. The evaluator stays the judge: every
