@@ -18,12 +18,11 @@ the folder of the settings file. Command-line options override its values.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections import namedtuple
 from pathlib import Path
-
-import yaml
 
 from .patterns import LazyPattern
 from .render import FORMATS  # one list of report formats, shared with the command line
@@ -92,22 +91,37 @@ def load(path: str | Path) -> Config:
     """Read and check a settings file: YAML, or a TOML file's `[tool.iompolicy]` table."""
     path = Path(path)
     name = shown(path)
-    try:
-        data = path.read_bytes()
-        text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{name}: no such settings file"]) from None
-    except IsADirectoryError:
-        raise ConfigError([f"{name}: is a folder, not a settings file"]) from None
-    except UnicodeDecodeError as error:
-        raise ConfigError([_not_utf8(name, data, error)]) from None
-    except OSError as error:
-        raise ConfigError([f"{name}: cannot read the settings file: {error.strerror or error}"]) from None
+    text = _read_text(path, name)
     if path.suffix == ".toml":
         values, lines = _read_toml(text, name)
     else:
         values, lines = _read_yaml(text, name)
     return _build(path.resolve(), values, lines, name)
+
+
+def _read_text(path: Path, name: str) -> str:
+    """The settings file's text: read no further than documents are (`--config /dev/zero`
+    was read without end), and UTF-8, with the place of a byte that is not."""
+    from .limits import DEFAULT_LIMITS
+
+    limit = DEFAULT_LIMITS.max_bytes
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise ConfigError([f"{name}: no such settings file"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{name}: is a folder, not a settings file"]) from None
+    except OSError as error:
+        raise ConfigError([f"{name}: cannot read the settings file: {error.strerror or error}"]) from None
+    if len(data) > limit:
+        raise ConfigError([f"{name}: larger than {limit // (1024 * 1024)} MiB: refused unread "
+                           "(a settings file has the size limit of a document)"])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError([_not_utf8(name, data, error)]) from None
+    return text.removeprefix("\ufeff")
 
 
 def resolve(explicit: str | Path | None = None, start: Path | None = None) -> Config | None:
@@ -144,7 +158,18 @@ def with_settings(config: Config | None, **given) -> dict:
 
 # -- reading ------------------------------------------------------------------
 
-_TOOL_TABLE = LazyPattern(r"tool\s*\.\s*iompolicy|^\s*\[\s*tool\s*\]", re.MULTILINE)
+# `[ \t]*`, not `\s*`, after `^`: `\s` crosses line breaks, and from the start of each of
+# a million empty lines the scan ran over all the lines after it.
+_TOOL_TABLE = LazyPattern(r"tool\s*\.\s*iompolicy|^[ \t]*\[[ \t]*tool[ \t]*\]", re.MULTILINE)
+_TOML_PLACE = LazyPattern(r"\(at line (\d+), column \d+\)$")
+# Matched at the start of one line (`^` says so: searched from every position instead, a
+# pattern that starts with `\s*` would scan a run of spaces again from each of them).
+_TOML_TOOL_HEADER = LazyPattern(r"^\s*\[\s*tool\s*\.\s*iompolicy\s*\]")
+_TOML_HEADER = LazyPattern(r"^\s*\[")
+_TOML_KEY = LazyPattern(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
+# Brackets outside strings and comments (a closing quote is optional, so that an unterminated
+# string is one match to the end of its line, not a scan from every quote after it).
+_TOML_BRACKETS = LazyPattern(r'"(?:[^"\\\n]|\\.)*"?|\'[^\'\n]*\'?|#[^\n]*|[\[\]{}]')
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -173,15 +198,36 @@ def _not_utf8(name: str, data: bytes, error: UnicodeDecodeError) -> str:
             "(hint: save the file as UTF-8)")
 
 
+def _too_deep_at(text: str) -> str:
+    """`line:col` of the first bracket nested more than a document may be (settings have
+    no positions from tomllib)."""
+    from .limits import DEFAULT_LIMITS
+
+    depth = 0
+    for match in _TOML_BRACKETS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > DEFAULT_LIMITS.max_depth:
+                offset = match.start()
+                return f"{text.count(chr(10), 0, offset) + 1}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
+        elif token in "]}":
+            depth -= 1
+    return "1:1"
+
+
 def _read_toml(text: str, name: str) -> tuple[dict | None, dict[str, int]]:
     """The `[tool.iompolicy]` table (None if there is none) and the line of each of its keys."""
     import tomllib
 
     try:
         document = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ConfigError([f"{name}:{_too_deep_at(text)}: lists and tables are nested too deeply to read "
+                           "(hint: a setting is a list of text at most)"]) from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
-        found = re.search(r"\(at line (\d+), column \d+\)$", message)
+        found = _TOML_PLACE.search(message)
         where = f"{name}:{found.group(1)}" if found else name
         message = message[:found.start()].rstrip() if found else message
         raise ConfigError([f"{where}: not valid TOML: {message}"]) from None
@@ -193,14 +239,14 @@ def _read_toml(text: str, name: str) -> tuple[dict | None, dict[str, int]]:
     lines: dict[str, int] = {}
     source = text.splitlines()
     header = next((n for n, line in enumerate(source, 1)
-                   if re.match(r"\s*\[\s*tool\s*\.\s*iompolicy\s*\]", line)), None)
+                   if _TOML_TOOL_HEADER.match(line)), None)
     if header is not None:
         lines["$"] = header
         for number in range(header, len(source)):
             line = source[number]
-            if re.match(r"\s*\[", line):
+            if _TOML_HEADER.match(line):
                 break
-            key = re.match(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=", line)
+            key = _TOML_KEY.match(line)
             if key:
                 lines.setdefault(key.group(1).strip('"'), number + 1)
     if not isinstance(table, dict):
@@ -209,35 +255,29 @@ def _read_toml(text: str, name: str) -> tuple[dict | None, dict[str, int]]:
 
 
 def _read_yaml(text: str, name: str) -> tuple[dict, dict[str, int]]:
-    """The mapping and the line of each top-level key (and of each list item, as `key[i]`)."""
+    """The mapping and the line of each top-level key (and of each list item, as `key[i]`).
+
+    Read by the document loader, under its limits: nesting, aliases, tags, merge keys
+    and keys written twice are refused as they are in documents, with their place."""
+    from .documents import DocumentError, load_text
+
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        values = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f"{name}:{mark.line + 1}" if mark else name
-        raise ConfigError([f"{where}: not valid YAML: {error.problem or error.context}"]) from None
-    except yaml.YAMLError as error:
-        raise ConfigError([f"{name}: not valid YAML: {error}"]) from None
-    if values is None:
-        return {}, {}
-    if not isinstance(values, dict):
-        line = root.start_mark.line + 1 if root is not None else 1
-        raise ConfigError([f"{name}:{line}: the settings must be a mapping of keys ({', '.join(_KEYS)})"])
+        document = load_text(text, name, "yaml")
+    except DocumentError as error:
+        (problem,) = error.problems[:1]
+        if problem.code == "empty":
+            return {}, {}
+        if problem.code == "not_a_mapping":
+            raise ConfigError([f"{name}:{problem.line}: the settings must be a mapping of keys "
+                               f"({', '.join(_KEYS)})"]) from None
+        raise ConfigError([str(p) for p in error.problems]) from None
+    values = document.value
     lines: dict[str, int] = {}
-    problems = []
-    for key_node, value_node in root.value:
-        key = key_node.value
-        if key in lines:
-            problems.append(f"{name}:{key_node.start_mark.line + 1}: `{key}` is set twice "
-                            f"(first on line {lines[key]})")
-            continue
-        lines[key] = key_node.start_mark.line + 1
-        if isinstance(value_node, yaml.SequenceNode):
-            for position, item in enumerate(value_node.value):
-                lines[f"{key}[{position}]"] = item.start_mark.line + 1
-    if problems:
-        raise ConfigError(problems)
+    for key, value in values.items():
+        lines[key] = document.position(f"$.{key}")[0]
+        if isinstance(value, list):
+            for position in range(len(value)):
+                lines[f"{key}[{position}]"] = document.position(f"$.{key}[{position}]")[0]
     return values, lines
 
 
@@ -271,6 +311,12 @@ def _build(source: Path, values: dict | None, lines: dict[str, int], name: str) 
             if bad:
                 continue
             if key in _PATH_LISTS:
+                bad = [i for i, item in enumerate(value) if "\0" in item]
+                for position in bad:
+                    problem(f"{key}[{position}]", f"`{key}` item {position + 1} holds a NUL character, which no path "
+                            "can hold")
+                if bad:
+                    continue
                 value = [_resolve(source.parent, item) for item in value]
             settings[key] = tuple(value)
         elif key in ("fail_on", "format"):
@@ -282,6 +328,9 @@ def _build(source: Path, values: dict | None, lines: dict[str, int], name: str) 
         else:  # a single path
             if not isinstance(value, str) or not value.strip():
                 problem(key, f"`{key}` must be a path (text), not {_type(value)}")
+                continue
+            if "\0" in value:
+                problem(key, f"`{key}` holds a NUL character, which no path can hold")
                 continue
             settings[key] = _resolve(source.parent, value)
     if problems:
@@ -296,8 +345,11 @@ def _resolve(folder: Path, value: str) -> str:
 def _type(value) -> str:
     if value is None:
         return "nothing"
-    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list",
-            dict: "a mapping"}.get(type(value), type(value).__name__)
+    from decimal import Decimal
+
+    return {bool: "true/false", int: "a number", float: "a number", Decimal: "a number", str: "text",
+            list: "a list", dict: "a mapping", dt.date: "a date", dt.datetime: "a date and time",
+            dt.time: "a time"}.get(type(value), type(value).__name__)
 
 
 def _shown_value(value) -> str:

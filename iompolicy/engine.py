@@ -13,7 +13,7 @@ from .documents import DocumentError, Problem, as_document, date_of
 from .report import Report
 from .language.schemas import SchemaSet
 from .language.schemas import read_texts as read_schema_texts
-from .language.source import Diagnostic, PolicyError, SourceFile
+from .language.source import Diagnostic, PolicyError, SourceFile, Span
 from .documents.validation import Validator
 
 SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
@@ -63,16 +63,19 @@ class PolicySet:
         policy_paths = [p for one in folders for p in sorted(one.rglob("*.iom"))]
         provisions_paths = [one / "provisions.yaml" for one in folders if (one / "provisions.yaml").is_file()]
         if isinstance(schemas, SchemaSet):
-            texts = {str(p): p.read_text(encoding="utf-8") for p in policy_paths}
+            texts = read_policy_texts(policy_paths)
             return cls._build(texts, schemas, folders)
         schema_folder = Path(schemas or _shipped_schemas())
         watched = policy_paths + provisions_paths + sorted(schema_folder.glob("*.schema.json"))
-        stat_signature = cache.signature(watched)
+        try:
+            stat_signature = cache.signature(watched)
+        except OSError:  # a broken link: reading the files below says which, and why
+            stat_signature = None
         # nothing touched (same size, time and CRC-32 of each file): nothing parsed, nothing hashed with SHA-256
-        entry = None if reread else cache.load_by_signature(stat_signature, watched)
+        entry = None if reread or stat_signature is None else cache.load_by_signature(stat_signature, watched)
         if entry is None:
-            texts = {str(p): p.read_text(encoding="utf-8") for p in policy_paths}
-            provisions_texts = {str(p): p.read_text(encoding="utf-8") for p in provisions_paths}
+            texts = read_policy_texts(policy_paths)
+            provisions_texts = read_policy_texts(provisions_paths)
             schema_texts = read_schema_texts(schema_folder)
             digest = cache.key({**texts, **schema_texts, **provisions_texts})
             entry = cache.load(digest)
@@ -83,9 +86,11 @@ class PolicySet:
                          "fast_code": policy_set.validator.all_fast_code(),
                          "schemas": {k.path: k.schema for k in schema_set.kinds.values()}}
                 cache.store(digest, entry)
-                cache.store_by_signature(stat_signature, entry, watched)
+                if stat_signature is not None:
+                    cache.store_by_signature(stat_signature, entry, watched)
                 return policy_set
-            cache.store_by_signature(stat_signature, entry, watched)
+            if stat_signature is not None:
+                cache.store_by_signature(stat_signature, entry, watched)
         return cls(entry["files"], SchemaSet.from_schemas(entry["schemas"]), {}, entry["provisions"],
                    entry["fast_code"])
 
@@ -115,7 +120,8 @@ class PolicySet:
         from .language.build import build_file
 
         schema_set = schemas if isinstance(schemas, SchemaSet) else SchemaSet.load(schemas or _shipped_schemas())
-        sources = {name: SourceFile(name, text) for name, text in texts.items()}
+        # A byte-order mark is legal at the start of a UTF-8 file and is not part of its text.
+        sources = {name: SourceFile(name, text.removeprefix("\ufeff")) for name, text in texts.items()}
         diagnostics: list[Diagnostic] = []
         files: list[n.PolicyFile] = []
         for source in sources.values():
@@ -240,3 +246,33 @@ def _document_date(value: dict, rule: dict | None) -> dt.date | None:
     return None
 
 
+def read_policy_texts(paths: list[Path]) -> dict[str, str]:
+    """{path: text} of policy files; a path that is not a readable UTF-8 file is a PolicyError
+    naming it (with the line and column of a byte that is not UTF-8)."""
+    texts, diagnostics = {}, []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            diagnostics.append(Diagnostic("not-a-policy-file", "is a folder, not a policy file", _whole(path),
+                                          "rename the folder: every *.iom under --policies is read as a policy"))
+            continue
+        except OSError as error:
+            diagnostics.append(Diagnostic("unreadable", f"cannot be read: {error.strerror or error}", _whole(path)))
+            continue
+        try:
+            texts[str(path)] = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+            diagnostics.append(Diagnostic("not-utf8", f"not UTF-8 text (byte 0x{data[error.start]:02x})",
+                                          Span(str(path), error.start, error.start + 1, line, column),
+                                          "save the file as UTF-8"))
+    if diagnostics:
+        raise PolicyError(diagnostics)
+    return texts
+
+
+def _whole(path: Path) -> Span:
+    """A place for a problem of a whole file: its start."""
+    return Span(str(path), 0, 0, 1, 1)

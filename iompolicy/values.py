@@ -118,3 +118,20 @@ def format_value(value: object, limit: int = 80) -> str:
     else:
         text = str(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def equality_key(value):
+    """A hashable key equal for values that `==` calls equal (a date and its ISO text too), so
+    that equal values are found in one pass. Booleans are apart from numbers (true != 1, as in
+    JSON Schema), numbers compare by value (1 == 1.00), objects regardless of key order."""
+    if isinstance(value, bool):
+        return ("boolean", value)
+    if isinstance(value, dt.date):
+        return ("text", value.isoformat())
+    if isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, list):
+        return ("list", tuple(equality_key(v) for v in value))
+    if isinstance(value, dict):
+        return ("object", tuple(sorted((k, equality_key(v)) for k, v in value.items())))
+    return ("value", value)  # numbers (1 and 1.00 hash alike) and null

@@ -39,8 +39,8 @@ def test_alias_bombs_are_refused_before_they_expand():
     assert refused(doubling).code == "too_many_values"  # 2^60 values, refused after about a million
     many = "kind: p\nx: &x 1\ny: [" + ", ".join(["*x"] * 100_000) + "]\n"
     assert refused(many).code == "too_many_aliases"
-    merge = "kind: p\nb: &b {x: 1}\n" + "".join(f"m{i}: {{<<: *b}}\n" for i in range(200))
-    assert refused(merge).code == "too_many_aliases"
+    keys = "kind: p\n&k a: 1\n" + "".join(f"m{i}: {{*k : 1}}\n" for i in range(200))  # aliases as keys count
+    assert refused(keys).code == "too_many_aliases"
 
 
 def test_limits_are_adjustable():
@@ -70,11 +70,52 @@ def test_duplicate_keys_name_both_lines():
     assert problem.code == "duplicate_key"
 
 
-def test_merge_keys_are_not_duplicates_and_explicit_keys_win():
-    document = load_text("kind: p\nbase: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 3\n", "f.yaml")
-    assert document.value["c"] == {"x": 3, "y": 2}
-    assert document.position("$.c.x") == (5, 3)  # the explicit key, not the merged one
-    assert document.position("$.c.y") == (2, 17)
+def test_merge_keys_are_refused_wherever_they_are():
+    """`<<: [{requested_usd: 150000}, {requested_usd: 950000}]` was judged at 150,000 (PyYAML's
+    reading), where other readers give 950,000; two `<<` in one mapping were accepted."""
+    for text in ("kind: p\nbase: &b {x: 1, y: 2}\nc:\n  <<: *b\n  x: 3\n",
+                 "kind: p\nf:\n  <<: [{requested_usd: 150000}, {requested_usd: 950000}]\n",
+                 "kind: p\nb: &b {x: 1}\nc: {<<: *b, y: 1}\n"):
+        problem = refused(text)
+        assert problem.code == "merge_key" and "write the keys out in full" in problem.hint
+    assert refused("kind: p\nf:\n  <<: [{a: 1}, {a: 2}]\n").line == 3
+    assert load_text('kind: p\n"<<": text\nv: <<\n', "f.yaml").value == {"kind": "p", "<<": "text", "v": "<<"}
+
+
+def test_anchors_on_keys_name_the_key():
+    """`&amt total: 5` named nothing: a later `*amt` silently repeated an older `&amt 100`,
+    and `&k lead: Alice` with `contact: *k` was refused as an undefined alias."""
+    value = load_text("kind: p\nbudget: &amt 100\n&amt total: 5\ncopy: *amt\n", "f.yaml").value
+    assert value == {"kind": "p", "budget": 100, "total": 5, "copy": "total"}
+    document = load_text("kind: p\n&k lead: Alice\ncontact: *k\n", "f.yaml")
+    assert document.value == {"kind": "p", "lead": "Alice", "contact": "lead"}
+    assert document.position("$.contact") == (3, 1)
+    value = load_text("kind: p\na: &name lead\nteam: {*name : Alice}\n", "f.yaml").value
+    assert value["team"] == {"lead": "Alice"}  # an alias of text may be a key
+    assert refused("kind: p\na: &n 12\nteam: {*n : Alice}\n").code == "key_not_text"
+    assert refused("kind: p\n&k a: 1\nm: {a: 1, *k : 2}\n").code == "duplicate_key"
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("kind: p\nx: !!int 0600000\n", 2, "the tag `!!int` is not allowed"),
+    ("kind: p\nx: !!int 3:20:00\n", 2, "the tag `!!int` is not allowed"),
+    ("kind: p\nx: !!int 0x30D40\n", 2, "the tag `!!int` is not allowed"),
+    ("kind: p\nx: !!float 1.5\n", 2, "the tag `!!float` is not allowed"),
+    ("kind: p\nx: !!timestamp hello\n", 2, "the tag `!!timestamp` is not allowed"),
+    ("kind: p\nx: !!bool maybe\n", 2, "the tag `!!bool` is not allowed"),
+    ("kind: p\nx: !!int ''\n", 2, "the tag `!!int` is not allowed"),
+    ("kind: p\nx: !!null ''\n", 2, "the tag `!!null` is not allowed"),
+    ("kind: p\n!!int 5: x\n", 2, "the tag `!!int` is not allowed"),
+    ("kind: p\nx: ! 12\n", 2, "`! 12` is text in YAML, but PyYAML reads it as a number"),
+    ("kind: p\nx: 1_000\n", 2, "`1_000` is read by YAML 1.1 as the number 1000, but YAML 1.2 and JSON read it as text"),
+    ("kind: p\nx: 1_000.50\n", 2, "`1_000.50` is read by YAML 1.1 as the number 1000.50"),
+    ("kind: p\nx: 0b101\n", 2, "`0b101` is read by YAML 1.1 as the binary number 5"),
+    ("kind: p\nx: 0x30D40\n", 2, "`0x30D40` is read by YAML 1.1 as the hexadecimal number 200000"),
+])
+def test_explicit_tags_and_surprising_numbers_are_refused(text, line, message):
+    problem = refused(text)
+    assert message in problem.message and problem.line == line and problem.hint
+    assert problem.code in ("explicit_tag", "yaml11_number")
 
 
 @pytest.mark.parametrize("text, code", [
@@ -110,12 +151,13 @@ def test_refusals_have_a_code_and_a_place(text, code):
 
 
 def test_explicit_tags_and_quotes_say_what_is_meant():
-    value = load_text('kind: p\na: !!str 010\nb: "010"\nc: 07\nd: !!int "12"\ne: "2008-01-01"\n', "f.yaml").value
-    assert value == {"kind": "p", "a": "010", "b": "010", "c": 7, "d": 12, "e": "2008-01-01"}
+    value = load_text('kind: p\na: !!str 010\nb: "010"\nc: 07\nd: ! "12"\ne: "2008-01-01"\nf: ! text\n',
+                      "f.yaml").value
+    assert value == {"kind": "p", "a": "010", "b": "010", "c": 7, "d": "12", "e": "2008-01-01", "f": "text"}
 
 
 def test_numbers_are_exact():
-    value = load_text("kind: p\na: 0.1\nb: 1_000.50\nc: 7\nd: 1.0e+3\n", "f.yaml").value
+    value = load_text("kind: p\na: 0.1\nb: 1000.50\nc: 7\nd: 1.0e+3\n", "f.yaml").value
     assert value["a"] == Decimal("0.1") and value["b"] == Decimal("1000.50") and value["c"] == 7
     assert value["d"] == 1000 and type(value["d"]) is Decimal
     value = load_text('{"kind": "p", "a": 0.1, "b": 1e3, "c": -0}', "f.json").value

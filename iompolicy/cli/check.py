@@ -65,11 +65,13 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
       cat proposal.json | iompolicy check - --data member-states.yaml
     """
     from ..config import ConfigError, with_settings
-    from ..documents import read_limited
     from ..run import Run, discover
 
     check_only, check_skip = only, skip  # as given on the command line (else from the settings)
     try:
+        if output is None and sys.stdout is None:  # started with stdout closed (`>&-`)
+            raise RunError(["<stdout>: standard output is closed, so the report has nowhere to go "
+                            "(hint: write it to a file with --output FILE)"])
         settings = with_settings(repository_settings(), paths=paths, data=data_files, policies=policy_dirs or None,
                                  format=fmt, fail_on=fail_on, only=only, skip=skip, exclude=exclude)
         paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
@@ -93,7 +95,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
         names, left_out = _excluded(names, settings["exclude"], settings["exclude_base"])
         _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
-        run.add_inputs(names, stdin_text=lambda: read_limited(sys.stdin.buffer, run.limits))
+        run.add_inputs(names, stdin_text=lambda: _read_stdin(run.limits))
         if run.problems:
             run.check_queued_schemas()  # fix every file after one run, not one file per run
             raise RunError([str(p) for p in run.problems])
@@ -149,6 +151,17 @@ def _selection(policies, only, skip, given_only: bool, given_skip: bool):
     except SelectionError as error:
         raise RunError(error.lines) from None
     return only, skip
+
+
+def _read_stdin(limits: Limits) -> bytes:
+    """The bytes of standard input (`-`), up to the size limit; a closed stdin is a problem of that input."""
+    from ..documents import DocumentError, Problem, read_limited
+
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise DocumentError([Problem("<stdin>", "standard input is closed, so there is nothing to read",
+                                     hint="name the document's file instead of `-`, or pipe it in",
+                                     code="unreadable")])
+    return read_limited(sys.stdin.buffer, limits)
 
 
 def _refuse_output_over_input(output: str | None, inputs: list[str]) -> None:

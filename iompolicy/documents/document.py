@@ -20,8 +20,10 @@ Every input is treated as hostile until it has loaded:
   runs. The same reader, reading a second time, makes the table of positions.
 - A mapping key written twice is an error naming both lines; keys must be text.
 - YAML 1.1 readings that surprise (`010` is the octal 8, `1:30` the base-60
-  90) are refused; others (`NO` read as false, `1e3` read as text) are
-  remembered and explained when the document does not match its schema
+  90, `1_000`, `0b101`, `0x1F`), tags on values other than `!!str` (`!!int
+  0600000`, `! 12`) and merge keys (`<<`) are refused; others (`NO` read as
+  false, `1e3` read as text) are remembered and explained when the document
+  does not match its schema
   (`reading_hint`); dates written without quotes are remembered by path
   (`Document.dates`) so that validation can refuse one where text is wanted.
 - NaN, infinities, numbers of more than 100 digits or beyond 10^100, text
@@ -36,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from pathlib import Path
 
 import yaml
@@ -163,7 +164,11 @@ class Document:
         return _hint(*found) if found else None
 
 
-_NUMBER_LIKE = LazyPattern(r"[-+]?(?:\d[\d_]*)?\.?\d*(?:[eE][-+]?\d+)?|[-+]?0[oO][0-7]+")
+# Digits before the dot and digits after it are matched by separate branches: written as
+# `(?:\d[\d_]*)?\.?\d*`, a run of digits could be split between the two in every way, and
+# `111...1x` (20 KB) took 13 s to fail (issue 19).
+_NUMBER_LIKE = LazyPattern(r"[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d*)?(?:[eE][-+]?\d+)?|[-+]?0[oO][0-7]+")
+_LEADING_ZERO = LazyPattern(r"[-+]?0[0-9_]+")
 
 
 def _hint(tag: str, text: str) -> str | None:
@@ -179,7 +184,7 @@ def _hint(tag: str, text: str) -> str | None:
     if tag == _TAG + "timestamp":
         return f"`{text}` was read as a date{' and time' if len(text) > 10 else ''}; {quoted}"
     if tag == _TAG + "str" and any(c.isdigit() for c in text) and _NUMBER_LIKE.fullmatch(text):
-        if re.fullmatch(r"[-+]?0[0-9_]+", text):
+        if _LEADING_ZERO.fullmatch(text):
             return (f"`{text}` was read as text: in YAML 1.1 a leading zero makes a number octal, and "
                     f"{text.lstrip('+-')} is not one; write it without the leading zero")
         if "o" in text.lower():

@@ -4,34 +4,34 @@ what it refuses and why)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 
 import yaml
 from yaml.events import (AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
                          SequenceStartEvent, StreamEndEvent)
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 
 from ..limits import MAX_NUMBER_DIGITS, Limits
 from ..patterns import LazyPattern
 
 from .problems import DocumentError, Problem, _Refused, _escape, _line_col, _short
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: the same reading, faster
+_PureLoader = yaml.SafeLoader
 
 
 _TAG = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value")}  # of a scalar
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE, _MERGE_TAG = (
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge"))
 _OCTAL = LazyPattern(r"[-+]?0[0-7_]+")
-
-
-class _ExactLoader(_BaseLoader):
-    """PyYAML's safe loader, but decimals are Decimal and dates are ISO text."""
+_INT_LIMIT = 10 ** MAX_NUMBER_DIGITS  # a number lies within ±10^100
 
 
 def _number_problem(value, written: str) -> str | None:
     """Why a number read from a document is refused, or None."""
     if type(value) is int:
-        if value.bit_length() > 333:  # 2**333 > 10**100
+        if abs(value) >= _INT_LIMIT:
             return f"`{_short(written)}` has more than {MAX_NUMBER_DIGITS} digits"
         return None
     if not value.is_finite():
@@ -42,99 +42,94 @@ def _number_problem(value, written: str) -> str | None:
     return None
 
 
-def _refusal(code: str, message: str, node) -> yaml.constructor.ConstructorError:
-    error = yaml.constructor.ConstructorError(None, None, message, node.start_mark)
-    error.iompolicy_code = code
-    return error
-
-
-def _construct_decimal(loader, node):
-    written = loader.construct_scalar(node)
-    text = written.replace("_", "").lower()
-    if text.lstrip("+-") in (".inf", ".nan"):
-        raise _refusal("not_finite", f"`{node.value}` is not a finite number", node)
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise _refusal("not_a_number", f"`{_short(node.value)}` is not a number", node) from None
-    return _in_range(value, written, node)
-
-
-def _construct_int(loader, node):
-    try:
-        value = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
-    except ValueError:  # more digits than Python converts
-        raise _refusal("number_out_of_range", f"`{_short(node.value)}` has more than {MAX_NUMBER_DIGITS} digits",
-                       node) from None
-    return _in_range(value, node.value, node)
-
-
-def _in_range(value, written: str, node):
+def _in_range(value, written: str, mark):
     """The number, unless it is too big or too precise to be exact (`_number_problem`)."""
     problem = _number_problem(value, written)
     if problem:
-        raise _refusal("number_out_of_range", problem, node)
+        raise _Refused("number_out_of_range", problem, mark)
     return value
 
 
-def _construct_date_text(loader, node):
+def _construct_decimal(loader, text: str, mark):
+    if text.lstrip("+-").lower() in (".inf", ".nan"):
+        raise _Refused("not_finite", f"`{text}` is not a finite number", mark)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # an exponent beyond what Decimal holds
+        raise _Refused("number_out_of_range", f"`{_short(text)}` has more than {MAX_NUMBER_DIGITS} digits or lies "
+                       f"beyond 10^{MAX_NUMBER_DIGITS}", mark) from None
+    return _in_range(value, text, mark)
+
+
+def _construct_int(loader, text: str, mark):
+    # Only decimal integers get here (_check_plain refuses the other notations), and the
+    # length is checked before int() converts: Python refuses more than 4,300 digits.
+    if len(text.lstrip("+-").lstrip("0")) > MAX_NUMBER_DIGITS:
+        raise _Refused("number_out_of_range", f"`{_short(text)}` has more than {MAX_NUMBER_DIGITS} digits", mark)
+    return _in_range(int(text, 10), text, mark)
+
+
+def _construct_date_text(loader, text: str, mark):
+    node = ScalarNode(_TIMESTAMP, text, mark, mark)
     try:
         value = yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:
-        raise _refusal("invalid_date", f"`{node.value}` is not a calendar date", node) from None
+        raise _Refused("invalid_date", f"`{text}` is not a calendar date", mark) from None
     return value.isoformat()
 
 
-_ExactLoader.add_constructor(_TAG + "float", _construct_decimal)
-_ExactLoader.add_constructor(_TAG + "int", _construct_int)
-_ExactLoader.add_constructor(_TAG + "timestamp", _construct_date_text)
-_ExactLoader.add_constructor(_TAG + "value", yaml.constructor.SafeConstructor.construct_yaml_str)
-
-
-_MERGE = object()  # the key `<<`
+_CONSTRUCTORS = {  # how a plain scalar is read, by the tag the YAML 1.1 resolver gives it
+    _INT: _construct_int,
+    _FLOAT: _construct_decimal,
+    _TIMESTAMP: _construct_date_text,
+    _BOOL: lambda loader, text, mark: yaml.constructor.SafeConstructor.bool_values[text.lower()],
+    _NULL: lambda loader, text, mark: None,
+}
 
 
 class _Frame:
     """A list or mapping being read."""
 
-    __slots__ = ("is_map", "value", "path", "key", "key_mark", "keys", "size", "merged", "merges", "anchor",
-                 "order", "start", "count")
+    __slots__ = ("is_map", "value", "path", "key", "key_mark", "keys", "size", "anchor", "order", "start", "count")
 
-    def __init__(self, is_map: bool, value, path: str, merged: bool, anchor: str | None, order: int, start: int):
-        self.is_map, self.value, self.path, self.merged = is_map, value, path, merged
-        self.key = None  # a mapping's key waiting for its value: text, or _MERGE
+    def __init__(self, is_map: bool, value, path: str, anchor: str | None, order: int, start: int):
+        self.is_map, self.value, self.path = is_map, value, path
+        self.key = None  # a mapping's key waiting for its value
         self.key_mark = None
         self.keys: dict[str, int] = {}  # a mapping's keys so far -> line of each
         self.size = 1  # keys and values in it, itself included, counting what aliases repeat
-        self.merges: list | None = None  # the values given to `<<`, in order
         self.anchor, self.order = anchor, order
         self.start = start  # where its entries begin in the table (positions only)
         self.count = 0  # items of a list so far
 
-    def merging(self) -> bool:
-        """True when the next value is merged into a mapping (`<<: *base`) rather than placed in it."""
-        return self.key is _MERGE if self.is_map else self.merged
-
     def child_path(self) -> str:
-        if self.merging() or (self.is_map and self.key is None):
+        if self.is_map and self.key is None:
             return self.path
         if not self.is_map:
             return f"{self.path}[{self.count}]"
         return f"{self.path}.{self.key}"
 
 
+class _Anchor(namedtuple("_Anchor", "value size path order entries written key")):
+    """What an anchor names, once complete: its value, its size in keys and values, its path
+    ("" for a key), its order of definition, the slice of the table it covers, how a plain
+    scalar was written, and the text it gives as a mapping key (None unless it is text)."""
+
+    __slots__ = ()
+
+
 class _Reader:
     """Reads a YAML event stream into values (or, with `table`, into a table of positions),
     one event at a time: no node graph, no recursion, every limit checked as it goes.
 
-    With `strict`, tags, keys, duplicates, surprising numbers and a second document are
-    refused; `limits` (None: none) bound depth, aliases and nodes.
+    With `strict`, tags, merge keys, keys that are not text, duplicates, surprising
+    numbers and a second document are refused; `limits` (None: none) bound depth,
+    aliases and nodes.
     """
 
     def __init__(self, loader, limits: Limits | None, strict: bool = True, table: bool = False):
         self.loader, self.limits, self.strict, self.table = loader, limits, strict, table
-        self.constructors = loader.yaml_constructors
-        self.anchors: dict[str, tuple] = {}  # name -> (value, size, path, order, entries, written) once complete
+        self.anchors: dict[str, _Anchor] = {}  # name -> what it names, once complete
         self.latest: dict[str, int] = {}  # name -> order of its latest definition, complete or not
         self.dates: dict[str, str] = {}  # path -> text of each date written without quotes
         self.stack: list[_Frame] = []
@@ -164,8 +159,11 @@ class _Reader:
                 self.start(event, kind is MappingStartEvent)
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                value, size = self.end(event)
+                value, size = self.end()
             elif kind is AliasEvent:
+                if stack and stack[-1].is_map and stack[-1].key is None:
+                    self.alias_key(stack[-1], event)
+                    continue
                 value, size = self.alias(event)
             else:
                 raise _Refused("invalid_yaml", f"unexpected {kind.__name__}", getattr(event, "start_mark", None))
@@ -184,17 +182,15 @@ class _Reader:
         if not self.stack:
             return "$", mark
         frame = self.stack[-1]
-        return frame.child_path(), (frame.key_mark if frame.is_map and not frame.merging() else mark)
+        return frame.child_path(), (frame.key_mark if frame.is_map else mark)
 
     def record(self, path: str, mark, written: tuple | None) -> None:
         position = (mark.line + 1, mark.column + 1)
         if self.anchored:
             self.entries.append((path, position, written))
-        self.put(path, position, written, any(f.merging() for f in self.stack))
+        self.put(path, position, written)
 
-    def put(self, path: str, position, written, merged: bool) -> None:
-        if merged and path in self.positions:
-            return  # what a merge brings never replaces what is written in the mapping itself
+    def put(self, path: str, position, written) -> None:
         self.positions[path] = position
         if written is not None:
             self.written[path] = written
@@ -207,61 +203,87 @@ class _Reader:
             raise _Refused("too_many_values", f"more than {self.limits.max_nodes:,} keys and values (counting what "
                            "aliases repeat)", mark, "raise --max-nodes if the document is genuine")
 
+    def define(self, name: str) -> int:
+        """Note that the anchor `name` is (being) defined again; the order of this definition."""
+        self.order += 1
+        self.latest[name] = self.order
+        return self.order
+
     # ---- events ---------------------------------------------------------------------------
     def key(self, frame: _Frame, event) -> None:
-        tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
+        tag = self.scalar_tag(event)
         self.count(1, event.start_mark)
         frame.size += 1
-        frame.key_mark = event.start_mark
-        if tag == _TAG + "merge":
-            frame.key = _MERGE
-            return
         if self.strict:
-            if tag not in (_TAG + "str", _TAG + "value"):
+            if tag == _MERGE_TAG:
+                raise _Refused("merge_key", "`<<` merges other mappings into this one, and YAML readers disagree on "
+                               "what that gives; a document does not use merge keys", event.start_mark,
+                               'write the keys out in full, or "<<" in quotes for a key named <<')
+            if tag not in (_STR, _VALUE):
                 node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
                 raise _Refused("key_not_text", f"a mapping key must be text, but `{_short(event.value)}` is read as "
                                f"{_reading(node)}", event.start_mark, f'write "{_escape(event.value)}" in quotes')
-            first = frame.keys.get(event.value)
+        self.take_key(frame, event.value, event.start_mark)
+        if event.anchor is not None:  # `&name key: value` names the key, not the value
+            end = len(self.entries)
+            written = (tag, event.value) if event.tag is None and not event.style else None
+            self.anchors[event.anchor] = _Anchor(event.value, 1, "", self.define(event.anchor), (end, end),
+                                                 written, event.value)
+
+    def take_key(self, frame: _Frame, text: str, mark) -> None:
+        """`text` is the key of the value to come (a key written twice is refused)."""
+        if self.strict:
+            first = frame.keys.get(text)
             if first is not None:
-                raise _Refused("duplicate_key", f"the key `{_short(event.value)}` is written twice in this mapping "
-                               f"(lines {first} and {event.start_mark.line + 1})", event.start_mark,
+                raise _Refused("duplicate_key", f"the key `{_short(text)}` is written twice in this mapping "
+                               f"(lines {first} and {mark.line + 1})", mark,
                                "keep one of them: a document must not depend on which one a reader keeps")
-            frame.keys[event.value] = event.start_mark.line + 1
-        frame.key = event.value
+            frame.keys[text] = mark.line + 1
+        frame.key, frame.key_mark = text, mark
+
+    def scalar_tag(self, event) -> str:
+        """The tag a scalar is read with. In strict mode a tag written on a scalar is refused,
+        except `!!str`; so is `!` (text, in YAML) on what would otherwise not be text."""
+        tag = event.tag
+        if tag is None:
+            return self.loader.resolve(ScalarNode, event.value, event.implicit)
+        if tag == "!":  # the non-specific tag: text, which PyYAML reads as if no tag were written
+            implied = self.loader.resolve(ScalarNode, event.value, (True, False)) if not event.style else _STR
+            if self.strict and implied != _STR:
+                raise _Refused("explicit_tag", f"`! {_short(event.value)}` is text in YAML, but PyYAML reads it as "
+                               f"{_reading(ScalarNode(implied, event.value))}", event.start_mark,
+                               f'write "{_escape(event.value)}" in quotes for text, or leave out the `!`')
+            return _STR
+        if self.strict and tag != _STR:
+            if tag in _CONSTRUCTORS or tag in (_VALUE, _MERGE_TAG):
+                raise _Refused("explicit_tag", f"the tag `{_short_tag(tag)}` is not allowed: a value is read from "
+                               "how it is written, never from a tag", event.start_mark,
+                               "leave out the tag: write a number in decimal, a date as YYYY-MM-DD, text in quotes")
+            raise _refused_tag(tag, event.start_mark)
+        return tag
 
     def scalar(self, event):
-        tag = event.tag
-        explicit = tag is not None and tag != "!"
-        if not explicit:
-            tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
-        plain = not explicit and not event.style
+        tag = self.scalar_tag(event)
+        plain = event.tag is None and not event.style
         self.count(1, event.start_mark)
         path, mark = self.here(event.start_mark)
-        if self.strict:
-            if tag not in _ALLOWED_TAGS:
-                raise _refused_tag(tag, event.start_mark)
-            if plain:
-                _check_plain(tag, event, path, self.dates)
-        if event.anchor is not None:
-            self.order += 1
-            self.latest[event.anchor] = self.order
+        if self.strict and plain:
+            _check_plain(tag, event, path, self.dates)
         written = (tag, event.value) if plain else None
         if self.table:
             self.record(path, mark, written)
             value = None
-        elif tag == _TAG + "str":
+        elif tag in (_STR, _VALUE, _MERGE_TAG):  # `=` and `<<` as values are text, as in YAML 1.2
             value = event.value
         else:
-            constructor = self.constructors.get(tag)
+            constructor = _CONSTRUCTORS.get(tag)
             if constructor is None:
                 raise _refused_tag(tag, event.start_mark)
-            value = constructor(self.loader, ScalarNode(tag, event.value, event.start_mark, event.end_mark,
-                                                        style=event.style or None))
+            value = constructor(self.loader, event.value, event.start_mark)
         if event.anchor is not None:
             end = len(self.entries)
-            self.anchors[event.anchor] = (value, 1, path, self.order, (end, end), written)
+            self.anchors[event.anchor] = _Anchor(value, 1, path, self.define(event.anchor), (end, end), written,
+                                                 event.value if tag == _STR else None)
         return value
 
     def start(self, event, is_map: bool) -> None:
@@ -271,38 +293,32 @@ class _Reader:
                            event.start_mark, "raise --max-depth if the document is genuine")
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.loader.resolve(MappingNode if is_map else SequenceNode, None, event.implicit)
+            tag = _TAG + ("map" if is_map else "seq")
         if self.strict and tag not in (_TAG + "map", _TAG + "seq"):
             raise _refused_tag(tag, event.start_mark)
         if stack and stack[-1].is_map and stack[-1].key is None:
             raise _Refused("key_not_text", "a mapping key must be text, not a list or a mapping", event.start_mark)
         self.count(1, event.start_mark)
         path, mark = self.here(event.start_mark)
-        merged = bool(stack) and not is_map and stack[-1].merging()
-        if self.table and not (stack and stack[-1].merging()):
+        if self.table:
             self.record(path, mark, None)
-        order = 0
-        if event.anchor is not None:
-            self.order += 1
-            order = self.latest[event.anchor] = self.order
+        order = 0 if event.anchor is None else self.define(event.anchor)
         value = None if self.table else {} if is_map else []
-        stack.append(_Frame(is_map, value, path, merged, event.anchor, order, len(self.entries)))
+        stack.append(_Frame(is_map, value, path, event.anchor, order, len(self.entries)))
         if event.anchor is not None:
             self.anchored += 1
 
-    def end(self, event):
+    def end(self):
         frame = self.stack.pop()
-        value = frame.value
         if frame.anchor is not None:
             self.anchored -= 1
-        if frame.merges is not None and not self.table:
-            value = _merged(frame, event)
-        if frame.anchor is not None and self.latest[frame.anchor] == frame.order:
-            self.anchors[frame.anchor] = (value, frame.size, frame.path, frame.order, (frame.start, len(self.entries)),
-                                          None)
-        return value, frame.size
+            if self.latest[frame.anchor] == frame.order:
+                self.anchors[frame.anchor] = _Anchor(frame.value, frame.size, frame.path, frame.order,
+                                                     (frame.start, len(self.entries)), None, None)
+        return frame.value, frame.size
 
-    def alias(self, event):
+    def named(self, event) -> _Anchor:
+        """What an alias names (refused past the alias limit, undefined, or inside its own node)."""
         self.aliases += 1
         if self.limits is not None and self.aliases > self.limits.max_aliases:
             raise _Refused("too_many_aliases", f"more than {self.limits.max_aliases} aliases (`*name`): refused as a "
@@ -311,26 +327,36 @@ class _Reader:
         if name not in self.latest:
             raise _Refused("undefined_alias", f"the alias `*{name}` has no anchor `&{name}` before it",
                            event.start_mark)
-        if name not in self.anchors or self.anchors[name][3] != self.latest[name]:
+        if name not in self.anchors or self.anchors[name].order != self.latest[name]:
             raise _Refused("recursive_value", f"the alias `*{name}` is inside the node it refers to (a recursive "
                            "structure)", event.start_mark)
-        if self.stack and self.stack[-1].is_map and self.stack[-1].key is None:
-            raise _Refused("key_not_text", "a mapping key must be written, not an alias", event.start_mark)
-        value, size, source, _, (first, end), written = self.anchors[name]
-        self.count(size, event.start_mark)
+        return self.anchors[name]
+
+    def alias_key(self, frame: _Frame, event) -> None:
+        """An alias written as a mapping key (`*name : value`): it must name text."""
+        anchor = self.named(event)
+        if anchor.key is None and self.strict:
+            raise _Refused("key_not_text", f"a mapping key must be text, but `*{event.anchor}` names something "
+                           "else", event.start_mark)
+        self.count(1, event.start_mark)
+        frame.size += 1
+        self.take_key(frame, anchor.key or "", event.start_mark)
+
+    def alias(self, event):
+        anchor = self.named(event)
+        self.count(anchor.size, event.start_mark)
         target, mark = self.here(event.start_mark)
-        if self.dates:
-            _copy_dates(self.dates, source, target)
+        if self.dates and anchor.path:
+            _copy_dates(self.dates, anchor.path, target)
         if self.table:  # the alias repeats the positions of what it names, under its own path
-            merged = any(f.merging() for f in self.stack)
-            if not merged:
-                self.record(target, mark, written)
+            self.record(target, mark, anchor.written)
+            first, end = anchor.entries
             for path, position, written in self.entries[first:end]:
-                new = target + path[len(source):]
+                new = target + path[len(anchor.path):]
                 if self.anchored:
                     self.entries.append((new, position, written))
-                self.put(new, position, written, merged)
-        return value, size
+                self.put(new, position, written)
+        return anchor.value, anchor.size
 
     def add(self, frame: _Frame, value, size: int) -> None:
         frame.size += size
@@ -339,26 +365,9 @@ class _Reader:
                 frame.value.append(value)
             frame.count += 1
             return
-        if frame.key is _MERGE:
-            if frame.merges is None:
-                frame.merges = []
-            frame.merges.append((value, frame.key_mark))
-        elif not self.table:
+        if not self.table:
             frame.value[frame.key] = value
         frame.key = None
-
-
-def _merged(frame: _Frame, event) -> dict:
-    """A mapping with its `<<` merges: explicit keys win, then the earlier merged mapping (as PyYAML)."""
-    result: dict = {}
-    for value, mark in frame.merges:
-        sources = value if isinstance(value, list) else [value]
-        if not all(isinstance(source, dict) for source in sources):
-            raise _Refused("invalid_yaml", "`<<` merges a mapping or a list of mappings, nothing else", mark)
-        for source in reversed(sources):
-            result.update(source)
-    result.update(frame.value)
-    return result
 
 
 def _short_tag(tag: str) -> str:
@@ -373,24 +382,37 @@ def _base60(text: str) -> int:
     return sign * value
 
 
+def _in_decimal(text: str, value) -> str:
+    return f'write {value} in decimal, or "{text}" in quotes for text'
+
+
 def _check_plain(tag: str, event, path: str, dates: dict) -> None:
-    """Refuse the YAML 1.1 readings of plain text that surprise; remember dates."""
-    text = event.value
-    if tag == _TAG + "int":
+    """Refuse the YAML 1.1 readings of plain text that YAML 1.2 and JSON do not share; remember dates."""
+    text, mark = event.value, event.start_mark
+    if tag == _INT:
+        digits = text.lstrip("+-")
         if _OCTAL.fullmatch(text):
-            digits = text.lstrip("+-").replace("_", "")
+            digits = digits.replace("_", "")
             if int(digits, 8) != int(digits, 10):
                 raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the octal number "
-                               f"{int(digits, 8)}, not {int(digits, 10)}", event.start_mark,
+                               f"{int(digits, 8)}, not {int(digits, 10)}", mark,
                                f'write {int(digits, 10)} without the leading zero, or "{text}" in quotes for text')
-        elif ":" in text:
+        if ":" in text:
             raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the base-60 number {_base60(text)}",
-                           event.start_mark, f'write the number in decimal, or "{text}" in quotes for text')
-    elif tag == _TAG + "float" and ":" in text:
-        raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as a base-60 number", event.start_mark,
+                           mark, f'write the number in decimal, or "{text}" in quotes for text')
+        if digits[:2] in ("0b", "0x"):
+            value = int(text.replace("_", ""), 0)
+            base = "binary" if digits[1] == "b" else "hexadecimal"
+            raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the {base} number {value}", mark,
+                           _in_decimal(text, value))
+    elif tag == _FLOAT and ":" in text:
+        raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as a base-60 number", mark,
                        f'write the number in decimal, or "{text}" in quotes for text')
-    elif tag == _TAG + "timestamp":
+    elif tag == _TIMESTAMP:
         dates[path] = text
+    if tag in (_INT, _FLOAT) and "_" in text:
+        raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the number {text.replace('_', '')}, "
+                       "but YAML 1.2 and JSON read it as text", mark, _in_decimal(text, text.replace("_", "")))
 
 
 def _copy_dates(dates: dict, source: str, target: str) -> None:
@@ -408,19 +430,21 @@ def _refused_tag(tag: str, mark) -> _Refused:
 def _reading(node) -> str:
     """How YAML 1.1 reads a plain scalar, in words."""
     tag, text = node.tag, node.value
-    if tag == _TAG + "bool":
+    if tag == _BOOL:
         return f"the boolean {'true' if text.lower() in ('yes', 'true', 'on') else 'false'}"
-    if tag == _TAG + "null":
+    if tag == _NULL:
         return "null"
-    if tag in (_TAG + "int", _TAG + "float"):
+    if tag in (_INT, _FLOAT):
         return "a number"
-    if tag == _TAG + "timestamp":
+    if tag == _TIMESTAMP:
         return "a date"
     return "text"
 
 
-def _parse_yaml(text: str, name: str, limits: Limits):
-    loader = _ExactLoader(text)
+def _parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
+    """(value, dates) of a YAML text, or a DocumentError. `loader_class` picks PyYAML's parser
+    (default: libyaml's when installed); the tests hold both to the same readings."""
+    loader = (loader_class or _BaseLoader)(text)
     try:
         reader = _Reader(loader, limits)
         return reader.read(), reader.dates
@@ -430,13 +454,11 @@ def _parse_yaml(text: str, name: str, limits: Limits):
         mark = error.problem_mark or error.context_mark
         message = error.problem or error.context or "not valid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        code = getattr(error, "iompolicy_code", None)
-        if code is None and "nesting depth" in message:
+        if "nesting depth" in message:
             # PyYAML 6.0.4's parser has a depth limit of its own, and scans ahead far enough
             # to reach it before the reader sees the level that passes ours.
-            code = "too_deep"
-            message = f"lists and mappings are nested more than {limits.max_depth} levels deep"
-        if code is None:
+            code, message = "too_deep", f"lists and mappings are nested more than {limits.max_depth} levels deep"
+        else:
             code, message = "invalid_yaml", f"not valid YAML: {message}"
         raise DocumentError([Problem(name, message, line, column, code=code)]) from None
     except yaml.reader.ReaderError as error:
@@ -448,6 +470,3 @@ def _parse_yaml(text: str, name: str, limits: Limits):
         raise DocumentError([Problem(name, f"not valid YAML: {error}", code="invalid_yaml")]) from None
     finally:
         loader.dispose()
-
-
-# ---- JSON -------------------------------------------------------------------------------------

@@ -6,10 +6,9 @@ value or raises `Undecided`. Both evaluators call these, so a function means one
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, DecimalException
 
-from ..values import EXACT, MISSING, Undecided
+from ..values import EXACT, MISSING, Undecided, equality_key
 from . import operations as op
 
 
@@ -82,26 +81,11 @@ def _unique(values: list, what: str) -> bool:
     seen = set()
     for value in values:
         op.present(value, what)
-        key = _equality_key(value)
+        key = equality_key(value)
         if key in seen:
             return False
         seen.add(key)
     return True
-
-
-def _equality_key(value):
-    """A hashable key equal for values that `==` calls equal (a date and its ISO text too)."""
-    if isinstance(value, bool):
-        return ("boolean", value)
-    if isinstance(value, dt.date):
-        return ("text", value.isoformat())
-    if isinstance(value, str):
-        return ("text", value)
-    if isinstance(value, list):
-        return ("list", tuple(_equality_key(v) for v in value))
-    if isinstance(value, dict):
-        return ("object", tuple(sorted((k, _equality_key(v)) for k, v in value.items())))
-    return ("value", value)  # numbers (1 and 1.00 hash alike) and null
 
 
 def finish_aggregate(func: str, values: list, what: str, source_what: str = "list"):

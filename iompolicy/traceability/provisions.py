@@ -45,5 +45,5 @@ def load_provisions(folder: str | Path) -> Provisions | None:
             for p in content["provisions"]
         )
         return Provisions(str(content.get("source", "")), items)
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+    except (OSError, ValueError, RecursionError, yaml.YAMLError, KeyError, TypeError) as error:  # ValueError: not UTF-8
         raise ProvisionsError(f"{path}: not a usable provisions file: {error}") from None
