@@ -35,25 +35,65 @@ _NEARBY_FILES = 200  # files peeked at, at most, when looking for reference data
 _NEARBY_FOLDERS = 20  # subfolders looked into, at most, in each folder
 
 
-def discover(paths: list[str]) -> tuple[list[str], list[Problem]]:
+def discover(paths: list[str], leave_out: Callable[[str], bool] | None = None,
+             left_out: list[str] | None = None) -> tuple[list[str], list[Problem]]:
     """Files named, and files found under folders (sorted; hidden ones left out), with `-` for
     stdin; and a problem for each path that is missing, is not a regular file or folder
     (a FIFO or a device is never opened: reading it could block or never end), or is a
-    folder that cannot be read (nothing under it is silently skipped)."""
+    folder that cannot be read (nothing under it is silently skipped). A path, file or
+    folder, for which `leave_out` is true is not read, and is added to `left_out`."""
     found: list[str] = []
     problems: list[Problem] = []
+    skipped = [] if left_out is None else left_out
     for raw in paths:
         if raw == "-":
             found.append("-")
-            continue
-        path = Path(raw)
-        if path.is_dir():
-            _walk(path, found, problems)
-        elif path.is_file():
-            found.append(str(path))
+        elif leave_out is not None and leave_out(raw):
+            skipped.append(raw)
+        elif os.path.isdir(raw):
+            _walk(Path(raw), found, problems, leave_out, skipped)
+        elif os.path.isfile(raw):
+            found.append(str(Path(raw)))
         else:
             problems.append(_not_a_file(raw))
     return list(dict.fromkeys(found)), problems
+
+
+def _walk(folder: Path, found: list[str], problems: list[Problem], leave_out, skipped: list[str]) -> None:
+    """The YAML and JSON files under `folder`, in sorted order, hidden files and folders left
+    out. A link to a folder is followed, once: a folder met again by its real path (a loop,
+    or two links to one folder) is not walked twice."""
+    def unreadable(error: OSError) -> None:
+        problems.append(Problem(error.filename or str(folder), f"cannot read the folder: {error.strerror or error}",
+                                hint="its files would be left out of the run: make it readable, or leave it out "
+                                     "with --exclude", code="unreadable"))
+
+    walked: set[str] = set()
+    for top, folders, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(top)
+        if real in walked:
+            folders[:] = []
+            continue
+        walked.add(real)
+        kept = []
+        for name in sorted(folders):
+            if name.startswith("."):
+                continue
+            if leave_out is not None and leave_out(str(Path(top, name))):
+                skipped.append(str(Path(top, name)))
+            else:
+                kept.append(name)
+        folders[:] = kept
+        for name in sorted(files):
+            if name.startswith(".") or os.path.splitext(name)[1] not in SUFFIXES:
+                continue
+            path = str(Path(top, name))  # as rglob named them: `./x.yaml` is `x.yaml`
+            if leave_out is not None and leave_out(path):
+                skipped.append(path)
+            elif os.path.isfile(path):
+                found.append(path)
+            else:  # a FIFO, a device, a socket or a broken link named like a document
+                problems.append(_not_a_file(path))
 
 
 def _entries(folder: Path) -> tuple[list[str], list[Path]]:
@@ -64,25 +104,6 @@ def _entries(folder: Path) -> tuple[list[str], list[Path]]:
         return [], []
     files = [e.path for e in entries if e.name.endswith(SUFFIXES) and e.is_file()]
     return files, [Path(e.path) for e in entries if e.is_dir()]
-
-
-def _walk(folder: Path, found: list[str], problems: list[Problem]) -> None:
-    """The YAML and JSON files under `folder`, in sorted order, hidden files and folders left out."""
-    def unreadable(error: OSError) -> None:
-        problems.append(Problem(error.filename or str(folder), f"cannot read the folder: {error.strerror or error}",
-                                hint="its files would be left out of the run: make it readable, or leave it out "
-                                     "with --exclude", code="unreadable"))
-
-    for top, folders, files in os.walk(folder, onerror=unreadable):
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
-        for name in sorted(files):
-            if name.startswith(".") or os.path.splitext(name)[1] not in SUFFIXES:
-                continue
-            path = str(Path(top, name))  # as rglob named them: `./x.yaml` is `x.yaml`
-            if os.path.isfile(path):
-                found.append(path)
-            else:  # a FIFO, a device, a socket or a broken link named like a document
-                problems.append(_not_a_file(path))
 
 
 def _not_a_file(name: str) -> Problem:

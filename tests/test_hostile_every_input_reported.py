@@ -154,8 +154,9 @@ def test_exclude_leaves_files_out_and_says_so(audit):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert [d["path"] for d in report["documents"]] == ["audit/compliant.yaml"]
-    assert report["summary"]["notices"][0] == ("3 file(s) left out by `exclude` patterns: audit/no-kind.yaml, "
-                                               "audit/python-object.yaml, audit/schema-violation.yaml")
+    assert report["summary"]["notices"][0] == ("3 file(s) or folder(s) left out by `exclude` patterns: "
+                                               "audit/no-kind.yaml, audit/python-object.yaml, "
+                                               "audit/schema-violation.yaml")
 
 
 def test_exclude_in_the_settings_is_matched_from_their_folder(audit, tmp_path, monkeypatch):
@@ -166,6 +167,6 @@ def test_exclude_in_the_settings_is_matched_from_their_folder(audit, tmp_path, m
     result = CliRunner().invoke(main, ["check", *DATA])
     assert result.exit_code == 0, result.output
     assert "compliant.yaml (proposal IDF-2016-BOL-01" in result.stdout
-    assert "note: 3 file(s) left out by `exclude` patterns" in result.stdout
+    assert "note: 3 file(s) or folder(s) left out by `exclude` patterns" in result.stdout
     refused = CliRunner().invoke(main, ["check", *DATA, "--exclude", "nothing-by-this-name"])  # replaces the list
     assert refused.exit_code == 2, refused.output

@@ -46,6 +46,25 @@ def test_an_unreadable_subfolder_is_an_error_with_its_path(tmp_path, monkeypatch
     assert result.exit_code == 2, result.output  # before: exit 0, the folder silently left out
     assert f"{os.path.join('audit', 'locked')}: cannot read the folder: Permission denied" in result.stderr
     assert "--exclude" in result.stderr  # the hint says how to leave it out on purpose
+    left_out = check("audit", *DATA, "--exclude", "locked")  # ... and it works: the folder is not even read
+    assert left_out.exit_code == 0, left_out.output
+    assert "note: 1 file(s) or folder(s) left out by `exclude` patterns: audit/locked" in left_out.stdout
+
+
+def test_a_link_to_a_folder_is_followed_once(tmp_path, monkeypatch):
+    """os.walk (like Path.rglob before it) does not follow links to folders by itself: their
+    files were silently left out. They are followed, and a loop ends."""
+    (tmp_path / "audit" / "real").mkdir(parents=True)
+    shutil.copy(MANO_RIVER, tmp_path / "audit" / "real" / "mano.yaml")
+    (tmp_path / "shared").mkdir()
+    shutil.copy(COMPLIANT, tmp_path / "shared" / "bolivia.yaml")
+    os.symlink(tmp_path / "shared", tmp_path / "audit" / "linked")
+    os.symlink("..", tmp_path / "audit" / "real" / "loop")  # audit/real/loop is audit again
+    monkeypatch.chdir(tmp_path)
+    result = check("audit", *DATA, "--format", "json")
+    assert result.exit_code == 1, result.output  # the Mano River proposal fails Article 4; no duplicate id
+    paths = [d["path"] for d in json.loads(result.stdout)["documents"]]
+    assert paths == ["audit/linked/bolivia.yaml", "audit/real/mano.yaml"]
 
 
 @pytest.mark.parametrize("special", ["fifo", "device"])

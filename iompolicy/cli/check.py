@@ -86,14 +86,14 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         waivers_file = None if no_waivers else waivers_file or _settings_waivers()
         if waivers_file:
             run.use_waivers(waivers_file)
-        names, missing = discover(list(paths))
+        left_out: list[str] = []  # files and folders that --exclude (or `exclude:`) leaves unread
+        names, missing = discover(list(paths), _exclusion(settings["exclude"], settings["exclude_base"]), left_out)
         run.problems.extend(missing)
         # A data file also named among PATHS (pre-commit passes every staged file) is data once.
         data_paths = {os.path.realpath(name) for name in data_files}
         if waivers_file:
             data_paths.add(os.path.realpath(waivers_file))
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
-        names, left_out = _excluded(names, settings["exclude"], settings["exclude_base"])
         _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
         run.add_inputs(names, stdin_text=lambda: _read_stdin(run.limits))
         if run.problems:
@@ -108,7 +108,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
             raise RunError(["no documents to check were found in " + " ".join(paths)])
         if left_out:  # said in every report: a file left out is never silently missing
             shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
-            run.notices.append(f"{len(left_out)} file(s) left out by `exclude` patterns: {shown}")
+            run.notices.append(f"{len(left_out)} file(s) or folder(s) left out by `exclude` patterns: {shown}")
         summary = _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose)
         if output is not None:
             click.echo(summary.line(), err=True)  # the report went to a file: the outcome still shows
@@ -119,14 +119,13 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
     sys.exit(EXIT_FAILED if summary.failing else EXIT_OK)
 
 
-def _excluded(names: list[str], patterns, base: str) -> tuple[list[str], list[str]]:
-    """The inputs kept, and those that an `--exclude` (or the settings' `exclude`) pattern leaves out."""
+def _exclusion(patterns, base: str):
+    """The predicate of `--exclude` (or the settings' `exclude`) on paths, or None."""
     if not patterns:
-        return names, []
+        return None
     from ..globs import excluded
 
-    out = [name for name in names if name != "-" and excluded(name, patterns, base)]
-    return [name for name in names if name not in out], out
+    return lambda path: excluded(path, patterns, base)
 
 
 def _selection(policies, only, skip, given_only: bool, given_skip: bool):
