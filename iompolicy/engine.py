@@ -15,6 +15,8 @@ from .language.schemas import SchemaSet
 from .language.schemas import read_texts as read_schema_texts
 from .language.source import Diagnostic, PolicyError, SourceFile, Span
 from .documents.validation import Validator
+from . import notices as said
+from .dated import DatedData
 
 SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
 
@@ -29,6 +31,8 @@ class PolicySet:
         self.schemas = schemas
         self.sources = sources
         self.validator = Validator(schemas, fast_code)
+        self.dated = DatedData(schemas)
+        self._data_read: dict[str, set[str]] = {}  # kind -> the data its clauses read
         self.by_kind: dict[str, list[CompiledClause]] = {}
         for policy_file in files:
             self.by_kind.setdefault(policy_file.header.kind, []).extend(compile_file(policy_file))
@@ -196,18 +200,32 @@ class PolicySet:
                                          hint=hint)])
         own_date = _document_date(doc.value, kind.date_rule)
         judged_on = as_of or own_date
-        env = Env(doc.value, _data_values(data))
+        data_values = _data_values(data)
+        env = Env(doc.value, self.dated.as_of(data_values, judged_on))
         clauses = self.by_kind.get(kind.kind, ())
-        notices = () if clauses else (f"no policy applies to `{kind.kind}` documents",)
         evaluate_clause = evaluate_traced if trace_all else evaluate
         results = tuple(
             evaluate_clause(compiled, env, doc, judged_on)
             for compiled in clauses
             if select is None or select(compiled.clause)
         )
-        if clauses and not results:  # said out loud: the selection, not the document, made it not applicable
-            notices = (f"--only/--skip leave no clause for `{kind.kind}` documents",)
+        notices = self._notices(kind.kind, clauses, results, judged_on, data_values)
         return Report(doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices)
+
+    def _notices(self, kind: str, clauses, results, judged_on, data_values) -> tuple[str, ...]:
+        """What the report must say beside its verdicts (see `iompolicy.notices`)."""
+        if not clauses:
+            return (f"no policy applies to `{kind}` documents",)
+        # said out loud: the selection, not the document, made it not applicable
+        found = [f"--only/--skip leave no clause for `{kind}` documents"] if not results else []
+        found += said.no_clause_applied(results, judged_on, [c.start for c in clauses if c.start is not None])
+        found += said.later_texts(self.provisions, judged_on)
+        if data_values:
+            read = self._data_read.get(kind)
+            if read is None:
+                read = self._data_read[kind] = self.data_needed({kind})
+            found += said.registers_of_another_year(data_values, read, self.dated, judged_on)
+        return tuple(found)
 
 
 def _shipped_policies() -> Path:

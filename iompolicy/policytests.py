@@ -13,7 +13,13 @@ A case file is YAML::
 
 `document:` may give a whole document instead of `base`. Only the clauses named in
 `expect` are asserted; the run also records which clauses were seen passing and
-failing, so untested clauses are found.
+failing, so untested clauses are found. Two more expectations may stand beside
+or instead of `expect`:
+
+    notices: ["later texts may govern"]  # each text is part of some notice of the report
+    messages: {part3.line2_allocation_formula: "the cap binds"}  # part of the clause's message
+    refused: "is written `SCPF`"         # the document must be refused by its schema,
+                                         # with this text in one of the problems
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ from .documents import DocumentError, as_document, load_file
 from .engine import PolicySet
 from .report import Outcome
 
-_CASE_KEYS = {"name", "base", "patch", "document", "data", "as_of", "expect", "note"}
+_CASE_KEYS = {"name", "base", "patch", "document", "data", "as_of", "expect", "note", "notices", "refused",
+              "messages"}
+_EXPECTATIONS = {"expect", "notices", "refused", "messages"}
 _FILE_KEYS = {"data", "cases", "description"}
 
 
@@ -84,6 +92,11 @@ class TestRun:
         return 100.0 * len(both) / len(clause_ids)
 
 
+def _refusal(problem) -> str:
+    """A schema problem's message with its hint, as the command line prints them."""
+    return f"{problem.message} (hint: {problem.hint})" if problem.hint else problem.message
+
+
 def _read_yaml(path: Path):
     try:
         return load_file(path).value
@@ -124,10 +137,11 @@ def run_case_files(policies: PolicySet, paths: list[Path]) -> TestRun:
 def _run_case(policies, path: Path, case: dict, shared: dict, known: set[str], run: TestRun) -> None:
     name = case.get("name", "?") if isinstance(case, dict) else "?"
     where = f"{path}: case `{name}`"
-    if not isinstance(case, dict) or set(case) - _CASE_KEYS or "expect" not in case:
-        run.problems.append(f"{where}: unknown keys or no `expect` (keys: {', '.join(sorted(_CASE_KEYS))})")
+    if not isinstance(case, dict) or set(case) - _CASE_KEYS or not _EXPECTATIONS & set(case):
+        run.problems.append(f"{where}: unknown keys or no `expect`, `notices` or `refused` "
+                            f"(keys: {', '.join(sorted(_CASE_KEYS))})")
         return
-    unknown = [c for c in case["expect"] if c not in known]
+    unknown = [c for c in {**case.get("expect", {}), **case.get("messages", {})} if c not in known]
     if unknown:
         run.problems.append(f"{where}: expects unknown clause(s) {', '.join(unknown)}")
         return
@@ -138,14 +152,34 @@ def _run_case(policies, path: Path, case: dict, shared: dict, known: set[str], r
         as_of = case.get("as_of")
         as_of = dt.date.fromisoformat(str(as_of)) if as_of else None
         report = policies.check(as_document(document, f"{path.name}#{name}"), data=data, as_of=as_of)
-    except (CaseFileError, DocumentError, ValueError) as error:
+    except DocumentError as error:
+        if "refused" in case:
+            run.cases += 1
+            if not any(case["refused"] in _refusal(problem) for problem in error.problems):
+                run.mismatches.append(Mismatch(str(path), name, "(schema)", f"refused with `{case['refused']}`",
+                                               "refused otherwise", str(error)))
+        else:
+            run.problems.append(f"{where}: {error}")
+        return
+    except (CaseFileError, ValueError) as error:
         run.problems.append(f"{where}: {error}")
         return
     run.cases += 1
+    if "refused" in case:
+        run.mismatches.append(Mismatch(str(path), name, "(schema)", f"refused with `{case['refused']}`", "accepted"))
+        return
+    for wanted in case.get("notices", ()):
+        if not any(wanted in notice for notice in report.notices):
+            run.mismatches.append(Mismatch(str(path), name, "(notices)", f"a notice with `{wanted}`",
+                                           "; ".join(report.notices) or "no notice"))
     for result in report.results:
         run.record(result.clause, result.outcome.value)
     outcomes = {r.clause: r for r in report.results}
-    for clause, expected in case["expect"].items():
+    for clause, wanted in case.get("messages", {}).items():
+        message = outcomes[clause].message if clause in outcomes else "(absent)"
+        if wanted not in message:
+            run.mismatches.append(Mismatch(str(path), name, clause, f"a message with `{wanted}`", message))
+    for clause, expected in case.get("expect", {}).items():
         result = outcomes.get(clause)
         actual = result.outcome.value if result else "absent"
         if actual != expected:

@@ -46,14 +46,14 @@ def test_examples_folder_uses_registers_as_data():
     assert result.exit_code == 1
     assert "member-states.yaml (" not in result.output  # data is not checked
     assert "reference data" not in result.output        # and was found
-    assert "16 documents checked" in result.output.splitlines()[-1]
+    assert "17 documents checked" in result.output.splitlines()[-1]
 
 
 def test_json_report_matches_its_schema():
     result = run("check", EXAMPLES, "--format", "json")
     report = json.loads(result.output)
     jsonschema.validate(report, REPORT_SCHEMA)
-    assert report["summary"]["documents"] == len(report["documents"]) == 16
+    assert report["summary"]["documents"] == len(report["documents"]) == 17
     ceiling = next(d for d in report["documents"] if d["path"].endswith("04-tajikistan-border-over-ceiling.yaml"))
     failed = [r for r in ceiling["results"] if r["outcome"] == "fail"]
     assert [(r["clause"], r["cite"], r["location"]) for r in failed] == [
@@ -122,12 +122,22 @@ def test_fail_on_warning_counts_should_clauses():
 
 
 def test_as_of_overrides_the_document_date():
-    before = EXAMPLES / "proposals" / "06-philippines-line2-before-2008.yaml"
-    assert run("check", before, *data_args(), "--only", "III.1").exit_code == 1
-    # Judged before the Strategy's adoption, the Strategy's clauses do not apply.
-    early = run("check", before, *data_args(), "--only", "III.1", "--as-of", "2007-01-01", "-v")
+    assert run("check", OVER_CEILING, *data_args(), "--only", "III.5.2").exit_code == 1
+    # Judged before the Strategy's adoption, the Strategy's clauses do not apply, and the
+    # report says that no clause applied: it is not a pass.
+    early = run("check", OVER_CEILING, *data_args(), "--only", "III.5.2", "--as-of", "2007-01-01", "-v")
     assert early.exit_code == 0
     assert "in force from 2007-06-07; document dated 2007-01-01" in early.output
+    assert ("note: no clause applied to this document: it is dated 2007-01-01, before the policies' "
+            "effective dates (in force from 2007-06-07); it is not a pass") in early.output
+
+
+def test_backdating_does_not_create_line2():
+    """Issue 13, finding 4: Line 2 did not exist before 2008, whatever the date judged."""
+    before = EXAMPLES / "proposals" / "06-philippines-line2-before-2008.yaml"
+    early = run("check", before, *data_args(), "--only", "III.1", "--as-of", "2007-01-01")
+    assert early.exit_code == 1
+    assert "error part3.line2_from_2008 [III.1]" in early.output
 
 
 def test_stdin(tmp_path):
@@ -221,7 +231,7 @@ def test_jobs_give_the_serial_report():
     parallel = run("check", EXAMPLES, "--format", "json", "--jobs", "2")
     assert parallel.exit_code == serial.exit_code == 1
     assert parallel.output == serial.output
-    assert json.loads(parallel.output)["summary"]["documents"] == 16
+    assert json.loads(parallel.output)["summary"]["documents"] == 17
 
 
 # ---- commands are loaded lazily ----------------------------------------------------------------

@@ -75,7 +75,7 @@ def test_an_unknown_citation_is_refused(tmp_path):
 def test_trace_command_reports_coverage():
     result = CliRunner().invoke(main, ["trace"])
     assert result.exit_code == 0
-    assert result.output.splitlines()[-1].startswith("coverage: 18 of 42 provisions encoded")
+    assert result.output.splitlines()[-1].startswith("coverage: 19 of 42 provisions encoded")
 
 
 def test_severity_follows_the_sentence():
@@ -109,3 +109,15 @@ def test_policy_test_run_reports_a_wrong_expectation(tmp_path):
     assert result.exit_code == 1
     assert "case `wrong`: part3.line2_national_ceiling expected pass, got fail" in result.output
     assert "1 cases, 1 mismatches" in result.output
+
+
+def test_document_checks_quote_their_own_provision():
+    """Issue 13: a DOC clause quotes its own entry of provisions.yaml, never a sentence of the
+    Strategy (a Line 1 mismatch must not print the Line 2 ceiling)."""
+    policies = _policies()
+    own = policies.provisions.get("DOC").text
+    documents = [c.clause for c in policies.clauses() if c.clause.cite == "DOC"]
+    assert len(documents) == 4
+    for clause in documents:
+        assert clause.quote in own, clause.id
+        assert "Line 2" not in clause.quote, clause.id

@@ -44,6 +44,8 @@ def render(reports, summary, options) -> str:
             elif result.outcome is Outcome.NOT_APPLICABLE:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=result.explanation or "not applicable")
+        if report.notices:  # what the document's report says beside its verdicts
+            ET.SubElement(suite, "system-out").text = "\n".join(f"note: {notice}" for notice in report.notices)
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

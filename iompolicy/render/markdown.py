@@ -55,6 +55,7 @@ def render(reports, summary, options) -> str:
             facts.append(f"judged as of {report.as_of}")
         facts.append(f"outcome **{report.outcome.value}**")
         out += [", ".join(facts) + ".", ""]
+        out += [f"- note: {notice}" for notice in report.notices] + ([""] if report.notices else [])
         if report.problems:  # an input that could not be checked: what is wrong, where
             out += ["Not checked: the document could not be read or does not match its schema.", ""]
             out += [f"- {problem}" for problem in report.problems] + [""]

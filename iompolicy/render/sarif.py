@@ -63,9 +63,13 @@ def _invalid(problem, rule_index: int) -> dict:
 def render(reports, summary, options) -> str:
     compiled = options.clauses
     index = {c.clause: i for i, c in enumerate(compiled)}
-    results = []
+    results, notifications = [], []
     for report in reports:
         results.extend(_invalid(problem, len(compiled)) for problem in report.problems)
+        uri = (report.path or "stdin").replace("\\", "/")
+        notifications.extend({"level": "note", "message": {"text": notice},
+                              "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}]}
+                             for notice in report.notices)
         for result in report.results:
             if result.outcome not in (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED):
                 continue
@@ -84,7 +88,7 @@ def render(reports, summary, options) -> str:
                 "kind": "fail",
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": (report.path or "stdin").replace("\\", "/")},
+                    "artifactLocation": {"uri": uri},
                     "region": region,
                 }}],
                 "properties": {"cite": result.cite, "outcome": result.outcome.value,
@@ -113,7 +117,7 @@ def render(reports, summary, options) -> str:
             "invocations": [{
                 "executionSuccessful": not summary.invalid,  # some inputs could not be analysed
                 "toolExecutionNotifications": [{"level": "warning", "message": {"text": notice}}
-                                               for notice in summary.notices],
+                                               for notice in summary.notices] + notifications,
             }],
         }],
     }

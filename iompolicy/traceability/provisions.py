@@ -18,8 +18,16 @@ class Provision(namedtuple("Provision", "cite text not_checkable document_check"
     __slots__ = ()
 
 
-class Provisions(namedtuple("Provisions", "source items")):
-    """The provisions of one source text (`source`, its title), in order (`items`)."""
+class LaterText(namedtuple("LaterText", "after notice")):
+    """A later text that may govern documents dated `after` a date (a `datetime.date`):
+    the report of such a document carries `notice`."""
+
+    __slots__ = ()
+
+
+class Provisions(namedtuple("Provisions", "source items later_texts", defaults=((),))):
+    """The provisions of one source text (`source`, its title), in order (`items`), and
+    the `later_texts` (LaterText) that may govern documents dated after them."""
 
     __slots__ = ()
 
@@ -44,6 +52,13 @@ def load_provisions(folder: str | Path) -> Provisions | None:
             Provision(str(p["cite"]), str(p["text"]), p.get("not_checkable"), bool(p.get("document_check", False)))
             for p in content["provisions"]
         )
-        return Provisions(str(content.get("source", "")), items)
-    except (OSError, ValueError, RecursionError, yaml.YAMLError, KeyError, TypeError) as error:  # ValueError: not UTF-8
+        later = tuple(LaterText(_date(entry["after"]), str(entry["notice"])) for entry in content.get("later_texts", ()))
+        return Provisions(str(content.get("source", "")), items, later)
+    except (OSError, ValueError, RecursionError, yaml.YAMLError, KeyError, TypeError) as error:  # ValueError: not UTF-8, or a bad date
         raise ProvisionsError(f"{path}: not a usable provisions file: {error}") from None
+
+
+def _date(value):
+    import datetime as dt
+
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
