@@ -82,7 +82,7 @@ def test_documents_page_has_a_row_for_every_field_of_every_kind():
 
     text = page(ROOT / "schemas")
     for row in ("| `funding.requested_usd` | number ≥ 0 | yes |", "| `budget_lines[].usd` | number ≥ 0 | yes |",
-                "| `states.<key>.article4` | `true` or `false` | yes |", "| `submitted_on` | text (YYYY-MM-DD) | yes |",
+                "| `states.<key>.article4` | `true` or `false` or list of mapping | yes |", "| `submitted_on` | text (YYYY-MM-DD) | yes |",
                 "| `scope` | text: `national` or `regional` | yes |", "| `funding.follow_up_of` | text | no |"):
         assert row in text
     for kind in ("proposal", "facility_budget", "governance_calendar", "member_states", "funded_projects", "waivers"):

