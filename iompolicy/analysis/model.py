@@ -148,22 +148,9 @@ def present_number(sym):
 def _numeric_lets(encoder: PolicyEncoder, clause) -> dict:
     """{name: Sym} of the file-level numeric `let`s a clause names directly."""
     found = {}
-
-    def walk(node):
+    for node in n.descendants((clause.guards, clause.requires, tuple(b.expr for b in clause.lets))):
         if isinstance(node, n.Name) and node.name in encoder.file_scope:
             binding = encoder.file_scope[node.name]
-            if not binding.is_const:
-                sym = encoder.binding(binding)
-                if sym.type == NUMBER:
-                    found[node.name] = sym
-        if isinstance(node, n.Node):
-            for value in node._values():
-                walk(value)
-        elif isinstance(node, tuple):
-            for item in node:
-                walk(item)
-
-    walk(clause.guards)
-    walk(clause.requires)
-    walk(tuple(b.expr for b in clause.lets))
+            if not binding.is_const and (sym := encoder.binding(binding)).type == NUMBER:
+                found[node.name] = sym
     return found

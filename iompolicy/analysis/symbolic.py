@@ -140,6 +140,13 @@ class Universe:
             self._data[name] = self.build(kind_schema, kind_schema.schema, f"data.{name}", required=True)
         return self._data[name]
 
+    def entries(self) -> list:
+        """`has(key)` of every register lookup made so far (for small witnesses)."""
+        found = []
+        for data in self._data.values():
+            found += [sym.value.has(key) for sym in _maps(data) for key, _ in sym.value.lookups.values()]
+        return found
+
     def data_names(self) -> list[str]:
         return sorted(self._data)
 
@@ -271,3 +278,12 @@ def _number_bounds(term, schema: dict) -> list:
     if "enum" in schema:
         bounds.append(any_of(*(term == z3.RealVal(str(v)) for v in schema["enum"])))
     return bounds
+
+
+def _maps(sym: Sym):
+    """The maps inside a symbolic value (registers are fields of reference data)."""
+    if sym.type == MAP:
+        yield sym
+    elif sym.type == OBJECT:
+        for child in sym.value.values():
+            yield from _maps(child)

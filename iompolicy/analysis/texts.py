@@ -228,15 +228,7 @@ def _length_ok(text: str, low: int, high) -> bool:
 
 
 def _strings(node, found: set) -> None:
-    if isinstance(node, n.Literal):
-        if isinstance(node.value, str):
-            found.add(node.value)
-    elif isinstance(node, n.Node):
-        for value in node._values():
-            _strings(value, found)
-    elif isinstance(node, tuple):
-        for item in node:
-            _strings(item, found)
+    found.update(d.value for d in n.descendants(node) if isinstance(d, n.Literal) and isinstance(d.value, str))
 
 
 def _schema_texts(schema, literals: set, patterns: set) -> None:

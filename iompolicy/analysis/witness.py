@@ -67,6 +67,9 @@ def smallest_model(solver: z3.Solver, universe):
             if z3.is_true(model.eval(absent, model_completion=True)):
                 continue
             model = _try(solver, absent) or model
+        for has in universe.entries():  # register entries the document does not need
+            if z3.is_true(model.eval(has, model_completion=True)):
+                model = _try(solver, z3.Not(has)) or model
         for length in universe.lengths:
             current = model.eval(length, model_completion=True).as_long()
             while current > 0 and (better := _try(solver, length < current)) is not None:

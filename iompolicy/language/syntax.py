@@ -300,3 +300,14 @@ class PolicyFile(Node):
     bindings: tuple[Binding, ...]
     clauses: tuple[Clause, ...]
 
+
+
+def descendants(value):
+    """Every node in a node, or in a tuple of nodes, the outer ones first."""
+    if isinstance(value, Node):
+        yield value
+        for field in value._values():
+            yield from descendants(field)
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from descendants(item)
