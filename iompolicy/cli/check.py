@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -94,7 +95,11 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         if waivers_file:
             data_paths.add(os.path.realpath(waivers_file))
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
-        _refuse_output_over_input(output, [*names, *data_files, *([waivers_file] if waivers_file else [])])
+        if output is not None:
+            from .output import guard
+
+            guard(output, _run_files([*names, *data_files, *([waivers_file] if waivers_file else [])],
+                                     settings["policies"]))
         run.add_inputs(names, stdin_text=lambda: _read_stdin(run.limits))
         if run.problems:
             run.check_queued_schemas()  # fix every file after one run, not one file per run
@@ -163,14 +168,18 @@ def _read_stdin(limits: Limits) -> bytes:
     return read_limited(sys.stdin.buffer, limits)
 
 
-def _refuse_output_over_input(output: str | None, inputs: list[str]) -> None:
-    """iompolicy never writes to what it checks: an --output naming an input is refused."""
-    if output is None or not os.path.exists(output):
-        return
-    for name in inputs:
-        with contextlib.suppress(OSError):
-            if name != "-" and os.path.samefile(output, name):
-                raise RunError([f"{output}: --output names a file being checked; refused, to leave it as it is"])
+def _run_files(inputs: list[str], policy_dirs) -> list[str]:
+    """Every file the run reads, which --output must never replace: inputs, reference data,
+    waivers, the policy folders' files and the settings file."""
+    from .common import policy_folders
+
+    files = list(inputs)
+    for folder in policy_folders(policy_dirs):
+        files += [str(p) for p in Path(folder).rglob("*") if p.suffix in (".iom", ".yaml")]
+    config = repository_settings()
+    if config is not None and config.source.is_file():
+        files.append(str(config.source))
+    return files
 
 
 def _settings_data() -> list[str]:
@@ -217,26 +226,10 @@ def _progress(items, count: int):
     return click.progressbar(items, length=count, file=sys.stderr, label="checking")
 
 
-@contextlib.contextmanager
 def _output(output: str | None):
-    """stdout, or a temporary file renamed over FILE once the report is whole:
-    an interrupted run leaves the old file or the new one, never half of one."""
+    """stdout, or the --output file (written atomically where it can be: see cli/output.py)."""
     if output is None:
-        yield sys.stdout
-        return
-    import tempfile
+        return contextlib.nullcontext(sys.stdout)
+    from .output import report_file
 
-    folder = os.path.dirname(os.path.abspath(output))
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".iompolicy-", dir=folder)
-    except OSError as error:
-        raise RunError([f"{output}: cannot write the report: {error.strerror}"]) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            yield stream
-        os.replace(temporary, output)
-    except OSError as error:
-        raise RunError([f"{output}: cannot write the report: {error.strerror}"]) from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    return report_file(output)

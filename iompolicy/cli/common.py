@@ -23,12 +23,13 @@ class RunError(Exception):
 
 
 def fail(lines: list[str]) -> None:
-    """Print the lines to stderr and exit 2 (a file name may hold anything: escaped)."""
+    """Print the lines to stderr and exit 2. Each line is one line on stderr: a line break
+    in it (a file name may hold anything) is escaped, so no part of a name can pass for
+    a line of its own."""
     from ..render.printable import printable
 
     for line in lines:
-        for part in line.split("\n"):  # a policy diagnostic is several lines, with its caret
-            click.echo(printable(part), err=True)
+        click.echo(printable(line), err=True)
     sys.exit(EXIT_USAGE)
 
 
@@ -52,7 +53,7 @@ def load_policies(folders):
     try:
         return PolicySet.load(folders if len(folders) > 1 else folders[0])
     except PolicyError as error:
-        raise RunError([error.render()]) from None
+        raise RunError(error.render().split("\n")) from None  # the diagnostic, its source line and caret
     except (SchemaError, FileNotFoundError) as error:
         raise RunError([str(error)]) from None
 

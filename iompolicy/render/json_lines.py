@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from .printable import json_safe
 from .summary import Summary
 
 
 def write(reports, summary: Summary, options, out) -> None:
     for report in summary.counting(reports):
-        out.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-    out.write(json.dumps({"version": __version__, "summary": summary.to_dict()}, ensure_ascii=False) + "\n")
+        out.write(json_safe(json.dumps(report.to_dict(), ensure_ascii=False)) + "\n")
+    out.write(json_safe(json.dumps({"version": __version__, "summary": summary.to_dict()}, ensure_ascii=False)) + "\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from .printable import json_safe
 from .summary import Summary
 
 
@@ -15,8 +16,8 @@ def write(reports, summary: Summary, options, out) -> None:
     out.write(f'{{\n  "version": {json.dumps(__version__)},\n  "report_format": 1,\n  "documents": [')
     first = True
     for report in summary.counting(reports):
-        text = json.dumps(report.to_dict(), ensure_ascii=False)
+        text = json_safe(json.dumps(report.to_dict(), ensure_ascii=False))
         out.write(("\n    " if first else ",\n    ") + text)
         first = False
-    body = json.dumps(summary.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    body = json_safe(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False)).replace("\n", "\n  ")
     out.write(("\n  " if not first else "") + f'],\n  "summary": {body}\n}}\n')

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from . import gathered
 from ..report import Outcome
+from .printable import xml_safe
 
 
 def render(reports, summary, options) -> str:
@@ -56,7 +57,8 @@ def render(reports, summary, options) -> str:
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # ElementTree escapes markup but writes control characters as they are: not well-formed XML
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_safe(ET.tostring(root, encoding="unicode")) + "\n"
 
 
 write = gathered(render)

@@ -1,9 +1,14 @@
-"""Text from documents made safe to print on a terminal.
+"""Text from documents and file names made safe for each kind of output.
 
 The loaders refuse control characters in files and on stdin, but a document built in
 Python (the API) or a file name given on the command line reaches the reports as it
-is. A report line is printed with every character a terminal would act on, or that
-would make the line read differently from what it holds, written as an escape.
+is. A file name that is not UTF-8 reaches Python with each undecodable byte as a
+lone surrogate (U+DC80 to U+DCFF, "surrogateescape"), which no UTF-8 writer can
+encode. Each output escapes what it cannot carry:
+- `printable`: a line for a terminal (text, Markdown, one-line errors);
+- `json_safe`: JSON text (JSON, JSON Lines, SARIF), which must be valid UTF-8;
+- `xml_safe`: XML 1.0 text (JUnit), which cannot hold most C0 controls even as references.
+An undecodable byte of a file name is written `\\xff` everywhere, other escapes `\\u001b`.
 """
 
 from __future__ import annotations
@@ -13,10 +18,45 @@ _UNPRINTABLE = [
     *range(0x202A, 0x202F), *range(0x2066, 0x206A),  # bidirectional overrides and isolates ("Trojan Source")
     *range(0xD800, 0xE000),  # halves of surrogate pairs: not characters, and no encoding can write them
 ]
-_ESCAPES = {code: f"\\u{code:04x}" for code in _UNPRINTABLE}
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def _escape(code: int) -> str:
+    """`\\xff` for a byte that was not UTF-8 (surrogateescape), else `\\u001b`."""
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+_ESCAPES = {code: _escape(code) for code in _UNPRINTABLE}
+# In JSON text a surrogate can only stand inside a string, where a backslash is written `\\`.
+_JSON_ESCAPES = {code: _escape(code).replace("\\", "\\\\") for code in _SURROGATES}
+# XML 1.0 allows tab, line feed, carriage return, U+0020-U+D7FF, U+E000-U+FFFD and beyond.
+_XML_ESCAPES = {code: _escape(code) for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
+                                                  *_SURROGATES, 0xFFFE, 0xFFFF]}
 
 
 def printable(line: str) -> str:
     """One report line with each unprintable character as `\\u001b`. A line break is
     escaped too: text meant to span lines is split (and indented) by the caller first."""
     return line.translate(_ESCAPES)
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def json_safe(json_text: str) -> str:
+    """JSON text (as `json.dumps(..., ensure_ascii=False)` writes it) that is valid UTF-8:
+    a lone surrogate, which only a string can hold, becomes the escaped text `\\xff`."""
+    return json_text if _encodable(json_text) else json_text.translate(_JSON_ESCAPES)
+
+
+def xml_safe(xml_text: str) -> str:
+    """XML text whose characters are all allowed in XML 1.0 (control characters and
+    surrogates, which only text and attribute values can hold, become escaped text)."""
+    return xml_text.translate(_XML_ESCAPES)

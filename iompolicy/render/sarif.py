@@ -7,6 +7,7 @@ import json
 from .. import __version__
 from . import gathered
 from ..report import Outcome
+from .printable import json_safe
 
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
@@ -121,7 +122,7 @@ def render(reports, summary, options) -> str:
             }],
         }],
     }
-    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(sarif, indent=2, ensure_ascii=False)) + "\n"
 
 
 write = gathered(render)
