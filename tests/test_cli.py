@@ -86,9 +86,9 @@ def test_junit_counts_failures_and_skips():
     assert int(suite.get("skipped")) == sum(1 for c in cases if c.find("skipped") is not None) > 0
 
 
-def test_markdown_report_has_a_table_and_the_quote():
+def test_markdown_report_has_a_table_of_failures_and_the_quote():
     result = run("check", OVER_CEILING, *data_args(), "--format", "markdown")
-    assert "| Clause | Citation | Severity | Outcome | Explanation |" in result.output
+    assert "| Severity | Outcome | Clause | Citation | Where | Message |" in result.output
     assert "**FAIL**" in result.output
     assert "\u201cCeiling for funding of national projects will be USD 200,000 under Line 2.\u201d" in result.output
 

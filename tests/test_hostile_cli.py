@@ -159,7 +159,7 @@ def test_output_never_overwrites_an_input(tmp_path):
     document.write_bytes((HOSTILE / "compliant.yaml").read_bytes())
     result = CliRunner().invoke(main, ["check", str(document), *DATA, "--output", str(document)])
     assert result.exit_code == 2
-    assert "--output names a file being checked" in result.stderr
+    assert "--output names a file this run reads" in result.stderr
     assert document.read_bytes() == (HOSTILE / "compliant.yaml").read_bytes()
 
 

@@ -1,22 +1,59 @@
-"""A Markdown audit report a compliance officer can read and file."""
+"""A Markdown audit report for a pull request or a memo, failures first.
+
+It opens with the verdict (documents by outcome, failing clauses ranked), then each
+document that failed, was undecided, had a failure waived or could not be checked,
+with its failing clauses (severity, clause, citation, `file:line:col`, message) and,
+folded in a `<details>` block, the explanations with their values and the Strategy's
+sentence. Passing documents are one line each, or a count in a big audit, so the
+report grows with the failures, not with the corpus. `-v` adds every clause of every
+document.
+
+Text that comes from documents or file names is escaped (`markdown_text`): it cannot
+close a table cell, open a link or emphasis, or carry HTML.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 from .. import __version__
-from . import gathered
 from ..report import Outcome
+from . import gathered
 from .printable import printable
 
+PASSING_LISTED_UP_TO = 100  # passing documents named one per line; beyond, a count
 _MARKS = {Outcome.PASS: "pass", Outcome.FAIL: "**FAIL**", Outcome.UNDECIDED: "**UNDECIDED**",
-          Outcome.NOT_APPLICABLE: "n/a", Outcome.WAIVED: "*waived*",
-          Outcome.INVALID: "**INVALID**"}
+          Outcome.NOT_APPLICABLE: "n/a", Outcome.WAIVED: "*waived*", Outcome.INVALID: "**INVALID**"}
+_SHOWN = (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED)  # the results a failing document lists
+_DOCUMENT_OUTCOMES = [(Outcome.FAIL, "failed"), (Outcome.UNDECIDED, "undecided"),
+                      (Outcome.INVALID, "invalid (could not be checked)"), (Outcome.WAIVED, "passed with a waiver"),
+                      (Outcome.PASS, "passed"), (Outcome.NOT_APPLICABLE, "no clause applied")]
+# Fields a result's JSON shape has that the report shows in their own place; any other
+# field (added later: a fix, a reading) is shown under the explanation by its name.
+_PLACED = {"clause", "cite", "title", "severity", "outcome", "message", "explanation", "location", "quote", "note",
+           "policy", "policy_version", "clause_source", "waiver"}
+
+# Characters that mean something to Markdown inline (CommonMark lets any ASCII
+# punctuation be escaped with a backslash); <, > and & become HTML entities.
+_MARKDOWN_ESCAPES = {ord(c): "\\" + c for c in "\\`*_[]|~#!"}
+_MARKDOWN_ESCAPES.update({ord("<"): "&lt;", ord(">"): "&gt;", ord("&"): "&amp;"})
+_LINK_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|www)([:.])")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+def markdown_text(text: str) -> str:
+    """Text shown as itself in Markdown (a table cell, a list item): markup escaped, a
+    bare address not turned into a link, line breaks as `<br>`, control characters escaped."""
+    text = _LINK_SCHEME.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text.translate(_MARKDOWN_ESCAPES))
+    return printable("<br>".join(text.splitlines()))
+
+
+def _code_block(text: str) -> list[str]:
+    """A fenced block whose fence is longer than any run of backticks in the text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + "text", *(printable(line) for line in text.splitlines()), fence]
 
 
 def report_date(options) -> dt.date:
@@ -40,44 +77,130 @@ def render(reports, summary, options) -> str:
         f"Checked against the IOM Strategy (Council Resolution No. 1150 (XCIII)) by iompolicy {__version__}"
         f" on {report_date(options).isoformat()}.",
         "",
-        f"**Summary:** {summary.line()}",
+        f"**Result:** {markdown_text(summary.line())}",
         "",
     ]
+    out += _verdict(reports, summary)
     if summary.notices:
-        out += ["**Notices:**", ""] + [f"- {notice}" for notice in summary.notices] + [""]
+        out += ["**Notices:**", ""] + [f"- {markdown_text(notice)}" for notice in summary.notices] + [""]
+    failing = [r for r in reports if r.outcome in (*_SHOWN, Outcome.INVALID)]
+    if failing:
+        out += ["## Documents with failures", ""]
+        for report in failing:
+            out += _failing_document(report)
+    out += _passing(reports)
+    if options.get("verbose"):
+        out += ["## Every clause of every document", ""]
+        for report in reports:
+            out += _every_clause(report)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _name(report) -> str:
+    return markdown_text(report.path or report.id or "document")
+
+
+def _verdict(reports, summary) -> list[str]:
+    by_outcome = summary.documents_by_outcome
+    out = ["| Documents | |", "|---|---:|"]
+    out += [f"| {label} | {by_outcome[o.value]} |" for o, label in _DOCUMENT_OUTCOMES if by_outcome[o.value]]
+    out += [f"| **checked** | **{summary.documents}** |", ""]
+    ranked: dict[str, list] = {}
     for report in reports:
-        title = report.path or report.id or "document"
-        out += [f"## {title}", ""]
-        facts = [f"kind `{report.kind}`" if report.kind else "no known kind"]
-        if report.id:
-            facts.append(f"id `{report.id}`")
-        if report.as_of:
-            facts.append(f"judged as of {report.as_of}")
-        facts.append(f"outcome **{report.outcome.value}**")
-        out += [", ".join(facts) + ".", ""]
-        out += [f"- note: {notice}" for notice in report.notices] + ([""] if report.notices else [])
-        if report.problems:  # an input that could not be checked: what is wrong, where
-            out += ["Not checked: the document could not be read or does not match its schema.", ""]
-            out += [f"- {problem}" for problem in report.problems] + [""]
-            continue
-        out += ["| Clause | Citation | Severity | Outcome | Explanation |", "|---|---|---|---|---|"]
         for result in report.results:
-            explanation = result.explanation if result.outcome is not Outcome.PASS else ""
-            if result.message and result.outcome in (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED):
-                explanation = result.message + ("\n" + explanation if explanation else "")
-            if result.waiver is not None and result.waiver.applied:
-                explanation = result.waiver.describe() + "\n" + explanation
-            out.append(f"| {_cell(result.title)} (`{result.clause}`) | {result.cite} | {result.severity} | "
-                       f"{_MARKS[result.outcome]} | {_cell(explanation)} |")
-        failed = [r for r in report.results if r.outcome in (Outcome.FAIL, Outcome.UNDECIDED)]
-        if failed:
-            out += ["", "### What the Strategy says", ""]
-            for result in failed:
-                out.append(f"- **{result.cite}** (`{result.clause}`): \u201c{result.quote}\u201d")
-                if result.note:
-                    out.append(f"  - *Interpretation:* {result.note}")
+            if result.outcome in _SHOWN:
+                row = ranked.setdefault(result.clause, [result, 0, 0, 0])
+                row[1 + _SHOWN.index(result.outcome)] += 1
+    if ranked:
+        out += ["| Failing clause | Citation | Severity | Failed | Undecided | Waived |", "|---|---|---|---:|---:|---:|"]
+        for result, failed, undecided, waived in sorted(ranked.values(), key=lambda r: (-r[1] - r[2], -r[3],
+                                                                                       r[0].clause)):
+            out.append(f"| {markdown_text(result.title)} (`{result.clause}`) | {result.cite} | {result.severity} | "
+                       f"{failed} | {undecided} | {waived} |")
         out.append("")
-    return "\n".join(printable(line) for line in out)
+    return out
+
+
+def _facts(report) -> str:
+    facts = [markdown_text(report.kind) if report.kind else "no known kind"]
+    if report.id:
+        facts.append(f"id {markdown_text(report.id)}")
+    if report.as_of:
+        facts.append(f"judged as of {report.as_of}")
+    return ", ".join(facts) + "."
+
+
+def _where(report, result) -> str:
+    location = result.location
+    if location.line is None:
+        return markdown_text(location.path or "")
+    return markdown_text(f"{report.path or '<document>'}:{location.line}:{location.column}")
+
+
+def _failing_document(report) -> list[str]:
+    out = [f"### {_name(report)}: {report.outcome.value}", "", _facts(report), ""]
+    out += [f"- note: {markdown_text(notice)}" for notice in report.notices] + ([""] if report.notices else [])
+    if report.problems:  # an input that could not be checked: what is wrong, where
+        out += ["Not checked: the document could not be read or does not match its schema.", ""]
+        return out + [f"- {markdown_text(str(problem))}" for problem in report.problems] + [""]
+    shown = [r for r in report.results if r.outcome in _SHOWN]
+    out += ["| Severity | Outcome | Clause | Citation | Where | Message |", "|---|---|---|---|---|---|"]
+    for result in shown:
+        message = result.message or result.title
+        if result.waiver is not None and result.waiver.applied:
+            message = result.waiver.describe() + "\n" + message
+        out.append(f"| {result.severity} | {_MARKS[result.outcome]} | `{result.clause}` | {result.cite} | "
+                   f"{_where(report, result)} | {markdown_text(message)} |")
+    out += ["", "<details><summary>Explanations and the Strategy's text</summary>", ""]
+    for result in shown:
+        out += [f"**`{result.clause}`** ({result.cite}, {markdown_text(result.title)})", ""]
+        if result.explanation:
+            out += _code_block(result.explanation) + [""]
+        out += [f"> {result.cite}: \u201c{markdown_text(result.quote)}\u201d"]
+        if result.note:
+            out += [">", f"> *Reading:* {markdown_text(result.note)}"]
+        out.append("")
+        out += _other_fields(result)
+    return out + ["</details>", ""]
+
+
+def _other_fields(result) -> list[str]:
+    """Fields of a result this report has no place for yet, shown by name (never dropped)."""
+    extra = {k: v for k, v in result.to_dict().items() if k not in _PLACED and v not in (None, "", [], {})}
+    return [f"- {markdown_text(key)}: {markdown_text(str(value))}" for key, value in extra.items()] + \
+        ([""] if extra else [])
+
+
+def _passing(reports) -> list[str]:
+    passing = [r for r in reports if r.outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE)]
+    if not passing:
+        return []
+    out = ["## Documents without failures", ""]
+    listed = passing if len(passing) <= PASSING_LISTED_UP_TO else [r for r in passing if r.notices]
+    for report in listed:  # a document with notices is always named, with them: nothing said is dropped
+        out.append(f"- {_name(report)} ({_facts(report)[:-1]}): {report.outcome.value}")
+        out += [f"  - note: {markdown_text(notice)}" for notice in report.notices]
+    if len(listed) < len(passing):
+        applied = sum(1 for r in passing if r.outcome is Outcome.PASS)
+        out.append(f"{'Besides those listed, ' if listed else ''}{applied} documents passed every clause that applied "
+                   f"and {len(passing) - applied} had no applicable clause; `-v` lists every clause of every document.")
+    return out + [""]
+
+
+def _every_clause(report) -> list[str]:
+    out = [f"### {_name(report)}", "", _facts(report) + f" Outcome **{report.outcome.value}**.", ""]
+    if report.problems:
+        return out + [f"- {markdown_text(str(problem))}" for problem in report.problems] + [""]
+    out += ["| Clause | Citation | Severity | Outcome | Explanation |", "|---|---|---|---|---|"]
+    for result in report.results:
+        explanation = result.explanation if result.outcome is not Outcome.PASS else ""
+        if result.message and result.outcome in _SHOWN:
+            explanation = result.message + ("\n" + explanation if explanation else "")
+        if result.waiver is not None and result.waiver.applied:
+            explanation = result.waiver.describe() + "\n" + explanation
+        out.append(f"| {markdown_text(result.title)} (`{result.clause}`) | {result.cite} | {result.severity} | "
+                   f"{_MARKS[result.outcome]} | {markdown_text(explanation)} |")
+    return out + [""]
 
 
 write = gathered(render)
