@@ -1,8 +1,18 @@
-"""SARIF 2.1.0 for code scanning: one rule per clause, one result per failing clause."""
+"""SARIF 2.1.0 for code scanning: one rule per clause, one result per failing clause.
+
+A failed clause is a result of kind `fail` at the clause's severity; an undecided one
+is kind `open` (the tool could not tell: SARIF then requires level `none`), a waived
+one a `fail` with an accepted suppression. A file is named by a relative URI
+reference when its path is relative, else by a `file://` URI; each rule's `help`
+holds the quoted sentence and the note, and its `helpUri` the clause's place in its
+policy file. The driver has no `informationUri`: iompolicy has no public home page.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from urllib.parse import quote
 
 from .. import __version__
 from . import gathered
@@ -10,6 +20,39 @@ from ..report import Outcome
 from .printable import json_safe
 
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def artifact_uri(path: str) -> str:
+    """A file's path as SARIF's `artifactLocation.uri`: a relative URI reference for a
+    relative path, a `file://` URI for an absolute one (bytes that are not UTF-8, spaces
+    and the like percent-encoded)."""
+    if os.path.isabs(path):
+        from pathlib import Path
+
+        return Path(path).as_uri()
+    return quote(os.fsencode(path.replace(os.sep, "/")), safe="/")
+
+
+def _physical(path: str | None, line: int | None, column: int | None) -> list[dict]:
+    """A result's `locations`: none for a document read from stdin (it has no URI)."""
+    if path is None or path in ("-", "<stdin>"):
+        return []
+    region = {"startLine": line or 1}
+    if column:
+        region["startColumn"] = column
+    return [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}, "region": region}}]
+
+
+def _help_uri(clause_source: str | None) -> dict:
+    """`helpUri`: the clause's place in its policy file (`file://...#L12`), where its quote
+    and note are written; absent when the clause has no file (policies given as text)."""
+    if not clause_source:
+        return {}
+    path, _, rest = clause_source.rpartition(":")
+    path, _, line = path.rpartition(":")
+    if not path or not os.path.isfile(path):
+        return {}
+    return {"helpUri": artifact_uri(os.path.abspath(path)) + f"#L{line}"}
 
 
 def _rule(clause) -> dict:
@@ -24,6 +67,7 @@ def _rule(clause) -> dict:
         "fullDescription": {"text": clause.quote},
         "help": {"text": help_text, "markdown": f"**{clause.cite}**: \u201c{clause.quote}\u201d"
                  + (f"\n\n*Interpretation:* {clause.note}" if clause.note else "")},
+        **_help_uri(clause.clause_source),
         "defaultConfiguration": {"level": clause.severity},
         "properties": {"cite": clause.cite, "policy": clause.policy, "tags": ["iom-strategy", clause.cite]},
     }
@@ -43,9 +87,6 @@ _INVALID_RULE = {
 
 def _invalid(problem, rule_index: int) -> dict:
     """A result for one thing wrong with an input that could not be checked."""
-    region = {"startLine": problem.line or 1}
-    if problem.column:
-        region["startColumn"] = problem.column
     text = problem.message + (f" (hint: {problem.hint})" if problem.hint else "")
     return {
         "ruleId": _INVALID_RULE["id"],
@@ -53,10 +94,7 @@ def _invalid(problem, rule_index: int) -> dict:
         "level": "error",
         "kind": "fail",
         "message": {"text": text},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": problem.file.replace("\\", "/")},
-            "region": region,
-        }}],
+        "locations": _physical(problem.file, problem.line, problem.column),
         "properties": {"outcome": "invalid", "jsonPath": problem.path, "code": problem.code},
     }
 
@@ -67,9 +105,9 @@ def render(reports, summary, options) -> str:
     results, notifications = [], []
     for report in reports:
         results.extend(_invalid(problem, len(compiled)) for problem in report.problems)
-        uri = (report.path or "stdin").replace("\\", "/")
-        notifications.extend({"level": "note", "message": {"text": notice},
-                              "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}]}
+        where = [{"physicalLocation": {"artifactLocation": location["physicalLocation"]["artifactLocation"]}}
+                 for location in _physical(report.path, None, None)]  # the file, with no region
+        notifications.extend({"level": "note", "message": {"text": notice}, "locations": where}
                              for notice in report.notices)
         for result in report.results:
             if result.outcome not in (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED):
@@ -77,22 +115,17 @@ def render(reports, summary, options) -> str:
             text = result.message or result.title
             if result.explanation:
                 text += "\n" + result.explanation
-            if result.outcome is Outcome.UNDECIDED:
+            undecided = result.outcome is Outcome.UNDECIDED
+            if undecided:
                 text = "could not be decided: " + text
-            region = {"startLine": result.location.line or 1}
-            if result.location.column:
-                region["startColumn"] = result.location.column
             entry = {
                 "ruleId": result.clause,
                 "ruleIndex": index[result.clause],
-                "level": result.severity,
-                "kind": "fail",
+                "kind": "open" if undecided else "fail",
+                "level": "none" if undecided else result.severity,  # SARIF 3.27.10: a result not `fail` is `none`
                 "message": {"text": text},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": region,
-                }}],
-                "properties": {"cite": result.cite, "outcome": result.outcome.value,
+                "locations": _physical(report.path, result.location.line, result.location.column),
+                "properties": {"cite": result.cite, "outcome": result.outcome.value, "severity": result.severity,
                                "jsonPath": result.location.path, "documentId": report.id},
             }
             if result.outcome is Outcome.WAIVED:
@@ -111,7 +144,6 @@ def render(reports, summary, options) -> str:
             "tool": {"driver": {
                 "name": "iompolicy",
                 "version": __version__,
-                "informationUri": "https://iompolicy.example/",
                 "rules": [_rule(c) for c in compiled] + ([_INVALID_RULE] if summary.invalid else []),
             }},
             "results": results,
