@@ -325,16 +325,20 @@ class Run:
         for _ in self.documents():
             pass
 
-    def reports(self, as_of: dt.date | None = None, select=None) -> Iterator[Report]:
+    def reports(self, as_of: dt.date | None = None, select=None, observe=None) -> Iterator[Report]:
         """Each input's report, in input order, with waivers applied; an input that could
         not be checked, or whose id another document of the run already has, has its
-        invalid Report."""
+        invalid Report. `observe(document, report)`, if given, sees each checked document
+        beside its report (the HTML report reads facts from it)."""
         for document, digest in self._queued():
             if isinstance(document, Report):
                 yield document
                 continue
             report = self.policies.check(document, data=self.data, as_of=as_of, validate=False, select=select)
-            yield self.finish(report, digest, document)
+            report = self.finish(report, digest, document)
+            if observe is not None:
+                observe(document, report)
+            yield report
 
     def finish(self, report: Report, digest: str | None = None, document: Document | None = None) -> Report:
         """A checked document's report with waivers applied; invalid if its id is taken."""

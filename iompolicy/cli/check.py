@@ -207,13 +207,22 @@ def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
         from ..parallel import parallel_reports
 
         reports = parallel_reports(run, jobs, as_of, settings, policy_folders(settings["policies"]))
+        finder = None  # the worker processes do not hand documents back
     else:
-        reports = run.reports(as_of=as_of, select=select)
+        finder = _fact_finder(run) if fmt == "html" else None
+        reports = run.reports(as_of=as_of, select=select, observe=finder.observe if finder else None)
     colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    options = RenderOptions.for_policies(run.policies, colour=colour, verbose=verbose)
+    options = RenderOptions.for_policies(run.policies, colour=colour, verbose=verbose, facts=finder)
     with _output(output) as out, _progress(reports, len(run.pending)) as shown:
         writer(fmt)(run.then_notices(shown, summary, stale=True), summary, options, out)
     return summary
+
+
+def _fact_finder(run):
+    """What the HTML report draws beyond the results (applicants, budget figures)."""
+    from ..render.facts import FactFinder
+
+    return FactFinder(run.policies, run.data)
 
 
 PROGRESS_AFTER = 50  # documents; a bigger audit shows a progress bar on a terminal

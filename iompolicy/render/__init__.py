@@ -3,7 +3,7 @@
 Every format has `write(reports, summary, options, out)`: it consumes the
 reports (an iterator: the run is streamed), adds each to `summary` as it goes,
 and writes to the text stream `out`; `options` is a `RenderOptions`. text, json and jsonl write each document
-as it comes; sarif, junit and markdown need the totals first and gather them.
+as it comes; sarif, junit, markdown and html need the totals first and gather them.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from collections import namedtuple
 from .summary import Summary
 
 
-class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date", defaults=(False, False, (), None))):
+class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date facts",
+                               defaults=(False, False, (), None, None))):
     """What a renderer may use besides the reports: `verbose` (every clause, not only the
     failing ones), `colour` (terminal colours, text only), `clauses` (the `ClauseInfo` of
-    every clause loaded, in order: SARIF's rules) and `date` (the date a report is dated;
-    None: today, or SOURCE_DATE_EPOCH)."""
+    every clause loaded, in order: SARIF's rules), `date` (the date a report is dated;
+    None: today, or SOURCE_DATE_EPOCH) and `facts` (a `facts.FactFinder` that saw each
+    document: what the HTML report draws beyond the results; None when the run kept none)."""
 
     __slots__ = ()
 
@@ -27,7 +29,7 @@ class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date", d
         return cls(clauses=tuple(c.info for c in policies.clauses()), **given)
 
 
-FORMATS = ("text", "json", "jsonl", "sarif", "junit", "markdown")
+FORMATS = ("text", "json", "jsonl", "sarif", "junit", "markdown", "html")
 
 
 def writer(name: str):

@@ -89,7 +89,7 @@ def render(reports, summary, options) -> str:
         for report in failing:
             out += _failing_document(report)
     out += _passing(reports)
-    if options.get("verbose"):
+    if options.verbose:
         out += ["## Every clause of every document", ""]
         for report in reports:
             out += _every_clause(report)
