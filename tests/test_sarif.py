@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -64,9 +63,10 @@ def test_undecided_results_are_open_not_fail(monkeypatch):
 def test_absolute_paths_and_odd_names_are_file_uris(tmp_path):
     folder = tmp_path / "with space"
     folder.mkdir()
-    shutil.copy(ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml", folder / "a#b%c.yaml")
-    shutil.copy(ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml",
-                os.path.join(os.fsencode(folder), b"caf\xe9.yaml"))
+    text = (ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml").read_text(encoding="utf-8")
+    (folder / "a#b%c.yaml").write_text(text)
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.yaml"), "w", encoding="utf-8") as stream:
+        stream.write(text.replace("IDF-2015-TJK-02", "IDF-2015-TJK-03"))  # two documents of a run, two ids
     run = valid(sarif_of(str(folder), *DATA))["runs"][0]
     uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"])
     assert uris == [(folder / "a#b%c.yaml").as_uri(), folder.as_uri() + "/caf%E9.yaml"]
