@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 from audit_corpus import write_audit
 from conftest import ROOT
 from iompolicy import PolicySet, load_file
-from iompolicy.render import Summary, writer
+from iompolicy.render import RenderOptions, Summary, writer
 from iompolicy.run import Run, discover
 
 POLICIES = PolicySet.load(ROOT / "policies")
@@ -30,7 +30,7 @@ def audit_reports(*paths, verbose=False):
 
 def render(reports, verbose=False) -> str:
     out = io.StringIO()
-    writer("markdown")(iter(reports), Summary(), {"verbose": verbose, "policies": POLICIES}, out)
+    writer("markdown")(iter(reports), Summary(), RenderOptions.for_policies(POLICIES, verbose=verbose), out)
     return out.getvalue()
 
 
