@@ -176,15 +176,24 @@ def _passing(reports) -> list[str]:
     if not passing:
         return []
     out = ["## Documents without failures", ""]
-    listed = passing if len(passing) <= PASSING_LISTED_UP_TO else [r for r in passing if r.notices]
-    for report in listed:  # a document with notices is always named, with them: nothing said is dropped
-        out.append(f"- {_name(report)} ({_facts(report)[:-1]}): {report.outcome.value}")
-        out += [f"  - note: {markdown_text(notice)}" for notice in report.notices]
-    if len(listed) < len(passing):
-        applied = sum(1 for r in passing if r.outcome is Outcome.PASS)
-        out.append(f"{'Besides those listed, ' if listed else ''}{applied} documents passed every clause that applied "
-                   f"and {len(passing) - applied} had no applicable clause; `-v` lists every clause of every document.")
-    return out + [""]
+    if len(passing) <= PASSING_LISTED_UP_TO:
+        for report in passing:
+            out.append(f"- {_name(report)} ({_facts(report)[:-1]}): {report.outcome.value}")
+            out += [f"  - note: {markdown_text(notice)}" for notice in report.notices]
+        return out + [""]
+    applied = sum(1 for r in passing if r.outcome is Outcome.PASS)
+    out += [f"{applied} documents passed every clause that applied and {len(passing) - applied} had no applicable "
+            "clause; `-v` lists every clause of every document.", ""]
+    noted: dict[str, list] = {}  # a note said of many documents is said once, with how many
+    for report in passing:
+        for notice in report.notices:  # the same note but for each document's own date is one note
+            shared = notice.replace(report.as_of.isoformat(), "(its date)") if report.as_of else notice
+            noted.setdefault(shared, []).append(report)
+    for notice, reports_noted in noted.items():
+        examples = ", ".join(_name(r) for r in reports_noted[:3])
+        more = f" and {len(reports_noted) - 3} more" if len(reports_noted) > 3 else ""
+        out.append(f"- note on {len(reports_noted)} of them ({examples}{more}): {markdown_text(notice)}")
+    return out + ([""] if noted else [])
 
 
 def _every_clause(report) -> list[str]:
