@@ -275,3 +275,26 @@ def test_the_reader_agrees_with_pyyaml(first, second, flow, shared):
         document["c"] = first  # the same object twice: the dump has an anchor and an alias
     text = yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
     assert load_text(text, "f.yaml").value == _normal(yaml.safe_load(text))
+
+
+@pytest.mark.parametrize("text, line, column, message", [
+    ("kind: p\nx:\n\t- a\n", 3, 1, "a tab character: YAML forbids tabs as indentation"),
+    ("%YAML 1.1\n---\nkind: p\n", 1, 1, "a directive (`%YAML`, `%TAG`...): a document does not use them"),
+    ("kind: p\nkey: &an:chor value\n", 2, 6, "`&an` is followed by `:`: YAML reads both as one name"),
+    ("kind: p\nx: { ?foo: bar }\n", 2, 7, "`foo` in a flow collection: YAML and PyYAML's parsers read `?`"),
+    ("kind: p\nx: [-]\n", 2, 5, "`-` in a flow collection"),
+    ('kind: p\nkey: "value"# note\n', 2, 13, "a comment needs a space before it"),
+    ("kind: p\nflow: [a,\nb]\n", 3, 1, "this line of a flow collection must be indented by at least 1 spaces"),
+    ('kind: p\nquoted: "a\nb"\n', 3, 1, "this line of a quoted text must be indented more than its key"),
+    ("kind: p\nx: >\n \n  \n # c\n", 2, 4, "a first line of this block text holds 2 spaces, more than its text"),
+])
+def test_what_pyyaml_reads_otherwise_than_yaml_is_refused(text, line, column, message):
+    """Found by the YAML test suite (tests/test_yaml_test_suite.py): PyYAML read these otherwise
+    than YAML says, accepted them though YAML does not, or its two parsers disagreed."""
+    problem = refused(text)
+    assert message in problem.message and (problem.line, problem.column) == (line, column), problem
+    assert problem.code in ("tab", "directive", "yaml_quirk")
+
+
+def test_a_last_line_of_spaces_ends_a_block_scalar_as_yaml_says():
+    assert load_text("kind: p\nfoo: |\n  x\n   ", "f.yaml").value["foo"] == "x\n \n"  # PyYAML read "x\n "

@@ -112,12 +112,13 @@ def test_a_pyproject_toml_of_another_tool_that_is_not_utf8_is_left_alone(tmp_pat
     assert result.exit_code == 0, result.output
 
 
-DISGUISED = """'kind': member_states
-as_of: 2017-12-31
-source: "a quoted text whose second line
+# The register is a flow mapping, whose quoted text may go on at column 0 (in a block mapping
+# such a line is not valid YAML, and the loader refuses it); the comment keeps the first look
+# from taking the file for JSON.
+DISGUISED = """# a register
+{'kind': member_states, as_of: 2017-12-31, source: "a quoted text whose second line
 kind: proposal"
-states:
-  BOL: {name: Bolivia, member: true, developing: true, article4: false, outstanding_contributions_usd: 0}
+ , states: {BOL: {name: Bolivia, member: true, developing: true, article4: false, outstanding_contributions_usd: 0}}}
 """
 
 
@@ -132,8 +133,8 @@ def test_reference_data_whose_kind_is_disguised_is_refused_not_dropped(tmp_path,
     entry = json.loads(result.stdout)["documents"][-1]
     assert entry["path"] == str(tmp_path / "registers.yaml") and entry["outcome"] == "invalid"
     (problem,) = entry["problems"]
-    assert problem["code"] == "disguised_kind" and problem["line"] == 1 and problem["path"] == "$.kind"
-    assert f"{tmp_path / 'registers.yaml'}:1:1: the file is reference data (`kind: member_states`)" in result.stderr
+    assert problem["code"] == "disguised_kind" and problem["line"] == 2 and problem["path"] == "$.kind"
+    assert f"{tmp_path / 'registers.yaml'}:2:2: the file is reference data (`kind: member_states`)" in result.stderr
 
 
 def test_a_fifo_given_as_data_or_waivers_is_refused_unread(tmp_path):

@@ -4,6 +4,7 @@ what it refuses and why)."""
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 
@@ -90,10 +91,15 @@ _CONSTRUCTORS = {  # how a plain scalar is read, by the tag the YAML 1.1 resolve
 class _Frame:
     """A list or mapping being read."""
 
-    __slots__ = ("is_map", "value", "path", "key", "key_mark", "keys", "size", "anchor", "order", "start", "count")
+    __slots__ = ("is_map", "value", "path", "key", "key_mark", "keys", "size", "anchor", "order", "start", "count",
+                 "flow", "indent", "mark")
 
-    def __init__(self, is_map: bool, value, path: str, anchor: str | None, order: int, start: int):
+    def __init__(self, is_map: bool, value, path: str, anchor: str | None, order: int, start: int, flow: bool = False,
+                 indent: int = -1, mark=None):
         self.is_map, self.value, self.path = is_map, value, path
+        self.flow = flow  # written in flow style: `[...]` or `{...}`
+        self.indent = indent  # a flow collection: the column its later lines must reach (-1: any)
+        self.mark = mark  # where it starts
         self.key = None  # a mapping's key waiting for its value
         self.key_mark = None
         self.keys: dict[str, int] = {}  # a mapping's keys so far -> line of each
@@ -127,8 +133,11 @@ class _Reader:
     aliases and nodes.
     """
 
-    def __init__(self, loader, limits: Limits | None, strict: bool = True, table: bool = False):
+    def __init__(self, loader, limits: Limits | None, strict: bool = True, table: bool = False,
+                 text: str | None = None):
         self.loader, self.limits, self.strict, self.table = loader, limits, strict, table
+        # With the text, what PyYAML's parsers read otherwise than YAML is refused (`_Quirks`).
+        self.quirks = _Quirks(text, self) if text is not None and strict else None
         self.anchors: dict[str, _Anchor] = {}  # name -> what it names, once complete
         self.latest: dict[str, int] = {}  # name -> order of its latest definition, complete or not
         self.dates: dict[str, str] = {}  # path -> text of each date written without quotes
@@ -171,6 +180,8 @@ class _Reader:
                 break
             self.add(stack[-1], value, size)
         loader.get_event()  # document end
+        if self.quirks is not None:
+            self.quirks.finish()
         if self.strict and not loader.check_event(StreamEndEvent):
             raise _Refused("several_documents", "a second YAML document starts here; a file holds one document",
                            loader.peek_event().start_mark, "split the file, one document per file")
@@ -212,6 +223,8 @@ class _Reader:
     # ---- events ---------------------------------------------------------------------------
     def key(self, frame: _Frame, event) -> None:
         tag = self.scalar_tag(event)
+        if self.quirks is not None:
+            self.quirks.scalar(event)
         self.count(1, event.start_mark)
         frame.size += 1
         if self.strict:
@@ -260,10 +273,15 @@ class _Reader:
                                "how it is written, never from a tag", event.start_mark,
                                "leave out the tag: write a number in decimal, a date as YYYY-MM-DD, text in quotes")
             raise _refused_tag(tag, event.start_mark)
+        if self.strict and event.value == "" and not event.style:
+            raise _Refused("explicit_tag", "the tag `!!str` stands on nothing: PyYAML's two parsers disagree on what "
+                           "that is", event.start_mark, 'write "" for empty text')
         return tag
 
     def scalar(self, event):
         tag = self.scalar_tag(event)
+        if self.quirks is not None:
+            self.quirks.scalar(event)
         plain = event.tag is None and not event.style
         self.count(1, event.start_mark)
         path, mark = self.here(event.start_mark)
@@ -302,9 +320,16 @@ class _Reader:
         path, mark = self.here(event.start_mark)
         if self.table:
             self.record(path, mark, None)
+        if self.quirks is not None:
+            self.quirks.node(event)
         order = 0 if event.anchor is None else self.define(event.anchor)
         value = None if self.table else {} if is_map else []
-        stack.append(_Frame(is_map, value, path, event.anchor, order, len(self.entries)))
+        flow = bool(event.flow_style)
+        indent = -1
+        if flow and stack:
+            indent = stack[-1].indent if stack[-1].flow else self.block_indent() + 1
+        stack.append(_Frame(is_map, value, path, event.anchor, order, len(self.entries), flow, indent,
+                            event.start_mark))
         if event.anchor is not None:
             self.anchored += 1
 
@@ -316,6 +341,17 @@ class _Reader:
                 self.anchors[frame.anchor] = _Anchor(frame.value, frame.size, frame.path, frame.order,
                                                      (frame.start, len(self.entries)), None, None)
         return frame.value, frame.size
+
+    def block_indent(self) -> int:
+        """The column of the innermost block collection's entries (its keys, or its `-`); -1 at the top."""
+        if not self.stack:
+            return -1
+        frame = self.stack[-1]
+        if frame.flow:
+            return frame.indent - 1
+        if frame.is_map and frame.key_mark is not None:
+            return frame.key_mark.column
+        return frame.mark.column
 
     def named(self, event) -> _Anchor:
         """What an alias names (refused past the alias limit, undefined, or inside its own node)."""
@@ -334,6 +370,8 @@ class _Reader:
 
     def alias_key(self, frame: _Frame, event) -> None:
         """An alias written as a mapping key (`*name : value`): it must name text."""
+        if self.quirks is not None:
+            self.quirks.node(event)
         anchor = self.named(event)
         if anchor.key is None and self.strict:
             raise _Refused("key_not_text", f"a mapping key must be text, but `*{event.anchor}` names something "
@@ -343,6 +381,8 @@ class _Reader:
         self.take_key(frame, anchor.key or "", event.start_mark)
 
     def alias(self, event):
+        if self.quirks is not None:
+            self.quirks.node(event)
         anchor = self.named(event)
         self.count(anchor.size, event.start_mark)
         target, mark = self.here(event.start_mark)
@@ -441,12 +481,153 @@ def _reading(node) -> str:
     return "text"
 
 
+_DIRECTIVE = LazyPattern(r"^%", re.MULTILINE)
+_DOCUMENT_START = LazyPattern(r"^---", re.MULTILINE)
+_HASH_AFTER_TEXT = LazyPattern(r"\S#")
+_BLOCK_HEADER = LazyPattern(r"[|>]([-+0-9]*)(.?)")
+_AFTER_NAME = " \t\r\n,[]{}"  # what may follow an anchor's or an alias's name
+
+
+def _before_parsing(text: str) -> str:
+    """The text to parse, or a refusal of what the two parsers of PyYAML read differently
+    (a tab, a directive); a last line of spaces gets the line break that PyYAML needs to
+    read the block scalar before it as YAML does."""
+    tab = text.find("\t")
+    if tab >= 0:
+        line, column = _line_col(text, tab)
+        raise _Refused("tab", "a tab character: YAML forbids tabs as indentation, and PyYAML's parsers disagree on "
+                       "them elsewhere", hint="use spaces (inside double quotes, write \\t for a tab in text)",
+                       line=line, column=column)
+    directive = _DIRECTIVE.search(text)
+    if directive is not None:
+        start = _DOCUMENT_START.search(text)
+        if start is None or start.start() > directive.start():
+            line, column = _line_col(text, directive.start())
+            raise _Refused("directive", "a directive (`%YAML`, `%TAG`...): a document does not use them", line=line,
+                           column=column, hint="remove the line")
+    last = text.rfind("\n") + 1
+    if last < len(text) and not text[last:].strip(" "):
+        text += "\n"
+    return text
+
+
+class _Quirks:
+    """Refuses, as the reader meets them, the texts that PyYAML's parsers read otherwise
+    than YAML does, or accept though YAML does not (the YAML test suite found them):
+    an anchor name cut at `:`, `?` and `-` in flow collections, a comment without a
+    space before it, lines of a flow collection or of a quoted scalar not indented
+    under their key, and a block scalar whose first lines have more spaces than its
+    text."""
+
+    def __init__(self, text: str, reader: "_Reader"):
+        self.text, self.reader = text, reader
+        # `#` right after other text: inside a scalar it is text, elsewhere a comment YAML refuses
+        self.hashes = [m.start() + 1 for m in _HASH_AFTER_TEXT.finditer(text)] if "#" in text else []
+        self.next_hash = 0
+
+    def refuse(self, message: str, mark, hint: str | None = None):
+        raise _Refused("yaml_quirk", message, mark, hint)
+
+    def node(self, event) -> None:
+        """Any node: its anchor's name, and its place in a flow collection."""
+        text, mark = self.text, event.start_mark
+        if event.anchor is not None:
+            sign = "*" if type(event) is AliasEvent else "&"
+            at = text.find(sign + event.anchor, mark.index)
+            after = at + 1 + len(event.anchor)
+            if at >= 0 and after < len(text) and text[after] not in _AFTER_NAME:
+                self.refuse(f"`{sign}{_short(event.anchor)}` is followed by `{text[after]}`: YAML reads both as one "
+                            "name, PyYAML stops before it", mark, "use letters, digits, `-` and `_` in anchor names")
+        stack = self.reader.stack
+        if stack and stack[-1].flow and mark.line > stack[-1].mark.line and mark.column < stack[-1].indent:
+            self.refuse(f"this line of a flow collection must be indented by at least {stack[-1].indent} spaces, "
+                        "more than the key it belongs to", mark)
+
+    def scalar(self, event) -> None:
+        self.node(event)
+        text, mark, value = self.text, event.start_mark, event.value
+        stack = self.reader.stack
+        if self.hashes:
+            self.comments_before(mark.index, event.end_mark.index)
+        if stack and stack[-1].flow and not event.style and event.tag is None:
+            before = text[mark.index - 1] if mark.index else ""
+            if "?" in value or before == "?" or (value[:1] == "-" and value[1:2] in ("", " ")):
+                self.refuse(f"`{_short(value)}` in a flow collection: YAML and PyYAML's parsers read `?` and `-` "
+                            "there differently", mark, f'write "{_escape(value)}" in quotes')
+            end = event.end_mark.index
+            if text[end:end + 1] == ":" and text[end + 1:end + 2] in (",", "}", "]"):
+                self.refuse(f"`{_short(value)}:` with nothing after the colon: PyYAML's two parsers disagree on it",
+                            event.end_mark, "write a space after the colon")
+        if event.style in ("'", '"') and event.end_mark.line > mark.line and not (stack and stack[-1].flow):
+            self.quoted_lines(event)
+        if event.style in ("|", ">"):
+            self.block_header(event)
+
+    def quoted_lines(self, event) -> None:
+        """Each later line of a quoted scalar in a block is indented more than its key."""
+        indent = self.reader.block_indent()
+        if indent < 0:
+            return
+        lines = self.text[event.start_mark.index:event.end_mark.index].split("\n")[1:]
+        for number, line in enumerate(lines, event.start_mark.line + 2):
+            if line.strip(" ") and len(line) - len(line.lstrip(" ")) <= indent:
+                raise _Refused("yaml_quirk", f"this line of a quoted text must be indented more than its key "
+                               f"(at least {indent + 1} spaces)", line=number, column=1)
+
+    def block_header(self, event) -> None:
+        """`|#` or `>#`: a comment needs a space before it; and the first lines of a block scalar
+        may not hold more spaces than its first line of text."""
+        text, start = self.text, event.start_mark.index
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        header = _BLOCK_HEADER.search(text, start, end)
+        if header is None:
+            return
+        if header.group(2) == "#":
+            self.refuse("a comment needs a space before it", event.start_mark)
+        if any(c.isdigit() for c in header.group(1)):
+            return  # an explicit indentation
+        indent, widest, position = self.reader.block_indent(), 0, end + 1
+        while position < len(text):
+            stop = text.find("\n", position)
+            stop = len(text) if stop < 0 else stop
+            line = text[position:stop]
+            if line.strip(" "):
+                spaces = len(line) - len(line.lstrip(" "))
+                if spaces > indent and widest > spaces:
+                    raise _Refused("yaml_quirk", f"a first line of this block text holds {widest} spaces, more than "
+                                   f"its text is indented ({spaces})", event.start_mark,
+                                   "remove the spaces from the empty lines")
+                return
+            widest = max(widest, len(line))
+            position = stop + 1
+
+    def comments_before(self, start: int, end: int) -> None:
+        """Every `#` right after other text before `end` lies inside a scalar, or is refused."""
+        hashes = self.hashes
+        while self.next_hash < len(hashes) and hashes[self.next_hash] < end:
+            if hashes[self.next_hash] < start:
+                line, column = _line_col(self.text, hashes[self.next_hash])
+                raise _Refused("yaml_quirk", "a comment needs a space before it: YAML refuses `#` right after "
+                               "other text, PyYAML reads a comment", line=line, column=column,
+                               hint="put a space before the `#`")
+            self.next_hash += 1
+
+    def finish(self) -> None:
+        if self.hashes:
+            self.comments_before(len(self.text) + 1, len(self.text) + 1)
+
+
 def _parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
     """(value, dates) of a YAML text, or a DocumentError. `loader_class` picks PyYAML's parser
     (default: libyaml's when installed); the tests hold both to the same readings."""
+    try:
+        text = _before_parsing(text)
+    except _Refused as refused:
+        raise DocumentError([refused.problem(name)]) from None
     loader = (loader_class or _BaseLoader)(text)
     try:
-        reader = _Reader(loader, limits)
+        reader = _Reader(loader, limits, text=text)
         return reader.read(), reader.dates
     except _Refused as refused:
         raise DocumentError([refused.problem(name)]) from None
