@@ -9,11 +9,12 @@ the folder of the settings file. Command-line options override its values.
     data: [registers/member-states.yaml, registers/funded-projects.yaml]
     policies: policies/                # instead of the shipped policies
     fail_on: warning                   # error | warning
-    format: text                       # text | json | sarif | junit | markdown
+    format: text                       # text | json | jsonl | sarif | junit | markdown | html | github
     only: [III]                        # clause ids or citation prefixes
     skip: [III.5.2]
     waivers: waivers.yaml              # governed exceptions
     exclude: [drafts, "*.draft.yaml"]  # files and folders left out of `paths` (see iompolicy.globs)
+    outputs: [sarif=audit.sarif, html=audit.html]   # reports written by one run (FORMAT=PATH)
 """
 
 from __future__ import annotations
@@ -25,16 +26,16 @@ from collections import namedtuple
 from pathlib import Path
 
 from .patterns import LazyPattern
-from .render import FORMATS  # one list of report formats, shared with the command line
+from .render import FORMATS, split_output  # one list of report formats, shared with the command line
 
 YAML_NAME = ".iompolicy.yaml"
 PYPROJECT_NAME = "pyproject.toml"
 FAIL_ON = ("error", "warning")
 
-_LISTS = ("paths", "data", "only", "skip", "exclude")
+_LISTS = ("paths", "data", "only", "skip", "exclude", "outputs")
 _PATH_LISTS = ("paths", "data")
 _PATHS = ("policies", "waivers")
-_KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waivers", "exclude")
+_KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waivers", "exclude", "outputs")
 
 
 class ConfigError(Exception):
@@ -45,12 +46,13 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
-class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines exclude",
-                        defaults=(None, (), None, None, None, (), (), None, None, ()))):
+class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines exclude outputs",
+                        defaults=(None, (), None, None, None, (), (), None, None, (), ()))):
     """The settings of one repository, read from the file at `source` (a Path). Paths are
     resolved against that file's folder; `None` (or an empty tuple) means "not set".
     `paths`, `data`, `only`, `skip` and `exclude` are tuples of text (`exclude` holds
-    patterns, matched from that folder); `lines` maps each setting to its line in the file."""
+    patterns, matched from that folder); `outputs` a tuple of (format, path); `lines` maps
+    each setting to its line in the file."""
 
     __slots__ = ()
 
@@ -148,6 +150,8 @@ def with_settings(config: Config | None, **given) -> dict:
         # patterns given on the command line are matched from the current folder, the settings' from theirs
         "exclude": given.get("exclude") or config.exclude,
         "exclude_base": os.curdir if given.get("exclude") else str(config.folder),
+        "outputs": given.get("outputs") or [(fmt, path if path == "-" else shown(path))
+                                            for fmt, path in config.outputs],
     }
     if not merged["paths"]:
         where = f"in {shown(config.source)}" if config.source.is_file() else \
@@ -318,6 +322,13 @@ def _build(source: Path, values: dict | None, lines: dict[str, int], name: str) 
                 if bad:
                     continue
                 value = [_resolve(source.parent, item) for item in value]
+            if key == "outputs":
+                value = [split_output(item) for item in value]
+                for position, (fmt, item) in enumerate(value):
+                    if fmt is None:
+                        problem(f"{key}[{position}]", f"`outputs` item {position + 1} must be FORMAT=PATH "
+                                                      f"(FORMAT one of {', '.join(FORMATS)}), not `{item}`")
+                value = [(fmt, item if item == "-" else _resolve(source.parent, item)) for fmt, item in value]
             settings[key] = tuple(value)
         elif key in ("fail_on", "format"):
             allowed = FAIL_ON if key == "fail_on" else FORMATS

@@ -183,7 +183,7 @@ def test_settings_name_the_waivers(repo):
     (".iompolicy.yaml", "\n\nfail_on: never\n",
      ".iompolicy.yaml:3: `fail_on` must be one of error, warning, not `never`"),
     (".iompolicy.yaml", "format: pdf\n",
-     ".iompolicy.yaml:1: `format` must be one of text, json, jsonl, sarif, junit, markdown, html, not `pdf`"),
+     ".iompolicy.yaml:1: `format` must be one of text, json, jsonl, sarif, junit, markdown, html, github, not `pdf`"),
     (".iompolicy.yaml", "policies: [a, b]\n", ".iompolicy.yaml:1: `policies` must be a path (text), not a list"),
     (".iompolicy.yaml", "waivers: 3\n", ".iompolicy.yaml:1: `waivers` must be a path (text), not a number"),
     (".iompolicy.yaml", "only: III.5\n", ".iompolicy.yaml:1: `only` must be a list of text"),

@@ -24,7 +24,9 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
 @click.option("--as-of", callback=parse_date, metavar="DATE", help="Judge every document as of DATE, not its own date.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Report format.  [default: text, or the settings' `format`]")
-@click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]FILE",
+              help="Write the report to FILE instead of stdout; FORMAT=FILE writes that format (repeat it to "
+                   "write several reports in one run; FILE `-` is stdout).  [default: the settings' `outputs`]")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]),
               help="Lowest severity that makes the exit status 1.  [default: error, or the settings' `fail_on`]")
 @click.option("--only", multiple=True, metavar="CLAUSE|CITE", help="Only these clauses (id, or citation prefix like III.5).")
@@ -46,7 +48,7 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
               metavar="N", help="Refuse a YAML document with more than N aliases (*name).")
 @click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_nodes, show_default=True,
               metavar="N", help="Refuse a document of more than N keys and values, counting what aliases repeat.")
-def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, skip, exclude, waivers_file, no_waivers,
+def check(paths, data_files, policy_dirs, as_of, fmt, outputs, fail_on, only, skip, exclude, waivers_file, no_waivers,
           jobs, verbose, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
           max_aliases=DEFAULT_LIMITS.max_aliases, max_nodes=DEFAULT_LIMITS.max_nodes):
     """Check documents (files, folders, or - for stdin) against the policies.
@@ -61,6 +63,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
       iompolicy check
       iompolicy check proposals/ --data registers/member-states.yaml --fail-on warning
       iompolicy check proposal.yaml --format sarif --output iompolicy.sarif
+      iompolicy check proposals/ -o sarif=audit.sarif -o html=audit.html -o markdown=summary.md
       iompolicy check proposals/ --policies shipped --policies later-rules/
       iompolicy check archive/ --format jsonl --jobs 4 > audit.jsonl
       cat proposal.json | iompolicy check - --data member-states.yaml
@@ -70,9 +73,6 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
 
     check_only, check_skip = only, skip  # as given on the command line (else from the settings)
     try:
-        if output is None and sys.stdout is None:  # started with stdout closed (`>&-`)
-            raise RunError(["<stdout>: standard output is closed, so the report has nowhere to go "
-                            "(hint: write it to a file with --output FILE)"])
         settings = with_settings(repository_settings(), paths=paths, data=data_files, policies=policy_dirs or None,
                                  format=fmt, fail_on=fail_on, only=only, skip=skip, exclude=exclude)
         paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
@@ -95,11 +95,19 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         if waivers_file:
             data_paths.add(os.path.realpath(waivers_file))
         names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
-        if output is not None:
+        targets = _targets(outputs, settings)
+        if sys.stdout is None and any(path in (None, "-") for _, path in targets):  # started with `>&-`
+            raise RunError(["<stdout>: standard output is closed, so the report has nowhere to go "
+                            "(hint: write it to a file with --output FILE)"])
+        files = [path for _, path in targets if path not in (None, "-")]
+        if files:
             from .output import guard
 
-            guard(output, _run_files([*names, *data_files, *([waivers_file] if waivers_file else [])],
-                                     settings["policies"]))
+            read = _run_files([*names, *data_files, *([waivers_file] if waivers_file else [])], settings["policies"])
+            for number, path in enumerate(files):
+                if os.path.realpath(path) in map(os.path.realpath, files[:number]):
+                    raise RunError([f"{path}: --output names this file twice; give each report its own file"])
+                guard(path, read)
         run.add_inputs(names, stdin_text=lambda: _read_stdin(run.limits))
         if run.problems:
             run.check_queued_schemas()  # fix every file after one run, not one file per run
@@ -114,8 +122,8 @@ def check(paths, data_files, policy_dirs, as_of, fmt, output, fail_on, only, ski
         if left_out:  # said in every report: a file left out is never silently missing
             shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
             run.notices.append(f"{len(left_out)} file(s) or folder(s) left out by `exclude` patterns: {shown}")
-        summary = _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose)
-        if output is not None:
+        summary = _report(run, settings, as_of, targets, fail_on, jobs, verbose)
+        if files:
             click.echo(summary.line(), err=True)  # the report went to a file: the outcome still shows
         if run.problems:  # inputs that could not be checked: in the report, and each located here
             raise RunError([str(p) for p in run.problems])
@@ -196,26 +204,58 @@ def _settings_waivers() -> str | None:
     return shown(config.waivers) if config is not None and config.waivers else None
 
 
-def _report(run, settings, as_of, fmt, output, fail_on, jobs, verbose):
-    """Check every pending document and write the report as the run goes."""
+def _targets(outputs, settings) -> list[tuple[str, str | None]]:
+    """Each report to write, as (format, path): --output entries (FORMAT=FILE, or FILE in the
+    run's format), else the settings' `outputs`, else the run's format on stdout (None)."""
+    from ..render import split_output
+
+    if outputs:
+        return [(fmt or settings["format"], path) for fmt, path in map(split_output, outputs)]
+    return list(settings["outputs"]) or [(settings["format"], None)]
+
+
+def _report(run, settings, as_of, targets, fail_on, jobs, verbose):
+    """Check every pending document and write the report(s): one report as the run goes;
+    several from one pass over the documents, kept in memory, each then written in turn."""
     from ..render import RenderOptions, Summary, writer
     from ..selection import selector
 
     select = selector(settings["only"], settings["skip"])
-    summary = Summary(fail_on=fail_on)
     if jobs > 1:
         from ..parallel import parallel_reports
 
         reports = parallel_reports(run, jobs, as_of, settings, policy_folders(settings["policies"]))
         finder = None  # the worker processes do not hand documents back
     else:
-        finder = _fact_finder(run) if fmt == "html" else None
+        finder = _fact_finder(run) if any(fmt == "html" for fmt, _ in targets) else None
         reports = run.reports(as_of=as_of, select=select, observe=finder.observe if finder else None)
-    colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    options = RenderOptions.for_policies(run.policies, colour=colour, verbose=verbose, facts=finder)
-    with _output(output) as out, _progress(reports, len(run.pending)) as shown:
-        writer(fmt)(run.then_notices(shown, summary, stale=True), summary, options, out)
+    options = RenderOptions.for_policies(run.policies, verbose=verbose, facts=finder)
+    summary = Summary(fail_on=fail_on)
+    if len(targets) == 1:
+        ((fmt, path),) = targets
+        with _output(path) as out, _progress(reports, len(run.pending)) as shown:
+            writer(fmt)(run.then_notices(shown, summary, stale=True), summary, _options(options, fmt, path), out)
+        return summary
+    with _progress(reports, len(run.pending)) as shown:
+        checked = list(summary.counting(run.then_notices(shown, summary, stale=True)))
+
+    def write(fmt, path, out):
+        writer(fmt)(iter(checked), Summary(fail_on, notices=list(summary.notices)), _options(options, fmt, path), out)
+
+    with contextlib.ExitStack() as files:  # every file renamed into place only once all are written
+        for fmt, path in targets:
+            if path not in (None, "-"):
+                write(fmt, path, files.enter_context(_output(path)))
+    for fmt, path in targets:  # then stdout, whose reader may go away without costing the files
+        if path in (None, "-"):
+            write(fmt, path, sys.stdout)
     return summary
+
+
+def _options(options, fmt: str, path: str | None):
+    """The renderer's options for one report: colour only for text on a terminal."""
+    on_terminal = path in (None, "-") and sys.stdout.isatty()
+    return options._replace(colour=fmt == "text" and on_terminal and "NO_COLOR" not in os.environ)
 
 
 def _fact_finder(run):
@@ -237,7 +277,7 @@ def _progress(items, count: int):
 
 def _output(output: str | None):
     """stdout, or the --output file (written atomically where it can be: see cli/output.py)."""
-    if output is None:
+    if output in (None, "-"):
         return contextlib.nullcontext(sys.stdout)
     from .output import report_file
 

@@ -29,7 +29,15 @@ class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date fac
         return cls(clauses=tuple(c.info for c in policies.clauses()), **given)
 
 
-FORMATS = ("text", "json", "jsonl", "sarif", "junit", "markdown", "html")
+FORMATS = ("text", "json", "jsonl", "sarif", "junit", "markdown", "html", "github")
+
+
+def split_output(value: str) -> tuple[str | None, str]:
+    """`FORMAT=PATH` as (FORMAT, PATH) when FORMAT is a report format, else (None, value):
+    a plain path, written in the run's --format (name a file `./json=x` to keep it whole)."""
+    name, separator, path = value.partition("=")
+    return (name, path) if separator and name in FORMATS and path else (None, value)
+
 
 
 def writer(name: str):
@@ -51,4 +59,4 @@ def gathered(render):
     return write
 
 
-__all__ = ["FORMATS", "RenderOptions", "Summary", "gathered", "writer"]
+__all__ = ["FORMATS", "RenderOptions", "Summary", "gathered", "split_output", "writer"]
