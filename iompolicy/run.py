@@ -260,7 +260,8 @@ class Run:
         clause and, with `stale` (a whole audit, not one request), waivers that matched nothing."""
         kinds = set()
         for report in reports:
-            kinds.add(report.kind)
+            if not report.problems:  # an invalid input read no data: it needs none
+                kinds.add(report.kind)
             yield report
         summary.notices.extend(self.notices)
         summary.notices.extend(self.missing_data_notice(name) for name in self.missing_data(kinds))

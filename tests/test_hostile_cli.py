@@ -62,6 +62,8 @@ def test_hostile_case(case, monkeypatch):
         assert text in result.stderr, shown
     for text in case.get("stdout", []):
         assert text in result.stdout, shown
+    for text in case.get("absent", []):
+        assert text not in result.output, shown
     assert "Traceback" not in result.output, shown
     if case["exit"] == 2:
         lines = [line for line in result.stderr.splitlines() if line.strip()]

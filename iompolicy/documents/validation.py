@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import marshal
 import re
 from _thread import allocate_lock  # what threading.Lock is, without importing threading (1 ms)
-from decimal import Decimal
 
 from .document import Document, DocumentError, Problem
 from ..patterns import LazyPattern
@@ -137,9 +135,9 @@ class Validator:
                         key=lambda e: list(e.absolute_path))
         if not errors:
             return _no_unquoted_dates(document, kind)
-        problems = [_problem(document, _describe(e), e.json_path, document.reading_hint(e.json_path) or _alias_hint(e))
-                    for e in errors[:_MAX_PROBLEMS]]
-        raise DocumentError(problems)
+        from .schema_problems import schema_problems
+
+        raise DocumentError(schema_problems(document, errors)[:_MAX_PROBLEMS])
 
 
 def _detailed_class():
@@ -174,36 +172,6 @@ def _no_unquoted_dates(document: Document, kind: KindSchema) -> KindSchema:
         if problems:
             raise DocumentError(problems)
     return kind
-
-
-def _describe(error) -> str:
-    where = error.json_path
-    message = error.message
-    if error.validator == "type" and (error.instance is None or isinstance(error.instance, (bool, int, Decimal))):
-        shown = json.dumps(error.instance) if not isinstance(error.instance, Decimal) else str(error.instance)
-        message = f"{shown} is not of type {error.validator_value!r}"  # null, false: as written in JSON
-    return f"{where}: {message}" if where != "$" else message
-
-
-def _alias_hint(error) -> str | None:
-    """For a value outside a closed list: the listed value it names, by the schema's
-    `x-iompolicy-aliases` (alias -> value) or by the spelling of a listed value."""
-    if error.validator != "enum" or not isinstance(error.instance, str) or not isinstance(error.schema, dict):
-        return None
-    aliases = {**{value: value for value in error.validator_value if isinstance(value, str)},
-               **error.schema.get("x-iompolicy-aliases", {})}
-    wanted = _spelling(error.instance)
-    for alias, value in aliases.items():
-        if _spelling(alias) == wanted:
-            return f"write `{value}`, the listed name for `{error.instance}`"
-    if "x-iompolicy-aliases" not in error.schema:
-        return None
-    return "write one of: " + ", ".join(f"`{value}`" for value in error.validator_value)
-
-
-def _spelling(text: str) -> str:
-    """Text compared without case, spaces or punctuation (`Sub-Committee` is `subcommittee`)."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _problem(document: Document, message: str, path: str, hint: str | None = None) -> Problem:
