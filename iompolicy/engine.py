@@ -63,7 +63,7 @@ class PolicySet:
                    for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
         for one in folders:
             if not one.is_dir():
-                raise PolicyError([Diagnostic("no-policies", f"`{one}` is not a folder of policies", None)])
+                raise PolicyError([Diagnostic("no_policies", f"`{one}` is not a folder of policies", None)])
         policy_paths = [p for one in folders for p in sorted(one.rglob("*.iom"))]
         provisions_paths = [one / "provisions.yaml" for one in folders if (one / "provisions.yaml").is_file()]
         if isinstance(schemas, SchemaSet):
@@ -107,7 +107,7 @@ class PolicySet:
             try:
                 provisions = load_provisions(folder)
             except ProvisionsError as error:
-                raise PolicyError([Diagnostic("bad-provisions", str(error), None)]) from None
+                raise PolicyError([Diagnostic("bad_provisions", str(error), None)]) from None
             if provisions is not None:
                 scoped.append((str(folder), provisions))
         return cls.from_texts(texts, schemas, scoped)
@@ -134,7 +134,7 @@ class PolicySet:
             if policy_file is not None:
                 files.append(policy_file)
         if not sources:
-            diagnostics.append(Diagnostic("empty-policy-set", "no policy files (*.iom) were found", None,
+            diagnostics.append(Diagnostic("empty_policy_set", "no policy files (*.iom) were found", None,
                                           "point --policies at a folder of .iom files"))
         diagnostics.extend(Checker(schema_set).check(files))
         scoped = provisions if isinstance(provisions, list) else [("", provisions)] if provisions else []
@@ -272,7 +272,7 @@ def read_policy_texts(paths: list[Path]) -> dict[str, str]:
         try:
             data = path.read_bytes()
         except IsADirectoryError:
-            diagnostics.append(Diagnostic("not-a-policy-file", "is a folder, not a policy file", _whole(path),
+            diagnostics.append(Diagnostic("not_a_policy_file", "is a folder, not a policy file", _whole(path),
                                           "rename the folder: every *.iom under --policies is read as a policy"))
             continue
         except OSError as error:
@@ -283,7 +283,7 @@ def read_policy_texts(paths: list[Path]) -> dict[str, str]:
         except UnicodeDecodeError as error:
             line = data.count(b"\n", 0, error.start) + 1
             column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-            diagnostics.append(Diagnostic("not-utf8", f"not UTF-8 text (byte 0x{data[error.start]:02x})",
+            diagnostics.append(Diagnostic("not_utf8", f"not UTF-8 text (byte 0x{data[error.start]:02x})",
                                           Span(str(path), error.start, error.start + 1, line, column),
                                           "save the file as UTF-8"))
     if diagnostics:

@@ -201,7 +201,7 @@ def test_bad_policy_folder_exits_2(tmp_path):
 def test_empty_policy_folder_exits_2(tmp_path):
     result = run("check", COMPLIANT, "--policies", tmp_path)
     assert result.exit_code == 2
-    assert "empty-policy-set" in result.output
+    assert "empty_policy_set" in result.output
 
 
 def test_list_and_explain():

@@ -70,8 +70,8 @@ def test_conformance(case):
                 assert diagnostic.underlined(caught.value.sources) == wanted["underlined"], rendered
             if "message" in wanted:
                 assert wanted["message"] in diagnostic.message, rendered
-            if "help" in wanted:
-                assert diagnostic.help and wanted["help"] in diagnostic.help, rendered
+            if "hint" in wanted:
+                assert diagnostic.hint and wanted["hint"] in diagnostic.hint, rendered
         return
 
     try:

@@ -43,7 +43,7 @@ DOC = ROOT / "docs" / "language.md"
 FILE_NAME = "example.iom"
 DEFAULT_HEADER = 'policy test { title "docs" source "docs" applies to proposal }'
 HEADER_RE = re.compile(r"^\s*policy\s+\S+\s*\{", re.MULTILINE)
-ERROR_RE = re.compile(r"^\s*#\s*error:\s*([a-z-]+)\s*$", re.MULTILINE)
+ERROR_RE = re.compile(r"^\s*#\s*error:\s*([a-z_0-9]+)\s*$", re.MULTILINE)
 FENCE_RE = re.compile(r"^```([\w-]*)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 TAGS = {"iom", "iom-error", "yaml", "text", "python", ""}
 OUTCOMES = {"pass", "fail", "not_applicable", "error"}
@@ -125,7 +125,7 @@ def test_every_block_is_known_and_attached():
 def _codes_in_engine() -> set[str]:
     codes = set()
     for path in (ROOT / "iompolicy").rglob("*.py"):
-        codes |= set(re.findall(r"(?:\.error|Diagnostic)\(\s*\"([a-z][a-z-]*)\"", path.read_text(encoding="utf-8")))
+        codes |= set(re.findall(r"(?:\.error|Diagnostic)\(\s*\"([a-z][a-z_0-9]*)\"", path.read_text(encoding="utf-8")))
     return codes
 
 
@@ -137,7 +137,7 @@ def test_every_diagnostic_code_has_an_example():
         if block.tag == "python":  # codes named in its assertions
             for line in block.text.splitlines():
                 if line.lstrip().startswith("assert"):
-                    shown |= set(re.findall(r"\"([a-z][a-z-]*)\"", line))
+                    shown |= set(re.findall(r"\"([a-z][a-z_0-9]*)\"", line))
     missing = sorted(_codes_in_engine() - shown)
     assert not missing, f"diagnostic codes with no example in docs/language.md: {missing}"
 

@@ -42,7 +42,7 @@ def load(text: str, name: str = "fuzz.iom") -> None:
     except PolicyError as error:
         assert error.diagnostics, "a PolicyError without a diagnostic"
         for diagnostic in error.diagnostics:
-            assert diagnostic.span is not None or diagnostic.code == "empty-policy-set", diagnostic
+            assert diagnostic.span is not None or diagnostic.code == "empty_policy_set", diagnostic
             assert diagnostic.message
         error.render()  # rendering the caret lines must not fail either
         return

@@ -163,7 +163,7 @@ def test_two_documents_of_a_batch_may_not_share_an_id(client):
     ({"documents": [1]}, 422, "bad_batch"),
     ({"documents": [], "extra": 1}, 422, "bad_batch"),
     ({"documents": [{"kind": "proposal"}] * 101}, 413, "too_many_documents"),
-], ids=["empty", "not-a-list", "no-documents", "not-a-mapping", "unknown-field", "over-the-maximum"])
+], ids=["empty", "not-a-list", "no-documents", "not-a-mapping", "unknown_field", "over-the-maximum"])
 def test_bad_batches(client, body, status, code):
     is_error(client.post("/v1/check/batch", content=json.dumps(body).encode(), headers=JSON), status, code)
 
@@ -292,18 +292,18 @@ def _proposal(old: str, new: str) -> bytes:
 BAD = [
     ("not-json", JSON, b'{"kind": "proposal",\n  "id": }', 400, "invalid_json", (2, 9)),
     ("not-yaml", YAML, b"kind: proposal\nid: [unclosed\n", 400, "invalid_yaml", (3, 1)),
-    ("not-utf8", YAML, b"kind: proposal\ntitle: caf\xe9\n", 400, "not_utf8", (2, 11)),
+    ("not_utf8", YAML, b"kind: proposal\ntitle: caf\xe9\n", 400, "not_utf8", (2, 11)),
     ("empty", YAML, b"  \n", 400, "empty", None),
     ("not-a-mapping", JSON, b"[1, 2]", 422, "not_a_mapping", None),
     ("scalar", YAML, b"just words", 422, "not_a_mapping", None),
     ("no-kind", YAML, b"id: x\n", 422, "unknown_kind", (1, 1)),
-    ("unknown-kind", YAML, b"id: x\nkind: memo\n", 422, "unknown_kind", (2, 1)),
+    ("unknown_kind", YAML, b"id: x\nkind: memo\n", 422, "unknown_kind", (2, 1)),
     ("reference-data", YAML, DATA[0].read_bytes(), 422, "not_a_document", None),
     ("schema", YAML, _proposal("requested_usd: 235000", "requested_usd: lots"), 422, "schema_violation", (18, 3)),
     ("misspelt-field", YAML, _proposal("duration_months", "duration_month"), 422, "schema_violation", None),
     ("duplicate-key", YAML, _proposal("scope: national", "scope: national\nscope: regional"), 400,
      "duplicate_key", None),
-    ("bad-date", YAML, _proposal("2015-11-16", "2015-13-45"), 400, "invalid_date", (11, 15)),
+    ("bad_date", YAML, _proposal("2015-11-16", "2015-13-45"), 400, "invalid_date", (11, 15)),
     ("huge-number", YAML, _proposal("235000", "1.0e+999999999"), 400, "number_out_of_range", (18, 18)),
     ("tiny-number", JSON, b'{"kind": "proposal", "x": 1e-999999}', 400, "number_out_of_range", (1, 27)),
     ("long-integer", YAML, _proposal("235000", "9" * 5000), 400, "number_out_of_range", (18, 18)),

@@ -62,14 +62,14 @@ def test_a_misquoted_clause_is_refused(tmp_path):
     _copy_policies(tmp_path, "USD 200,000 under Line 2.", "USD 250,000 under Line 2.")
     result = CliRunner().invoke(main, ["lint", str(tmp_path)])
     assert result.exit_code == 2
-    assert "error[quote-not-found]: the quote of clause `part3.line2_national_ceiling` is not in the text of III.5.2" in result.output
+    assert "error[quote_not_found]: the quote of clause `part3.line2_national_ceiling` is not in the text of III.5.2" in result.output
 
 
 def test_an_unknown_citation_is_refused(tmp_path):
     _copy_policies(tmp_path, 'cite "III.5.3"', 'cite "III.5.6"')
     result = CliRunner().invoke(main, ["lint", str(tmp_path)])
     assert result.exit_code == 2
-    assert "error[unknown-citation]: clause `part3.line2_regional_ceiling` cites `III.5.6`" in result.output
+    assert "error[unknown_citation]: clause `part3.line2_regional_ceiling` cites `III.5.6`" in result.output
 
 
 def test_trace_command_reports_coverage():

@@ -83,7 +83,7 @@ def check_constants(files: list[n.PolicyFile]) -> list[Diagnostic]:
             try:
                 scope.add(binding, compile_binding(binding, scope))
             except Undecided as undecided:
-                problems.append(Diagnostic("bad-const", f"`{binding.name}` has no value: {undecided.reason}", binding.span))
+                problems.append(Diagnostic("bad_const", f"`{binding.name}` has no value: {undecided.reason}", binding.span))
                 scope.add(binding, _raising(undecided))  # later constants that use it are reported too
     return problems
 

@@ -30,9 +30,9 @@ class _Lowering:
             start, end = item.start_pos, item.end_pos
         return Span.of(self.source, self.offset + start, self.offset + end)
 
-    def error(self, code: str, message: str, item, help_text: str | None = None) -> None:
+    def error(self, code: str, message: str, item, hint: str | None = None) -> None:
         span = item if isinstance(item, Span) else self.span(item)
-        self.diagnostics.append(Diagnostic(code, message, span, help_text))
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
 
     # ---- declarations ------------------------------------------------------------
     def file(self, tree) -> n.PolicyFile | None:
@@ -43,7 +43,7 @@ class _Lowering:
             kind = item.data
             if kind == "policy_decl":
                 if header is not None:
-                    self.error("duplicate-policy", "a file holds one `policy` block; this is the second", item)
+                    self.error("duplicate_policy", "a file holds one `policy` block; this is the second", item)
                     continue
                 header = self.policy(item)
             elif kind in ("const_decl", "let_decl"):
@@ -55,7 +55,7 @@ class _Lowering:
                     clauses.append(clause)
         if header is None:
             self.error(
-                "missing-policy", "this file has no `policy` block", Span.of(self.source, 0, 0),
+                "missing_policy", "this file has no `policy` block", Span.of(self.source, 0, 0),
                 "start the file with `policy ID { title \"...\" source \"...\" applies to KIND }`",
             )
             return None
@@ -67,7 +67,7 @@ class _Lowering:
         for field in block.children[1:]:
             name = field.data.removeprefix("field_")
             if name in found and name not in allowed_repeats:
-                self.error("duplicate-field", f"`{name}` is written twice in this block", field)
+                self.error("duplicate_field", f"`{name}` is written twice in this block", field)
                 continue
             found.setdefault(name, []).append(field)
         return found
@@ -78,7 +78,7 @@ class _Lowering:
         for required in ("title", "source", "kind"):
             if required not in found:
                 words = "applies to KIND" if required == "kind" else f'{required} "..."'
-                self.error("missing-field", f"policy `{policy_id}` has no `{words}`", tree.children[0])
+                self.error("missing_field", f"policy `{policy_id}` has no `{words}`", tree.children[0])
         start, until = self.dates(found, tree)
         return n.PolicyHeader(
             id=policy_id,
@@ -97,16 +97,16 @@ class _Lowering:
         found = self.fields(tree, {"when", "require", "let"})
         for required in ("title", "cite", "quote"):
             if required not in found:
-                self.error("missing-field", f'clause `{clause_id}` has no `{required} "..."`', id_span)
+                self.error("missing_field", f'clause `{clause_id}` has no `{required} "..."`', id_span)
         if "must" in found and "should" in found:
-            self.error("conflicting-modality", f"clause `{clause_id}` says both `must` and `should`", found["should"][0])
+            self.error("conflicting_modality", f"clause `{clause_id}` says both `must` and `should`", found["should"][0])
         elif "must" not in found and "should" not in found:
             self.error(
-                "missing-modality", f"clause `{clause_id}` says neither `must` nor `should`", id_span,
+                "missing_modality", f"clause `{clause_id}` says neither `must` nor `should`", id_span,
                 "write `must` for a binding rule (error) or `should` for a recommendation (warning)",
             )
         if "require" not in found:
-            self.error("no-require", f"clause `{clause_id}` has no `require`", id_span,
+            self.error("no_require", f"clause `{clause_id}` has no `require`", id_span,
                        "a clause needs at least one `require CONDITION`")
         start, until = self.dates(found, tree)
         lets = tuple(
@@ -134,7 +134,7 @@ class _Lowering:
         start = self.date(found["from"][0].children[0]) if "from" in found else None
         until = self.date(found["until"][0].children[0]) if "until" in found else None
         if start and until and until < start:
-            self.error("bad-dates", f"`until {until}` is before `from {start}`", found["until"][0])
+            self.error("bad_dates", f"`until {until}` is before `from {start}`", found["until"][0])
         return start, until
 
     def text_field(self, found, name: str) -> str | None:
@@ -152,20 +152,20 @@ class _Lowering:
         try:
             return json.loads(raw.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t"))
         except ValueError:
-            self.error("bad-string", "this string has an escape other than `\\\"`, `\\\\`, `\\n`, `\\t` or `\\uXXXX`", where)
+            self.error("bad_string", "this string has an escape other than `\\\"`, `\\\\`, `\\n`, `\\t` or `\\uXXXX`", where)
             return raw[1:-1]
 
     def date(self, token) -> dt.date:
         try:
             return dt.date.fromisoformat(str(token))
         except ValueError:
-            self.error("bad-date", f"`{token}` is not a calendar date", token, "dates are written YYYY-MM-DD")
+            self.error("bad_date", f"`{token}` is not a calendar date", token, "dates are written YYYY-MM-DD")
             return dt.date(1, 1, 1)
 
     def number(self, token, text: str | None = None) -> int | Decimal:
         text = (str(token) if text is None else text).replace("_", "")
         if len(text.replace(".", "")) > MAX_NUMBER_DIGITS:  # as in documents; and int() refuses 4,300 digits
-            self.error("bad-number", f"this number has more than {MAX_NUMBER_DIGITS} digits", token)
+            self.error("bad_number", f"this number has more than {MAX_NUMBER_DIGITS} digits", token)
             return 0
         return Decimal(text) if "." in text else int(text)
 
@@ -183,7 +183,7 @@ class _Lowering:
             elif ch == "{":
                 close = raw.find("}", i)
                 if close < 0 or close >= len(raw) - 1:
-                    self.error("bad-template", "`{` without a closing `}` in this message", self.token_span(token, i, i + 1),
+                    self.error("bad_template", "`{` without a closing `}` in this message", self.token_span(token, i, i + 1),
                                "write `{{` for a brace itself")
                     break
                 literal += raw[start:i]
@@ -227,7 +227,7 @@ class _Lowering:
             self.too_deep_reported = False
         if depth > MAX_NESTING:
             if not self.too_deep_reported:  # once per expression, not once per branch
-                self.error("too-deep", f"this expression is nested more than {MAX_NESTING} levels deep", tree)
+                self.error("too_deep", f"this expression is nested more than {MAX_NESTING} levels deep", tree)
                 self.too_deep_reported = True
             return n.Literal(None, "invalid", "...", self.span(tree))
         handler = getattr(self, "x_" + tree.data)

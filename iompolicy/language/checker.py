@@ -41,9 +41,9 @@ class Checker:
         self.schemas = schemas
         self.diagnostics: list[Diagnostic] = []
 
-    def error(self, code: str, message: str, node, help_text: str | None = None) -> None:
+    def error(self, code: str, message: str, node, hint: str | None = None) -> None:
         span = getattr(node, "span", node)
-        self.diagnostics.append(Diagnostic(code, message, span, help_text))
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
 
     # ---- stages ------------------------------------------------------------------
     def check(self, files: list[n.PolicyFile]) -> list[Diagnostic]:
@@ -58,11 +58,11 @@ class Checker:
         for policy_file in files:
             header = policy_file.header
             if header.id in policies:
-                self.error("duplicate-policy-id", f"policy id `{header.id}` is also used at {policies[header.id].span}", header)
+                self.error("duplicate_policy_id", f"policy id `{header.id}` is also used at {policies[header.id].span}", header)
             policies.setdefault(header.id, header)
             for clause in policy_file.clauses:
                 if clause.id in clauses:
-                    self.error("duplicate-clause", f"clause id `{clause.id}` is also used at {clauses[clause.id].span}", clause)
+                    self.error("duplicate_clause", f"clause id `{clause.id}` is also used at {clauses[clause.id].span}", clause)
                 clauses.setdefault(clause.id, clause)
 
     def policy_file(self, policy_file: n.PolicyFile) -> None:
@@ -70,16 +70,16 @@ class Checker:
         kind = self.schemas.get(header.kind) if header.kind else None
         if header.kind and kind is None:
             known = self.schemas.document_kinds()
-            self.error("unknown-kind", f"no schema defines document kind `{header.kind}`", header,
+            self.error("unknown_kind", f"no schema defines document kind `{header.kind}`", header,
                        _suggest(header.kind, known) or f"known kinds: {', '.join(known) or 'none'}")
         elif kind is not None and kind.role != "document":
-            self.error("data-kind", f"`{header.kind}` is {kind.role}, not a kind of document to check", header)
+            self.error("data_kind", f"`{header.kind}` is {kind.role}, not a kind of document to check", header)
         if not policy_file.clauses:
-            self.error("no-clauses", f"policy `{header.id}` has no clauses", header)
+            self.error("no_clauses", f"policy `{header.id}` has no clauses", header)
         scope = _Scope(kind, {}, {})
         for binding in policy_file.bindings:
             if binding.name in scope.bindings:
-                self.error("duplicate-name", f"`{binding.name}` is already defined at {scope.bindings[binding.name].span}", binding)
+                self.error("duplicate_name", f"`{binding.name}` is already defined at {scope.bindings[binding.name].span}", binding)
                 continue
             inner = _Scope(kind, dict(scope.bindings), scope.binding_shapes, in_const=binding.is_const)
             scope.binding_shapes[binding.name] = self.expr(binding.expr, inner)
@@ -91,13 +91,13 @@ class Checker:
         scope = _Scope(file_scope.kind, dict(file_scope.bindings), dict(file_scope.binding_shapes))
         for binding in clause.lets:
             if binding.name in scope.bindings and any(scope.bindings[binding.name] is own for own in clause.lets):
-                self.error("duplicate-name", f"`{binding.name}` is already defined in this clause", binding)
+                self.error("duplicate_name", f"`{binding.name}` is already defined in this clause", binding)
             scope.binding_shapes[binding.name] = self.expr(binding.expr, scope)
             scope.bindings[binding.name] = binding
         for guard in clause.guards:
             self.condition(guard, scope, "when")
             if isinstance(guard, n.Literal) and guard.value is False:
-                self.error("never-applies", f"clause `{clause.id}` can never apply: its guard is `false`", guard)
+                self.error("never_applies", f"clause `{clause.id}` can never apply: its guard is `false`", guard)
         for requirement in clause.requires:
             self.condition(requirement, scope, "require")
         if clause.message is not None:
@@ -107,13 +107,13 @@ class Checker:
         start = max(filter(None, (header.effective_from, clause.effective_from)), default=None)
         until = min(filter(None, (header.effective_until, clause.effective_until)), default=None)
         if start and until and until < start:
-            self.error("never-applies",
+            self.error("never_applies",
                        f"clause `{clause.id}` can never apply: in force from {start} but only until {until}", clause)
 
     def condition(self, expr, scope: _Scope, keyword: str) -> None:
         shape = self.expr(expr, scope)
         if shape.excludes(BOOLEAN):
-            self.error("type-mismatch", f"`{keyword}` needs a condition, but `{unparse(expr)}` is {shape.describe()}", expr)
+            self.error("type_mismatch", f"`{keyword}` needs a condition, but `{unparse(expr)}` is {shape.describe()}", expr)
 
     # ---- expressions: each returns the static shape of its value --------------------
     def expr(self, node, scope: _Scope) -> Shape:
@@ -133,32 +133,32 @@ class Checker:
         if node.name in scope.bindings:
             binding = scope.bindings[node.name]
             if scope.in_const and not binding.is_const:
-                self.error("const-not-constant", f"a `const` cannot use the derived value `{node.name}`", node)
+                self.error("const_not_constant", f"a `const` cannot use the derived value `{node.name}`", node)
             return scope.binding_shapes.get(node.name, ANY)
         if scope.in_const:
-            self.error("const-not-constant", f"a `const` cannot read the document (`{node.name}`)", node,
+            self.error("const_not_constant", f"a `const` cannot read the document (`{node.name}`)", node,
                        "use `let` for a value computed from the document")
             return ANY
         if node.name.isupper():
-            self.error("unknown-constant", f"unknown constant `{node.name}`", node,
+            self.error("unknown_constant", f"unknown constant `{node.name}`", node,
                        _suggest(node.name, list(scope.bindings)))
             return ANY
         if scope.kind is None:
             return ANY
         shape, known = scope.kind.field(scope.kind.root(), node.name)
         if shape is None:
-            self.error("unknown-field", f"`{scope.kind.kind}` documents have no field `{node.name}`", node,
+            self.error("unknown_field", f"`{scope.kind.kind}` documents have no field `{node.name}`", node,
                        _suggest(node.name, known + list(scope.bindings) + list(scope.locals)))
             return ANY
         return shape
 
     def x_DataRef(self, node: n.DataRef, scope: _Scope) -> Shape:
         if scope.in_const:
-            self.error("const-not-constant", "a `const` cannot read reference data", node)
+            self.error("const_not_constant", "a `const` cannot read reference data", node)
         kind = self.schemas.get(node.name)
         if kind is None or not kind.is_data:
             known = self.schemas.data_kinds()
-            self.error("unknown-data", f"no reference data set is named `{node.name}`", node,
+            self.error("unknown_data", f"no reference data set is named `{node.name}`", node,
                        _suggest(node.name, known) or f"known data sets: {', '.join(known) or 'none'}")
             return ANY
         return _Rooted(kind, kind.root())
@@ -166,7 +166,7 @@ class Checker:
     def x_Attribute(self, node: n.Attribute, scope: _Scope) -> Shape:
         parent = self.expr(node.obj, scope)
         if parent.excludes(OBJECT):
-            self.error("type-mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it has no field `{node.name}`", node)
+            self.error("type_mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it has no field `{node.name}`", node)
             return ANY
         kind = _kind_of(parent, scope)
         if kind is None or parent.schema is None:
@@ -175,7 +175,7 @@ class Checker:
         if shape is None:
             path = f"{unparse(node.obj)}.{node.name}"
             suggestions = [f"{unparse(node.obj)}.{k}" for k in known]
-            self.error("unknown-field", f"unknown field `{path}`", node, _suggest(path, suggestions))
+            self.error("unknown_field", f"unknown field `{path}`", node, _suggest(path, suggestions))
             return ANY
         return _Rooted(kind, shape) if isinstance(parent, _Rooted) else shape
 
@@ -183,12 +183,12 @@ class Checker:
         parent = self.expr(node.obj, scope)
         key = self.expr(node.index, scope)
         if parent.excludes(LIST, OBJECT):
-            self.error("type-mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it cannot be indexed", node)
+            self.error("type_mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it cannot be indexed", node)
             return ANY
         if parent.types == {LIST} and key.excludes(NUMBER):
-            self.error("type-mismatch", f"a list is indexed by position, but `{unparse(node.index)}` is {key.describe()}", node.index)
+            self.error("type_mismatch", f"a list is indexed by position, but `{unparse(node.index)}` is {key.describe()}", node.index)
         if parent.types == {OBJECT} and key.excludes(STRING):
-            self.error("type-mismatch", f"a map is indexed by text, but `{unparse(node.index)}` is {key.describe()}", node.index)
+            self.error("type_mismatch", f"a map is indexed by text, but `{unparse(node.index)}` is {key.describe()}", node.index)
         kind = _kind_of(parent, scope)
         if kind is None:
             return ANY
@@ -204,13 +204,13 @@ class Checker:
         args = [self.expr(a, scope) for a in node.args]
         builtin = BUILTINS.get(node.func)
         if builtin is None:
-            self.error("unknown-function", f"unknown function `{node.func}`", node,
+            self.error("unknown_function", f"unknown function `{node.func}`", node,
                        _suggest(node.func, list(BUILTINS)) or "functions: " + ", ".join(sorted(BUILTINS)))
             return ANY
         if len(args) < builtin.min_args or (builtin.max_args is not None and len(args) > builtin.max_args):
             most = "or more" if builtin.max_args is None else f"to {builtin.max_args}"
             expected = builtin.min_args if builtin.min_args == builtin.max_args else f"{builtin.min_args} {most}"
-            self.error("wrong-arity", f"`{node.func}` takes {expected} argument(s), not {len(args)}", node)
+            self.error("wrong_arity", f"`{node.func}` takes {expected} argument(s), not {len(args)}", node)
             return builtin.result
         allowed = builtin.arg_types if not (node.func in ("max", "min") and len(args) > 1) else (NUMBER, DATE)
         if node.func == "default":
@@ -219,7 +219,7 @@ class Checker:
             return Shape(args[0].types | args[1].types, args[0].schema or args[1].schema)
         for arg, shape in zip(node.args, args):
             if shape.excludes(*allowed):
-                self.error("type-mismatch", f"`{node.func}` cannot take `{unparse(arg)}`, which is {shape.describe()}", arg)
+                self.error("type_mismatch", f"`{node.func}` cannot take `{unparse(arg)}`, which is {shape.describe()}", arg)
         if node.func in ("max", "min") and len(args) == 1 and args[0].schema is not None:
             kind = _kind_of(args[0], scope)
             if kind is not None:
@@ -228,7 +228,7 @@ class Checker:
 
     def x_Aggregate(self, node: n.Aggregate, scope: _Scope) -> Shape:
         if node.func not in AGGREGATES:
-            self.error("unknown-aggregate", f"`{node.func}(... for ... in ...)` is not an aggregate", node,
+            self.error("unknown_aggregate", f"`{node.func}(... for ... in ...)` is not an aggregate", node,
                        "aggregates are " + ", ".join(AGGREGATES))
         element = self.iterable(node.source, scope)
         inner = scope.with_local(node.var, element)
@@ -236,9 +236,9 @@ class Checker:
         if node.where is not None:
             self.condition(node.where, inner, "where")
         if node.func == "sum" and value.excludes(NUMBER):
-            self.error("type-mismatch", f"`sum` adds numbers, but `{unparse(node.value)}` is {value.describe()}", node.value)
+            self.error("type_mismatch", f"`sum` adds numbers, but `{unparse(node.value)}` is {value.describe()}", node.value)
         if node.func in ("min", "max") and value.excludes(*_ORDERED):
-            self.error("type-mismatch", f"`{node.func}` needs numbers or dates, but `{unparse(node.value)}` is {value.describe()}", node.value)
+            self.error("type_mismatch", f"`{node.func}` needs numbers or dates, but `{unparse(node.value)}` is {value.describe()}", node.value)
         if node.func == "unique":
             return Shape.of(BOOLEAN)
         return Shape.of(NUMBER) if node.func in ("sum", "count") else value
@@ -254,7 +254,7 @@ class Checker:
     def iterable(self, source, scope: _Scope) -> Shape:
         shape = self.expr(source, scope)
         if shape.excludes(LIST):
-            self.error("type-mismatch", f"`{unparse(source)}` is {shape.describe()}, not a list", source)
+            self.error("type_mismatch", f"`{unparse(source)}` is {shape.describe()}, not a list", source)
             return ANY
         kind = _kind_of(shape, scope)
         if kind is None or shape.schema is None:
@@ -273,27 +273,27 @@ class Checker:
         for side in (node.left, node.right):
             shape = self.expr(side, scope)
             if shape.excludes(NUMBER):
-                self.error("type-mismatch", f"`{node.op}` works on numbers, but `{unparse(side)}` is {shape.describe()}", side)
+                self.error("type_mismatch", f"`{node.op}` works on numbers, but `{unparse(side)}` is {shape.describe()}", side)
         return Shape.of(NUMBER)
 
     def x_Negate(self, node: n.Negate, scope) -> Shape:
         shape = self.expr(node.operand, scope)
         if shape.excludes(NUMBER):
-            self.error("type-mismatch", f"`-` works on numbers, but `{unparse(node.operand)}` is {shape.describe()}", node.operand)
+            self.error("type_mismatch", f"`-` works on numbers, but `{unparse(node.operand)}` is {shape.describe()}", node.operand)
         return Shape.of(NUMBER)
 
     def x_Compare(self, node: n.Compare, scope) -> Shape:
         left, right = self.expr(node.left, scope), self.expr(node.right, scope)
         if node.op in ("==", "!="):
             if _disjoint(left, right):
-                self.error("type-mismatch", f"`{unparse(node.left)}` ({left.describe()}) can never equal "
+                self.error("type_mismatch", f"`{unparse(node.left)}` ({left.describe()}) can never equal "
                            f"`{unparse(node.right)}` ({right.describe()})", node)
         else:
             for side, shape in ((node.left, left), (node.right, right)):
                 if shape.excludes(*_ORDERED):
-                    self.error("type-mismatch", f"`{node.op}` orders numbers, dates or text, but `{unparse(side)}` is {shape.describe()}", side)
+                    self.error("type_mismatch", f"`{node.op}` orders numbers, dates or text, but `{unparse(side)}` is {shape.describe()}", side)
             if _disjoint(left, right) and not left.excludes(*_ORDERED) and not right.excludes(*_ORDERED):
-                self.error("type-mismatch", f"cannot order `{unparse(node.left)}` ({left.describe()}) "
+                self.error("type_mismatch", f"cannot order `{unparse(node.left)}` ({left.describe()}) "
                            f"against `{unparse(node.right)}` ({right.describe()})", node)
         return Shape.of(BOOLEAN)
 
@@ -301,12 +301,12 @@ class Checker:
         self.expr(node.item, scope)
         container = self.expr(node.container, scope)
         if container.excludes(LIST, OBJECT, STRING):
-            self.error("type-mismatch", f"`in` needs a list, map or text, but `{unparse(node.container)}` is {container.describe()}", node.container)
+            self.error("type_mismatch", f"`in` needs a list, map or text, but `{unparse(node.container)}` is {container.describe()}", node.container)
         return Shape.of(BOOLEAN)
 
     def x_Presence(self, node: n.Presence, scope) -> Shape:
         if not isinstance(node.operand, (n.Name, n.Attribute, n.Index, n.DataRef)):
-            self.error("not-a-field", f"`{unparse(node.operand)}` is not a field; only fields can be missing", node.operand)
+            self.error("not_a_field", f"`{unparse(node.operand)}` is not a field; only fields can be missing", node.operand)
         self.expr(node.operand, scope)
         return Shape.of(BOOLEAN)
 
@@ -314,7 +314,7 @@ class Checker:
         for operand in operands:
             shape = self.expr(operand, scope)
             if shape.excludes(BOOLEAN):
-                self.error("type-mismatch", f"`{word}` joins conditions, but `{unparse(operand)}` is {shape.describe()}", operand)
+                self.error("type_mismatch", f"`{word}` joins conditions, but `{unparse(operand)}` is {shape.describe()}", operand)
         return Shape.of(BOOLEAN)
 
     def x_And(self, node: n.And, scope) -> Shape:

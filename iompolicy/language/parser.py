@@ -89,12 +89,12 @@ def _describe(error, source: SourceFile, offset: int, body: str, end_word: str |
     start = token.start_pos if token.start_pos is not None else position
     span = Span.of(source, offset + start, offset + (token.end_pos or start + len(str(token))))
     expected = _words(error.expected or {"$END"}, end_word)
-    help_text = None
+    hint = None
     if token.type == "STRING" and {"RBRACE"} <= set(error.expected):
-        help_text = "a long text is written as several strings one after another"
+        hint = "a long text is written as several strings one after another"
     elif re.search(r"\b(all|any|none)\s+$", body[:start]):
-        help_text = "a quantifier after `and`, `or` or `not` goes in parentheses: `(all x in xs: ...)`"
-    return Diagnostic("syntax", f"unexpected `{token}`, expected {expected}", span, help_text)
+        hint = "a quantifier after `and`, `or` or `not` goes in parentheses: `(all x in xs: ...)`"
+    return Diagnostic("syntax", f"unexpected `{token}`, expected {expected}", span, hint)
 
 
 _CLOSERS = ("`}`", "`)`", "`]`")

@@ -60,9 +60,10 @@ class Span(namedtuple("Span", "file start end line column")):
         return cls(source.name, start, max(end, start), line, column)
 
 
-class Diagnostic(namedtuple("Diagnostic", "code message span help severity", defaults=(None, "error"))):
-    """One problem found in a policy: a stable `code`, the message, the `span` it points at
-    (or None), an optional `help` line, and `severity` "error" or "warning"."""
+class Diagnostic(namedtuple("Diagnostic", "code message span hint severity", defaults=(None, "error"))):
+    """One problem found in a policy: a stable `code` (snake_case, as a document `Problem`'s),
+    the message, the `span` it points at (or None), an optional `hint` line, and `severity`
+    "error" or "warning"."""
 
     __slots__ = ()
 
@@ -71,7 +72,7 @@ class Diagnostic(namedtuple("Diagnostic", "code message span help severity", def
         return f"{where}{self.severity}[{self.code}]: {self.message}"
 
     def render(self, sources: dict[str, SourceFile] | None = None) -> str:
-        """The headline, the source line with a caret under the span, and the help."""
+        """The headline, the source line with a caret under the span, and the hint."""
         lines = [self.headline()]
         source = (sources or {}).get(self.span.file) if self.span else None
         if source is not None and self.span is not None:
@@ -81,8 +82,8 @@ class Diagnostic(namedtuple("Diagnostic", "code message span help severity", def
             gutter = f"{self.span.line:>4} | "
             lines.append(gutter + text)
             lines.append(" " * (len(gutter) + self.span.column - 1) + "^" * max(1, width))
-        if self.help:
-            lines.append(f"  help: {self.help}")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
         return "\n".join(lines)
 
     def underlined(self, sources: dict[str, SourceFile]) -> str:

@@ -128,7 +128,7 @@ def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_
 def _diagnostic(diagnostic) -> dict:
     span = diagnostic.span
     return problem(diagnostic.headline(), span.line if span else None, span.column if span else None,
-                   None, file=span.file if span else None, code=diagnostic.code, hint=diagnostic.help)
+                   None, file=span.file if span else None, code=diagnostic.code, hint=diagnostic.hint)
 
 
 class Service:

@@ -28,13 +28,13 @@ def check_citations(files: list[n.PolicyFile], provisions: Provisions) -> list[D
         for clause in policy_file.clauses:
             provision = provisions.get(clause.cite)
             if provision is None:
-                problems.append(Diagnostic("unknown-citation", f"clause `{clause.id}` cites `{clause.cite}`, "
+                problems.append(Diagnostic("unknown_citation", f"clause `{clause.id}` cites `{clause.cite}`, "
                                            f"which is not a provision of {PROVISIONS_FILE}", clause.span))
                 continue
             quote = normalise(clause.quote)
             texts = all_text if provision.document_check else [normalise(provision.text)]
             if not any(quote in text for text in texts):
-                problems.append(Diagnostic("quote-not-found", f"the quote of clause `{clause.id}` is not in the text "
+                problems.append(Diagnostic("quote_not_found", f"the quote of clause `{clause.id}` is not in the text "
                                            f"of {clause.cite}", clause.span,
                                            "copy the sentence word for word from the provision"))
     return problems
