@@ -60,7 +60,7 @@ def test_a_clause_that_can_never_fail_is_found_with_a_passing_witness(broken, tm
 
 
 def test_a_when_that_can_never_hold_is_found(broken, tmp_path):
-    (finding,) = by_code(broken, "never_applies")
+    (finding,) = by_code(broken, "never-applies")
     assert [c.id for c in finding.clauses] == ["broken.unreachable_when"]
     assert finding.location.endswith("broken.iom:17:8")
     outcomes = check_with_the_command(tmp_path, finding.witness, CASES / "broken")
@@ -145,12 +145,12 @@ def test_json_report_matches_its_schema_and_sarif_has_locations():
     result = run("analyze", "--policies", CASES / "broken", "--format", "json")
     report = json.loads(result.output)
     jsonschema.validate(report, ANALYSIS_SCHEMA)
-    assert {f["code"] for f in report["findings"]} == {"never-fails", "never_applies", "conflict"}
+    assert {f["code"] for f in report["findings"]} == {"never-fails", "never-applies", "conflict"}
     witness = next(f["witness"] for f in report["findings"] if f["code"] == "conflict")
     assert load_text(witness["document"], "w.yaml").value["kind"] == "proposal"
     sarif = json.loads(run("analyze", "--policies", CASES / "broken", "--format", "sarif").output)
     results = sarif["runs"][0]["results"]
-    assert {r["ruleId"] for r in results} == {"never-fails", "never_applies", "conflict"}
+    assert {r["ruleId"] for r in results} == {"never-fails", "never-applies", "conflict"}
     located = results[0]["locations"][0]["physicalLocation"]
     assert located["artifactLocation"]["uri"].endswith("broken/broken.iom") and located["region"]["startLine"] == 9
 
