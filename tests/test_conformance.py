@@ -102,9 +102,27 @@ def _show(report) -> str:
     return json.dumps(report.to_dict(), indent=1, default=str)
 
 
-def test_every_kind_of_expression_can_be_written_back_as_text():
-    """Messages and explanations show expressions as text: `unparse` has a case for each kind."""
+def test_every_kind_of_expression_has_a_case_everywhere_the_language_is_given_meaning():
+    """The language's semantics live in the checker, two evaluators (compiled closures and the
+    explaining tracer) and `unparse`: a new kind of expression that one of them lacks fails here,
+    not on the first document that uses it."""
+    from iompolicy.evaluation.compiler import _COMPILERS
+    from iompolicy.evaluation.explain import Tracer
     from iompolicy.language import syntax as nodes
+    from iompolicy.language.checker import Checker
     from iompolicy.language.unparse import _CASES
 
-    assert set(_CASES) == set(nodes.Expr.__args__)
+    kinds = set(nodes.Expr.__args__)
+    assert set(_CASES) == kinds, "unparse"
+    assert set(_COMPILERS) == kinds, "the compiler"
+    for visitor in (Checker, Tracer):  # they dispatch to `on_<node class>`
+        cases = {name[3:] for name in dir(visitor) if name.startswith("on_")}
+        assert cases == {kind.__name__ for kind in kinds}, visitor.__name__
+
+
+def test_every_built_in_function_has_a_body():
+    """Signatures (what the checker reads) and bodies (what the evaluators call) are two tables."""
+    from iompolicy.evaluation.functions import FUNCTIONS
+    from iompolicy.language.builtins import BUILTINS
+
+    assert set(FUNCTIONS) == set(BUILTINS)

@@ -67,8 +67,8 @@ def test_evaluation_touches_nothing_outside_its_values():
             assert not modules & WORLD, f"{name} imports {modules & WORLD}"
         for called, node in _calls(path):
             assert called not in ("open", "setattr", "delattr", "globals", "locals", "vars"), f"{name} calls {called}"
-            if called == "getattr":  # only dispatch to its own methods by node type: getattr(self, "t_" + ...)
-                assert ast.unparse(node.args[0]) == "self" and ast.unparse(node.args[1]).startswith("'t_' +"), name
+            if called == "getattr":  # only dispatch to its own methods by node type: getattr(self, "on_" + ...)
+                assert ast.unparse(node.args[0]) == "self" and ast.unparse(node.args[1]).startswith("'on_' +"), name
 
 
 def test_the_language_has_no_construct_that_reaches_outside():

@@ -48,7 +48,7 @@ class Tracer:
 
     def eval(self, node) -> Traced:
         try:
-            return getattr(self, "t_" + type(node).__name__)(node)
+            return getattr(self, "on_" + type(node).__name__)(node)
         except Undecided as undecided:
             if undecided.path is None:
                 undecided.path = self.reads[-1] if self.reads else None
@@ -72,10 +72,10 @@ class Tracer:
         return Traced(value, _shown(label, value), path, label)
 
     # ---- one method per node type -------------------------------------------------------
-    def t_Literal(self, node: n.Literal) -> Traced:
+    def on_Literal(self, node: n.Literal) -> Traced:
         return Traced(node.value, node.text)
 
-    def t_Name(self, node: n.Name) -> Traced:
+    def on_Name(self, node: n.Name) -> Traced:
         name = node.name
         if name in self.locals:
             local = self.locals[name]
@@ -107,19 +107,19 @@ class Tracer:
             return Traced(found.value, f"{name} ({binding.expr.text})")  # 30%, as written, not 0.3
         return Traced(found.value, _shown(name, found.value), found.path)
 
-    def t_DataRef(self, node: n.DataRef) -> Traced:
+    def on_DataRef(self, node: n.DataRef) -> Traced:
         if node.name not in self.data:
             raise Undecided(f"reference data `{node.name}` was not given")
         return Traced(self.data[node.name], f"data.{node.name}", None, f"data.{node.name}")
 
-    def t_Attribute(self, node: n.Attribute) -> Traced:
+    def on_Attribute(self, node: n.Attribute) -> Traced:
         parent = self.eval(node.obj)
         value = op.attribute(parent.value, node.name, unparse(node.obj))
         path = f"{parent.path}.{node.name}" if parent.path else None
         self.read(path, replaces=parent.path)
         return self.field(value, f"{parent.label or unparse(node.obj)}.{node.name}", path)
 
-    def t_Index(self, node: n.Index) -> Traced:
+    def on_Index(self, node: n.Index) -> Traced:
         parent = self.eval(node.obj)
         key = self.eval(node.index)
         value = op.index(parent.value, key.value, unparse(node.obj), unparse(node.index))
@@ -129,12 +129,12 @@ class Tracer:
         self.read(path, replaces=parent.path)
         return self.field(value, f"{parent.label or unparse(node.obj)}[{format_value(key.value)}]", path)
 
-    def t_ListLiteral(self, node: n.ListLiteral) -> Traced:
+    def on_ListLiteral(self, node: n.ListLiteral) -> Traced:
         items = [self.eval(i) for i in node.items]
         values = [op.present(t.value, unparse(i)) for t, i in zip(items, node.items)]
         return Traced(values, "[" + ", ".join(t.text for t in items) + "]")
 
-    def t_Call(self, node: n.Call) -> Traced:
+    def on_Call(self, node: n.Call) -> Traced:
         args = [self.operand(a) for a in node.args]
         value = FUNCTIONS[node.func]([a.value for a in args], [unparse(a) for a in node.args])
         return Traced(value, f"{node.func}(" + ", ".join(a.text for a in args) + ")")
@@ -154,7 +154,7 @@ class Tracer:
             else:
                 self.locals[var] = saved
 
-    def t_Aggregate(self, node: n.Aggregate) -> Traced:
+    def on_Aggregate(self, node: n.Aggregate) -> Traced:
         source = self.eval(node.source)
         chosen = []
         for _position, _item, _path in self.each(node.var, source):
@@ -165,7 +165,7 @@ class Tracer:
         text = f"{node.func}({unparse(node.value)} for {node.var} in {source.text}{where})"
         return Traced(value, text)
 
-    def t_Quantified(self, node: n.Quantified) -> Traced:
+    def on_Quantified(self, node: n.Quantified) -> Traced:
         source = self.eval(node.source)
         decisive = node.quantifier != "all"
         undecided, witness = None, None
@@ -200,7 +200,7 @@ class Tracer:
             header += " [the list is empty]"
         return Traced(value, header)
 
-    def t_Conditional(self, node: n.Conditional) -> Traced:
+    def on_Conditional(self, node: n.Conditional) -> Traced:
         condition = self.condition(node.condition)
         if condition.value:
             chosen = self.eval(node.then)
@@ -210,29 +210,29 @@ class Tracer:
             text = f"if {condition.text} then {unparse(node.then)} else {chosen.text}"
         return Traced(chosen.value, text, chosen.path)
 
-    def t_Arithmetic(self, node: n.Arithmetic) -> Traced:
+    def on_Arithmetic(self, node: n.Arithmetic) -> Traced:
         left, right = self.eval(node.left), self.eval(node.right)
         value = op.arithmetic(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
         level = precedence(node)
         text = f"{wrap(node.left, left.text, level)} {node.op} {wrap(node.right, right.text, level + 1)}"
         return Traced(value, text)
 
-    def t_Negate(self, node: n.Negate) -> Traced:
+    def on_Negate(self, node: n.Negate) -> Traced:
         inner = self.eval(node.operand)
         return Traced(op.negate(inner.value, unparse(node.operand)), "-" + wrap(node.operand, inner.text, precedence(node)))
 
-    def t_Compare(self, node: n.Compare) -> Traced:
+    def on_Compare(self, node: n.Compare) -> Traced:
         left, right = self.operand(node.left), self.operand(node.right)
         value = op.compare(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
         return Traced(value, f"{left.text} {node.op} {right.text}")
 
-    def t_Membership(self, node: n.Membership) -> Traced:
+    def on_Membership(self, node: n.Membership) -> Traced:
         item, container = self.operand(node.item), self.operand(node.container)
         value = op.member(item.value, container.value, unparse(node.item), unparse(node.container)) is not node.negated
         word = "not in" if node.negated else "in"
         return Traced(value, f"{item.text} {word} {container.text}")
 
-    def t_Presence(self, node: n.Presence) -> Traced:
+    def on_Presence(self, node: n.Presence) -> Traced:
         operand = self.eval(node.operand)
         words = {"exists": "exists", "missing": "is missing", "null": "is null", "not_null": "is not null"}
         if node.test == "exists":
@@ -243,10 +243,10 @@ class Tracer:
             value = (op.present(operand.value, unparse(node.operand)) is None) is (node.test == "null")
         return Traced(value, f"{operand.text} {words[node.test]}", operand.path)
 
-    def t_And(self, node: n.And) -> Traced:
+    def on_And(self, node: n.And) -> Traced:
         return self.logic(node, "and", stop=False)
 
-    def t_Or(self, node: n.Or) -> Traced:
+    def on_Or(self, node: n.Or) -> Traced:
         return self.logic(node, "or", stop=True)
 
     def logic(self, node, word: str, stop: bool) -> Traced:
@@ -280,7 +280,7 @@ class Tracer:
         except Undecided:
             return None
 
-    def t_Not(self, node: n.Not) -> Traced:
+    def on_Not(self, node: n.Not) -> Traced:
         inner = self.condition(node.operand)
         return Traced(not inner.value, "not " + wrap(node.operand, inner.text, precedence(node)))
 

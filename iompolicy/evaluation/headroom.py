@@ -212,16 +212,16 @@ class _Reading(Tracer):
         self.note_lever(path, value)
         return super().field(value, label, path)
 
-    def t_Name(self, node):
-        traced = super().t_Name(node)
+    def on_Name(self, node):
+        traced = super().on_Name(node)
         if node.name in self.locals:
             self.note_lever(traced.path, traced.value)
         return traced
 
-    def t_DataRef(self, node):
+    def on_DataRef(self, node):
         if node.name not in self.data_read:
             self.data_read.append(node.name)
-        return super().t_DataRef(node)
+        return super().on_DataRef(node)
 
 
 def _is_lever_value(value) -> bool:

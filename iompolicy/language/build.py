@@ -230,101 +230,101 @@ class _Lowering:
                 self.error("too_deep", f"this expression is nested more than {MAX_NESTING} levels deep", tree)
                 self.too_deep_reported = True
             return n.Literal(None, "invalid", "...", self.span(tree))
-        handler = getattr(self, "x_" + tree.data)
+        handler = getattr(self, "rule_" + tree.data)  # rule_<grammar rule>: one method per rule of grammar.lark
         return handler(tree, self.span(tree), depth + 1)
 
-    def x_number(self, tree, span, depth):
+    def rule_number(self, tree, span, depth):
         token = tree.children[0]
         value = self.number(token)
         return n.Literal(value, "number", format_value(value), span)
 
-    def x_percent(self, tree, span, depth):
+    def rule_percent(self, tree, span, depth):
         text = str(tree.children[0])
         value = EXACT.divide(Decimal(self.number(tree.children[0], text[:-1])), 100)
         return n.Literal(value, "percent", text.replace("_", ""), span)
 
-    def x_money(self, tree, span, depth):
+    def rule_money(self, tree, span, depth):
         currency, amount = tree.children
         value = self.number(amount)
         return n.Literal(value, "money", f"{currency} {format_value(value)}", span)
 
-    def x_money_suffix(self, tree, span, depth):
+    def rule_money_suffix(self, tree, span, depth):
         amount, currency = tree.children
         value = self.number(amount)
         return n.Literal(value, "money", f"{currency} {format_value(value)}", span)
 
-    def x_date(self, tree, span, depth):
+    def rule_date(self, tree, span, depth):
         value = self.date(tree.children[0])
         return n.Literal(value, "date", str(tree.children[0]), span)
 
-    def x_string(self, tree, span, depth):
+    def rule_string(self, tree, span, depth):
         value = self.string(tree.children[0])
         return n.Literal(value, "string", json.dumps(value, ensure_ascii=False), span)
 
-    def x_true(self, tree, span, depth):
+    def rule_true(self, tree, span, depth):
         return n.Literal(True, "bool", "true", span)
 
-    def x_false(self, tree, span, depth):
+    def rule_false(self, tree, span, depth):
         return n.Literal(False, "bool", "false", span)
 
-    def x_null(self, tree, span, depth):
+    def rule_null(self, tree, span, depth):
         return n.Literal(None, "null", "null", span)
 
-    def x_name(self, tree, span, depth):
+    def rule_name(self, tree, span, depth):
         return n.Name(str(tree.children[0]), span)
 
-    def x_data_ref(self, tree, span, depth):
+    def rule_data_ref(self, tree, span, depth):
         return n.DataRef(str(tree.children[1]), span)
 
-    def x_attribute(self, tree, span, depth):
+    def rule_attribute(self, tree, span, depth):
         obj, name = tree.children
         return n.Attribute(self.expr(obj, depth), str(name), span)
 
-    def x_index(self, tree, span, depth):
+    def rule_index(self, tree, span, depth):
         obj, index = tree.children
         return n.Index(self.expr(obj, depth), self.expr(index, depth), span)
 
-    def x_list_literal(self, tree, span, depth):
+    def rule_list_literal(self, tree, span, depth):
         items = tuple(self.expr(c, depth) for c in tree.children if c is not None)
         return n.ListLiteral(items, span)
 
-    def x_call(self, tree, span, depth):
+    def rule_call(self, tree, span, depth):
         func, *args = tree.children
         return n.Call(str(func), tuple(self.expr(a, depth) for a in args if a is not None), span)
 
-    def x_aggregate(self, tree, span, depth):
+    def rule_aggregate(self, tree, span, depth):
         func, value, var, source, where = tree.children
         return n.Aggregate(
             str(func), self.expr(value, depth), str(var), self.expr(source, depth),
             None if where is None else self.expr(where, depth), span,
         )
 
-    def x_quantified(self, tree, span, depth):
+    def rule_quantified(self, tree, span, depth):
         quantifier, var, source, where, body = tree.children
         word = str(quantifier.children[0])
         where = None if where is None else self.expr(where, depth)
         return n.Quantified(word, str(var), self.expr(source, depth), where, self.expr(body, depth), span)
 
-    def x_conditional(self, tree, span, depth):
+    def rule_conditional(self, tree, span, depth):
         cond, then, otherwise = (self.expr(c, depth) for c in tree.children)
         return n.Conditional(cond, then, otherwise, span)
 
-    def x_arith(self, tree, span, depth):
+    def rule_arith(self, tree, span, depth):
         left, op, right = tree.children
         return n.Arithmetic(str(op), self.expr(left, depth), self.expr(right, depth), span)
 
-    def x_negate(self, tree, span, depth):
+    def rule_negate(self, tree, span, depth):
         return n.Negate(self.expr(tree.children[0], depth), span)
 
-    def x_compare(self, tree, span, depth):
+    def rule_compare(self, tree, span, depth):
         left, op, right = tree.children
         return n.Compare(str(op), self.expr(left, depth), self.expr(right, depth), span)
 
-    def x_in_op(self, tree, span, depth):
+    def rule_in_op(self, tree, span, depth):
         item, container = tree.children
         return n.Membership(self.expr(item, depth), self.expr(container, depth), False, span)
 
-    def x_not_in_op(self, tree, span, depth):
+    def rule_not_in_op(self, tree, span, depth):
         item, container = tree.children
         return n.Membership(self.expr(item, depth), self.expr(container, depth), True, span)
 
@@ -334,20 +334,20 @@ class _Lowering:
 
         return handler
 
-    x_exists_op = _presence("exists")
-    x_missing_op = _presence("missing")
-    x_is_null_op = _presence("null")
-    x_is_not_null_op = _presence("not_null")
+    rule_exists_op = _presence("exists")
+    rule_missing_op = _presence("missing")
+    rule_is_null_op = _presence("null")
+    rule_is_not_null_op = _presence("not_null")
 
-    def x_and_op(self, tree, span, depth):
+    def rule_and_op(self, tree, span, depth):
         left, right = tree.children
         return n.And(self.expr(left, depth), self.expr(right, depth), span)
 
-    def x_or_op(self, tree, span, depth):
+    def rule_or_op(self, tree, span, depth):
         left, right = tree.children
         return n.Or(self.expr(left, depth), self.expr(right, depth), span)
 
-    def x_not_op(self, tree, span, depth):
+    def rule_not_op(self, tree, span, depth):
         return n.Not(self.expr(tree.children[0], depth), span)
 
 

@@ -117,17 +117,17 @@ class Checker:
 
     # ---- expressions: each returns the static shape of its value --------------------
     def expr(self, node, scope: _Scope) -> Shape:
-        method = getattr(self, "x_" + type(node).__name__)
+        method = getattr(self, "on_" + type(node).__name__)  # on_<syntax class>, as in the tracer
         return method(node, scope)
 
-    def x_Literal(self, node: n.Literal, scope) -> Shape:
+    def on_Literal(self, node: n.Literal, scope) -> Shape:
         kinds = {"number": NUMBER, "percent": NUMBER, "money": NUMBER, "date": DATE,
                  "string": STRING, "bool": BOOLEAN, "null": NULL}
         if node.kind not in kinds:  # the stand-in for an expression already reported (too deep)
             return ANY
         return Shape.of(kinds[node.kind])
 
-    def x_Name(self, node: n.Name, scope: _Scope) -> Shape:
+    def on_Name(self, node: n.Name, scope: _Scope) -> Shape:
         if node.name in scope.locals:
             return scope.locals[node.name]
         if node.name in scope.bindings:
@@ -152,7 +152,7 @@ class Checker:
             return ANY
         return shape
 
-    def x_DataRef(self, node: n.DataRef, scope: _Scope) -> Shape:
+    def on_DataRef(self, node: n.DataRef, scope: _Scope) -> Shape:
         if scope.in_const:
             self.error("const_not_constant", "a `const` cannot read reference data", node)
         kind = self.schemas.get(node.name)
@@ -163,7 +163,7 @@ class Checker:
             return ANY
         return _Rooted(kind, kind.root())
 
-    def x_Attribute(self, node: n.Attribute, scope: _Scope) -> Shape:
+    def on_Attribute(self, node: n.Attribute, scope: _Scope) -> Shape:
         parent = self.expr(node.obj, scope)
         if parent.excludes(OBJECT):
             self.error("type_mismatch", f"`{unparse(node.obj)}` is {parent.describe()}; it has no field `{node.name}`", node)
@@ -179,7 +179,7 @@ class Checker:
             return ANY
         return _Rooted(kind, shape) if isinstance(parent, _Rooted) else shape
 
-    def x_Index(self, node: n.Index, scope: _Scope) -> Shape:
+    def on_Index(self, node: n.Index, scope: _Scope) -> Shape:
         parent = self.expr(node.obj, scope)
         key = self.expr(node.index, scope)
         if parent.excludes(LIST, OBJECT):
@@ -195,12 +195,12 @@ class Checker:
         shape = kind.item(parent)
         return _Rooted(kind, shape) if isinstance(parent, _Rooted) else shape
 
-    def x_ListLiteral(self, node: n.ListLiteral, scope) -> Shape:
+    def on_ListLiteral(self, node: n.ListLiteral, scope) -> Shape:
         for item in node.items:
             self.expr(item, scope)
         return Shape.of(LIST)
 
-    def x_Call(self, node: n.Call, scope) -> Shape:
+    def on_Call(self, node: n.Call, scope) -> Shape:
         args = [self.expr(a, scope) for a in node.args]
         builtin = BUILTINS.get(node.func)
         if builtin is None:
@@ -226,7 +226,7 @@ class Checker:
                 return kind.item(args[0])
         return builtin.result
 
-    def x_Aggregate(self, node: n.Aggregate, scope: _Scope) -> Shape:
+    def on_Aggregate(self, node: n.Aggregate, scope: _Scope) -> Shape:
         if node.func not in AGGREGATES:
             self.error("unknown_aggregate", f"`{node.func}(... for ... in ...)` is not an aggregate", node,
                        "aggregates are " + ", ".join(AGGREGATES))
@@ -243,7 +243,7 @@ class Checker:
             return Shape.of(BOOLEAN)
         return Shape.of(NUMBER) if node.func in ("sum", "count") else value
 
-    def x_Quantified(self, node: n.Quantified, scope: _Scope) -> Shape:
+    def on_Quantified(self, node: n.Quantified, scope: _Scope) -> Shape:
         element = self.iterable(node.source, scope)
         inner = scope.with_local(node.var, element)
         if node.where is not None:
@@ -262,27 +262,27 @@ class Checker:
         item = kind.item(shape)
         return _Rooted(kind, item) if isinstance(shape, _Rooted) else item
 
-    def x_Conditional(self, node: n.Conditional, scope) -> Shape:
+    def on_Conditional(self, node: n.Conditional, scope) -> Shape:
         self.condition(node.condition, scope, "if")
         then, otherwise = self.expr(node.then, scope), self.expr(node.otherwise, scope)
         if then.types is None or otherwise.types is None:
             return ANY
         return Shape(then.types | otherwise.types)
 
-    def x_Arithmetic(self, node: n.Arithmetic, scope) -> Shape:
+    def on_Arithmetic(self, node: n.Arithmetic, scope) -> Shape:
         for side in (node.left, node.right):
             shape = self.expr(side, scope)
             if shape.excludes(NUMBER):
                 self.error("type_mismatch", f"`{node.op}` works on numbers, but `{unparse(side)}` is {shape.describe()}", side)
         return Shape.of(NUMBER)
 
-    def x_Negate(self, node: n.Negate, scope) -> Shape:
+    def on_Negate(self, node: n.Negate, scope) -> Shape:
         shape = self.expr(node.operand, scope)
         if shape.excludes(NUMBER):
             self.error("type_mismatch", f"`-` works on numbers, but `{unparse(node.operand)}` is {shape.describe()}", node.operand)
         return Shape.of(NUMBER)
 
-    def x_Compare(self, node: n.Compare, scope) -> Shape:
+    def on_Compare(self, node: n.Compare, scope) -> Shape:
         left, right = self.expr(node.left, scope), self.expr(node.right, scope)
         if node.op in ("==", "!="):
             if _disjoint(left, right):
@@ -297,14 +297,14 @@ class Checker:
                            f"against `{unparse(node.right)}` ({right.describe()})", node)
         return Shape.of(BOOLEAN)
 
-    def x_Membership(self, node: n.Membership, scope) -> Shape:
+    def on_Membership(self, node: n.Membership, scope) -> Shape:
         self.expr(node.item, scope)
         container = self.expr(node.container, scope)
         if container.excludes(LIST, OBJECT, STRING):
             self.error("type_mismatch", f"`in` needs a list, map or text, but `{unparse(node.container)}` is {container.describe()}", node.container)
         return Shape.of(BOOLEAN)
 
-    def x_Presence(self, node: n.Presence, scope) -> Shape:
+    def on_Presence(self, node: n.Presence, scope) -> Shape:
         if not isinstance(node.operand, (n.Name, n.Attribute, n.Index, n.DataRef)):
             self.error("not_a_field", f"`{unparse(node.operand)}` is not a field; only fields can be missing", node.operand)
         self.expr(node.operand, scope)
@@ -317,13 +317,13 @@ class Checker:
                 self.error("type_mismatch", f"`{word}` joins conditions, but `{unparse(operand)}` is {shape.describe()}", operand)
         return Shape.of(BOOLEAN)
 
-    def x_And(self, node: n.And, scope) -> Shape:
+    def on_And(self, node: n.And, scope) -> Shape:
         return self._logic(node, scope, "and", (node.left, node.right))
 
-    def x_Or(self, node: n.Or, scope) -> Shape:
+    def on_Or(self, node: n.Or, scope) -> Shape:
         return self._logic(node, scope, "or", (node.left, node.right))
 
-    def x_Not(self, node: n.Not, scope) -> Shape:
+    def on_Not(self, node: n.Not, scope) -> Shape:
         return self._logic(node, scope, "not", (node.operand,))
 
 
