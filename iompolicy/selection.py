@@ -13,14 +13,14 @@ from __future__ import annotations
 from .language import syntax as n
 
 
-def names(clause_id: str, cite: str, pattern: str) -> bool:
+def pattern_covers(pattern: str, clause_id: str, cite: str) -> bool:
     """True when `pattern` is the clause's id, or its citation or one above it
     (`III.5` takes `III.5.2`). Used by --only/--skip and by waivers alike."""
     return clause_id == pattern or cite == pattern or cite.startswith(pattern + ".")
 
 
 def _matches(clause: n.Clause, pattern: str) -> bool:
-    return names(clause.id, clause.cite, pattern)
+    return pattern_covers(pattern, clause.id, clause.cite)
 
 
 def selector(only: tuple[str, ...], skip: tuple[str, ...]):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .documents import Document
 from .globs import matches
 from .report import ClauseResult, Outcome, Report, WaiverNote
-from .selection import names
+from .selection import pattern_covers
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class Waiver:
 
     def covers_clause(self, result: ClauseResult) -> bool:
         """By clause id, or by citation and every provision under it."""
-        return names(result.clause, result.cite, self.clause)
+        return pattern_covers(self.clause, result.clause, result.cite)
 
     def covers_document(self, report: Report, digest: str | None = None) -> bool:
         """By document id, or by a pattern on its id or path (`*` does not cross `/`), or by
