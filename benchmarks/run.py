@@ -193,7 +193,11 @@ def processes(count: int, repeats: int) -> list[bool]:
               f"{(click_alone - bare) * 1000:.0f} ms more; the plain script importing click too "
               f"{plain_click * 1000:.0f} ms ({plain_click / plain:.2f}x); the same check through the Python API, "
               f"without the command line, {api * 1000:.0f} ms ({api / plain:.2f}x)")
-        results.append(target("iompolicy / plain Python", ours, plain, 1.6))
+        # The targets as decided (issue 12): click is the command line's chosen library, so the
+        # command is measured against a plain script that imports click too (the floor any
+        # click command shares); without the command line, the API is measured against plain Python.
+        results.append(target("iompolicy check / plain Python importing click", ours, plain_click, 1.25))
+        results.append(target("the same check through the API / plain Python", api, plain, 1.3))
     return results
 
 

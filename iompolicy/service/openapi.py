@@ -65,83 +65,20 @@ def _hoist(schema: dict, name: str, components: dict) -> None:
     components[name] = fix(schema)
 
 
-_NULLABLE_INT = {"type": ["integer", "null"]}
-_NULLABLE_TEXT = {"type": ["string", "null"]}
 _GENERATION = {"X-IOMPolicy-Generation": {"description": "The generation of policies and data that answered "
                                           "(1 at start, one more at each successful reload).",
                                           "schema": {"type": "integer"}}}
 
 
 def _fixed_components(max_batch: int) -> dict:
-    clause_summary = {
-        "type": "object", "required": ["id", "cite", "kind", "severity", "title"],
-        "properties": {"id": {"type": "string"}, "cite": {"type": "string"},
-                       "kind": {"type": "string", "description": "The document kind the clause applies to."},
-                       "severity": {"enum": ["error", "warning"]}, "title": {"type": "string"}}}
-    return {
-        "Problem": {
-            "type": "object", "required": ["message", "line", "column", "path"],
-            "properties": {
-                "message": {"type": "string"},
-                "line": _NULLABLE_INT, "column": _NULLABLE_INT,
-                "path": {**_NULLABLE_TEXT, "description": "JSON path in the request body (`?name` for a query "
-                         "parameter); null when the problem is not at one place."},
-                "file": {"type": "string", "description": "The policy or data file, for a refused reload."},
-                "code": {"type": "string", "description": "The diagnostic's code, for a policy problem."},
-                "hint": {"type": "string"}}},
-        "Error": {
-            "type": "object", "required": ["error"], "additionalProperties": False,
-            "properties": {"error": {
-                "type": "object", "required": ["code", "message", "problems"],
-                "properties": {
-                    "code": {"type": "string", "description": "Stable: invalid_json, invalid_yaml, not_utf8, "
-                             "empty_body, too_deep, bad_query, body_too_large, too_many_values, "
-                             "too_many_documents, unsupported_media_type, unknown_kind, not_a_mapping, "
-                             "not_a_document, schema_violation, number_out_of_range, unsupported_value, "
-                             "recursive_value, bad_batch, invalid_documents, no_such_clause, not_found, "
-                             "method_not_allowed, reload_refused, not_ready, internal_error."},
-                    "message": {"type": "string"},
-                    "problems": {"type": "array", "minItems": 1, "items": _ref("Problem")}}}}},
-        "BatchRequest": {
-            "type": "object", "required": ["documents"], "additionalProperties": False,
-            "properties": {"documents": {"type": "array", "minItems": 1, "maxItems": max_batch,
-                                         "items": _ref("Document")}}},
-        "ClauseSummary": clause_summary,
-        "ClauseList": {"type": "object", "required": ["clauses"],
-                       "properties": {"generation": {"type": "integer"},
-                                      "clauses": {"type": "array", "items": _ref("ClauseSummary")}}},
-        "ClauseExplanation": {
-            "allOf": [_ref("ClauseSummary")],
-            "type": "object",
-            "required": ["quote", "note", "when", "require", "text"],
-            "properties": {
-                "modality": {"enum": ["must", "should"]},
-                "policy": {"type": "string"}, "policy_version": _NULLABLE_TEXT,
-                "source": {**_NULLABLE_TEXT, "description": "file:line:col of the clause."},
-                "quote": {"type": "string", "description": "The sentence of the Strategy the clause encodes."},
-                "note": {**_NULLABLE_TEXT, "description": "How an ambiguous sentence was read."},
-                "in_force": {"type": "object", "properties": {"from": _NULLABLE_TEXT, "until": _NULLABLE_TEXT}},
-                "when": {"type": "array", "items": {"type": "string"}, "description": "Guards, as written."},
-                "require": {"type": "array", "items": {"type": "string"}, "description": "Rules, as written."},
-                "text": {"type": "string", "description": "What `iompolicy explain` prints for the clause."}}},
-        "Explanation": {"type": "object", "required": ["query", "clauses"],
-                        "properties": {"query": {"type": "string"}, "generation": {"type": "integer"},
-                                       "clauses": {"type": "array", "minItems": 1,
-                                                   "items": _ref("ClauseExplanation")}}},
-        "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
-        "Ready": {
-            "type": "object", "required": ["generation", "loaded_at", "policies", "data"],
-            "properties": {
-                "status": {"enum": ["ready", "reloaded"]},
-                "generation": {"type": "integer", "minimum": 1},
-                "loaded_at": {"type": "string", "format": "date-time"},
-                "policies": {"type": "object", "required": ["folder", "files", "clauses"],
-                             "properties": {"folder": {"type": "string"}, "files": {"type": "integer"},
-                                            "clauses": {"type": "integer"}}},
-                "data": {"type": "object", "additionalProperties": {"type": "string"},
-                         "description": "Reference data kind: the file it was read from."},
-                "missing_data": {"type": "array", "items": {"type": "string"}}}},
-    }
+    """The components written as data (openapi-components.json), with the batch limit in force."""
+    from importlib import resources
+
+    text = resources.files(__package__).joinpath("openapi-components.json").read_text(encoding="utf-8")
+    components = json.loads(text)
+    components.pop("$comment")
+    components["BatchRequest"]["properties"]["documents"]["maxItems"] = max_batch
+    return components
 
 
 def describe(schemas, max_body: int, max_batch: int) -> dict:
