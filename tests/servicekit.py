@@ -109,8 +109,11 @@ def cli_json(*args: str) -> dict:
 
 
 def without_paths(report: dict) -> dict:
-    """The report with every document's `path` null, as the service writes it."""
-    return {**report, "documents": [{**d, "path": None} for d in report["documents"]]}
+    """The report as the service writes it: every document's `path` null, and without the
+    command line's provenance and document digests (the service does not state them yet)."""
+    report = {key: value for key, value in report.items() if key != "provenance"}
+    return {**report, "documents": [{**{k: v for k, v in d.items() if k != "digest"}, "path": None}
+                                    for d in report["documents"]]}
 
 
 def is_error(answer: httpx.Response, status: int | None = None, code: str | None = None) -> dict:

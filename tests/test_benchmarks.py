@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -26,9 +27,10 @@ def test_the_api_script_does_the_work_of_the_command(tmp_path):
     proposal = ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml"
     data = ROOT / "examples" / "data" / "member-states.yaml"
     policies = ROOT / "policies"
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1213574400"}  # the same start time in the provenance line
     api = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "api_check.py"), str(proposal), str(data),
-                          str(policies)], capture_output=True, text=True, cwd=ROOT)
+                          str(policies)], capture_output=True, text=True, cwd=ROOT, env=env)
     command = subprocess.run([sys.executable, "-m", "iompolicy", "check", str(proposal), "--data", str(data),
-                              "--policies", str(policies)], capture_output=True, text=True, cwd=tmp_path)
+                              "--policies", str(policies)], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert (api.returncode, api.stdout) == (command.returncode, command.stdout) == (1, command.stdout)
     assert "error part3.line2_national_ceiling [III.5.2]" in api.stdout

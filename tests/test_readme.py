@@ -13,8 +13,12 @@ from iompolicy.cli import main
 BLOCK = re.compile(r"```text\n\$ (iompolicy [^\n]+)\n(.*?)```", re.DOTALL)
 
 
+README_START = "1795942800"  # 2026-11-29T09:00:00Z: the start time the README's provenance lines show
+
+
 def test_readme_shows_real_output(monkeypatch):
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", README_START)
     blocks = BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
     assert blocks, "the README shows no command output"
     for command, expected in blocks:

@@ -37,6 +37,9 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
 @click.option("--waivers", "waivers_file", metavar="FILE",
               help="Waivers to apply.  [default: the settings' `waivers`]")
 @click.option("--no-waivers", is_flag=True, help="Show the verdicts without any waiver.")
+@click.option("--verify", "verify_report", metavar="REPORT.json",
+              help="Check again what a saved JSON report checked, with the policies, data, waivers and dates its "
+                   "provenance names, and say what differs now (exit 0: nothing; 1: something).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Check with N processes (for big audits).")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
@@ -49,7 +52,7 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
 @click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_nodes, show_default=True,
               metavar="N", help="Refuse a document of more than N keys and values, counting what aliases repeat.")
 def check(paths, data_files, policy_dirs, as_of, fmt, outputs, fail_on, only, skip, exclude, waivers_file, no_waivers,
-          jobs, verbose, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
+          jobs, verbose, verify_report=None, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
           max_aliases=DEFAULT_LIMITS.max_aliases, max_nodes=DEFAULT_LIMITS.max_nodes):
     """Check documents (files, folders, or - for stdin) against the policies.
 
@@ -71,6 +74,11 @@ def check(paths, data_files, policy_dirs, as_of, fmt, outputs, fail_on, only, sk
     from ..config import ConfigError, with_settings
     from ..run import Run, discover
 
+    from ..provenance import started_at
+
+    if verify_report is not None:
+        _verify(verify_report, Limits(max_bytes, max_depth, max_aliases, max_nodes))
+    started = started_at()
     check_only, check_skip = only, skip  # as given on the command line (else from the settings)
     try:
         settings = with_settings(repository_settings(), paths=paths, data=data_files, policies=policy_dirs or None,
@@ -122,7 +130,12 @@ def check(paths, data_files, policy_dirs, as_of, fmt, outputs, fail_on, only, sk
         if left_out:  # said in every report: a file left out is never silently missing
             shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
             run.notices.append(f"{len(left_out)} file(s) or folder(s) left out by `exclude` patterns: {shown}")
-        summary = _report(run, settings, as_of, targets, fail_on, jobs, verbose)
+        from ..provenance import build
+        from .common import policy_folders
+
+        provenance = build(run, policy_folders(settings["policies"]), as_of, waivers_file, started,
+                           settings["only"], settings["skip"])
+        summary = _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance)
         if files:
             click.echo(summary.line(), err=True)  # the report went to a file: the outcome still shows
         if run.problems:  # inputs that could not be checked: in the report, and each located here
@@ -214,22 +227,26 @@ def _targets(outputs, settings) -> list[tuple[str, str | None]]:
     return list(settings["outputs"]) or [(settings["format"], None)]
 
 
-def _report(run, settings, as_of, targets, fail_on, jobs, verbose):
+def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
     """Check every pending document and write the report(s): one report as the run goes;
     several from one pass over the documents, kept in memory, each then written in turn."""
     from ..render import RenderOptions, Summary, writer
     from ..selection import selector
 
+    from ..provenance import DocumentDigests
+
     select = selector(settings["only"], settings["skip"])
+    digests = DocumentDigests()
     if jobs > 1:
         from ..parallel import parallel_reports
 
         reports = parallel_reports(run, jobs, as_of, settings, policy_folders(settings["policies"]))
-        finder = None  # the worker processes do not hand documents back
+        finder = None  # the worker processes do not hand documents back (digests are read from the files)
     else:
         finder = _fact_finder(run) if any(fmt == "html" for fmt, _ in targets) else None
-        reports = run.reports(as_of=as_of, select=select, observe=finder.observe if finder else None)
-    options = RenderOptions.for_policies(run.policies, verbose=verbose, facts=finder)
+        reports = run.reports(as_of=as_of, select=select, observe=_observers(digests, finder))
+    options = RenderOptions.for_policies(run.policies, verbose=verbose, facts=finder, provenance=provenance,
+                                         digests=digests)
     summary = Summary(fail_on=fail_on)
     if len(targets) == 1:
         ((fmt, path),) = targets
@@ -256,6 +273,28 @@ def _options(options, fmt: str, path: str | None):
     """The renderer's options for one report: colour only for text on a terminal."""
     on_terminal = path in (None, "-") and sys.stdout.isatty()
     return options._replace(colour=fmt == "text" and on_terminal and "NO_COLOR" not in os.environ)
+
+
+def _verify(report: str, limits) -> None:
+    """--verify: print each difference and exit 1, or say that nothing differs and exit 0."""
+    from ..render.printable import printable
+    from .verify import verify
+
+    try:
+        found = verify(report, limits)
+    except RunError as error:
+        fail(error.lines)
+    for line in found:
+        click.echo(printable(line))
+    click.echo(f"{report}: " + (f"{len(found)} difference(s) from the saved report" if found else
+                                "verified: the documents, policies, data, waivers and verdicts are as saved"))
+    sys.exit(EXIT_FAILED if found else EXIT_OK)
+
+
+def _observers(*observers):
+    """One `observe(document, report)` calling each observer given (None ones left out)."""
+    chosen = [observer.observe for observer in observers if observer is not None]
+    return lambda document, report: [observe(document, report) for observe in chosen]
 
 
 def _fact_finder(run):

@@ -13,13 +13,16 @@ from collections import namedtuple
 from .summary import Summary
 
 
-class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date facts",
-                               defaults=(False, False, (), None, None))):
+class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date facts provenance digests",
+                               defaults=(False, False, (), None, None, None, None))):
     """What a renderer may use besides the reports: `verbose` (every clause, not only the
     failing ones), `colour` (terminal colours, text only), `clauses` (the `ClauseInfo` of
     every clause loaded, in order: SARIF's rules), `date` (the date a report is dated;
-    None: today, or SOURCE_DATE_EPOCH) and `facts` (a `facts.FactFinder` that saw each
-    document: what the HTML report draws beyond the results; None when the run kept none)."""
+    None: today, or SOURCE_DATE_EPOCH), `facts` (a `facts.FactFinder` that saw each
+    document: what the HTML report draws beyond the results; None when the run kept none),
+    `provenance` (the run's, from `iompolicy.provenance.build`; None for reports made
+    through the API) and `digests` (a `provenance.DocumentDigests`: each document's digest).
+    """
 
     __slots__ = ()
 
@@ -50,6 +53,21 @@ def writer(name: str):
     return import_module(f".{module}", __name__).write
 
 
+def document_dict(report, options) -> dict:
+    """A document's JSON shape, with its content digest when the run recorded it (`digest`)."""
+    entry = report.to_dict()
+    digests = options.digests
+    if digests is not None:
+        entry["digest"] = digests.of(report)
+    return entry
+
+
+def digest_of(report, options) -> str | None:
+    """A document's content digest, when the run recorded it."""
+    digests = options.digests
+    return digests.of(report) if digests is not None else None
+
+
 def gathered(render):
     """A `write` for a format that renders all reports at once: `render(reports, summary, options) -> str`."""
 
@@ -59,4 +77,5 @@ def gathered(render):
     return write
 
 
-__all__ = ["FORMATS", "RenderOptions", "Summary", "gathered", "split_output", "writer"]
+__all__ = ["FORMATS", "RenderOptions", "Summary", "digest_of", "document_dict", "gathered", "split_output",
+           "writer"]

@@ -29,12 +29,16 @@ def command(level: str, message: str, **properties) -> str:
     return f"::{level}{' ' + shown if shown else ''}::{printable(message.translate(_DATA))}"
 
 
-def write(reports, summary: Summary, options: dict, out) -> None:
+def write(reports, summary: Summary, options, out) -> None:
     for report in summary.counting(reports):
         for line in _annotations(report):
             out.write(line + "\n")
     for notice in summary.notices:
         out.write(command("notice", notice, title="iompolicy") + "\n")
+    if options.provenance is not None:
+        from ..provenance import one_line
+
+        out.write(printable(one_line(options.provenance)) + "\n")
     out.write(printable(summary.line()) + "\n")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..report import Outcome
-from . import gathered
+from . import digest_of, gathered
 from .markdown import report_date
 from .printable import printable
 from .svg import measured_bars, stacked_bars
@@ -60,9 +60,10 @@ def _result(report, result) -> dict:
             "waiver": _text(waiver), "extra": extra}
 
 
-def _document(index: int, report, facts: dict) -> dict:
+def _document(index: int, report, facts: dict, digest: str | None) -> dict:
     counts = report.counts()
     return {
+        "digest": digest or "",
         "index": index, "name": _text(report.path or report.id or "document"), "kind": _text(report.kind or ""),
         "id": _text(report.id or ""), "year": report.as_of.year if report.as_of else "",
         "state": _text(facts.get("applicant", "")), "outcome": report.outcome.value,
@@ -137,9 +138,9 @@ def _provisions(reports, documents) -> list[dict]:
     return sorted(cited.values(), key=lambda p: p["cite"])
 
 
-def render(reports, summary, options: dict) -> str:
+def render(reports, summary, options) -> str:
     finder = options.facts
-    documents = [_document(number, report, finder.of(report) if finder is not None else {})
+    documents = [_document(number, report, finder.of(report) if finder is not None else {}, digest_of(report, options))
                  for number, report in enumerate(reports, 1)]
     ranked: dict[str, dict] = {}
     waived = []
@@ -165,7 +166,7 @@ def render(reports, summary, options: dict) -> str:
         notices=[_text(n) for n in summary.notices],
         ranked=sorted(ranked.values(), key=lambda r: (-r["failed"] - r["undecided"], -r["waived"], r["clause"])),
         waived=waived, charts=_markup(_charts(reports, documents, finder)), documents=documents,
-        provisions=_provisions(reports, documents))
+        provisions=_provisions(reports, documents), provenance=options.provenance)
     return page + ("" if page.endswith("\n") else "\n")
 
 

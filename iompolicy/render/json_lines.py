@@ -7,11 +7,15 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from . import document_dict
 from .printable import json_safe
 from .summary import Summary
 
 
 def write(reports, summary: Summary, options, out) -> None:
     for report in summary.counting(reports):
-        out.write(json_safe(json.dumps(report.to_dict(), ensure_ascii=False)) + "\n")
-    out.write(json_safe(json.dumps({"version": __version__, "summary": summary.to_dict()}, ensure_ascii=False)) + "\n")
+        out.write(json_safe(json.dumps(document_dict(report, options), ensure_ascii=False)) + "\n")
+    last = {"version": __version__, "summary": summary.to_dict()}
+    if options.provenance is not None:
+        last["provenance"] = options.provenance
+    out.write(json_safe(json.dumps(last, ensure_ascii=False)) + "\n")

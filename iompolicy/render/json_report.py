@@ -8,15 +8,20 @@ from __future__ import annotations
 import json
 
 from .. import __version__
+from . import document_dict
 from .printable import json_safe
 from .summary import Summary
 
 
 def write(reports, summary: Summary, options, out) -> None:
-    out.write(f'{{\n  "version": {json.dumps(__version__)},\n  "report_format": 1,\n  "documents": [')
+    out.write(f'{{\n  "version": {json.dumps(__version__)},\n  "report_format": 1,\n')
+    if options.provenance is not None:  # the run's provenance (the API's reports have none)
+        provenance = json_safe(json.dumps(options.provenance, ensure_ascii=False))
+        out.write(f'  "provenance": {provenance},\n')
+    out.write('  "documents": [')
     first = True
     for report in summary.counting(reports):
-        text = json_safe(json.dumps(report.to_dict(), ensure_ascii=False))
+        text = json_safe(json.dumps(document_dict(report, options), ensure_ascii=False))
         out.write(("\n    " if first else ",\n    ") + text)
         first = False
     body = json_safe(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False)).replace("\n", "\n  ")

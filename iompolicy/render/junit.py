@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from . import gathered
+from . import digest_of, gathered
 from ..report import Outcome
 from .printable import xml_safe
 
@@ -15,6 +15,9 @@ def render(reports, summary, options) -> str:
     for report in reports:
         name = report.path or report.id or "<document>"
         suite = ET.SubElement(root, "testsuite", name=name)
+        digest = digest_of(report, options)
+        if digest:
+            ET.SubElement(ET.SubElement(suite, "properties"), "property", name="digest", value=digest)
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if report.problems:  # an input that could not be checked: one failed test case
             counts["tests"] += 1
@@ -54,11 +57,29 @@ def render(reports, summary, options) -> str:
         notices = ET.SubElement(root, "testsuite", name="iompolicy notices", tests="0", failures="0", errors="0",
                                 skipped="0")
         ET.SubElement(notices, "system-out").text = "\n".join(summary.notices)
+    if options.provenance is not None:  # a suite of no tests whose properties are the run's provenance
+        suite = ET.SubElement(root, "testsuite", name="iompolicy provenance", tests="0", failures="0", errors="0",
+                              skipped="0")
+        properties = ET.SubElement(suite, "properties")
+        for key, value in _flat(options.provenance):
+            ET.SubElement(properties, "property", name=key, value=value)
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)
     # ElementTree escapes markup but writes control characters as they are: not well-formed XML
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml_safe(ET.tostring(root, encoding="unicode")) + "\n"
+
+
+def _flat(value, prefix: str = ""):
+    """(dotted.key, text) pairs of a nested value: JUnit properties are flat."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flat(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from _flat(item, f"{prefix}[{number}]")
+    else:
+        yield prefix, "" if value is None else str(value)
 
 
 write = gathered(render)

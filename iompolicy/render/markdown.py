@@ -20,7 +20,7 @@ import re
 
 from .. import __version__
 from ..report import Outcome
-from . import gathered
+from . import digest_of, gathered
 from .printable import printable
 
 PASSING_LISTED_UP_TO = 100  # passing documents named one per line; beyond, a count
@@ -87,8 +87,10 @@ def render(reports, summary, options) -> str:
     if failing:
         out += ["## Documents with failures", ""]
         for report in failing:
-            out += _failing_document(report)
+            out += _failing_document(report, options)
     out += _passing(reports)
+    if options.provenance is not None:
+        out += _provenance(options.provenance, reports, options)
     if options.verbose:
         out += ["## Every clause of every document", ""]
         for report in reports:
@@ -137,8 +139,10 @@ def _where(report, result) -> str:
     return markdown_text(f"{report.path or '<document>'}:{location.line}:{location.column}")
 
 
-def _failing_document(report) -> list[str]:
-    out = [f"### {_name(report)}: {report.outcome.value}", "", _facts(report), ""]
+def _failing_document(report, options) -> list[str]:
+    digest = digest_of(report, options)
+    out = [f"### {_name(report)}: {report.outcome.value}", "",
+           _facts(report) + (f" Content digest {digest}." if digest else ""), ""]
     out += [f"- note: {markdown_text(notice)}" for notice in report.notices] + ([""] if report.notices else [])
     if report.problems:  # an input that could not be checked: what is wrong, where
         out += ["Not checked: the document could not be read or does not match its schema.", ""]
@@ -209,6 +213,37 @@ def _every_clause(report) -> list[str]:
             explanation = result.waiver.describe() + "\n" + explanation
         out.append(f"| {markdown_text(result.title)} (`{result.clause}`) | {result.cite} | {result.severity} | "
                    f"{_MARKS[result.outcome]} | {markdown_text(explanation)} |")
+    return out + [""]
+
+
+def _provenance(provenance: dict, reports, options) -> list[str]:
+    """The run's provenance: enough to reproduce the audit and to verify it (`check --verify`
+    on the JSON report of the same run)."""
+    as_of = provenance["as_of"].get("date") or provenance["as_of"]["rule"]
+    out = ["## Provenance", "",
+           f"- iompolicy {markdown_text(provenance['iompolicy_version'])}, run started {provenance['started_at']}, "
+           f"judged as of {markdown_text(as_of)}."]
+    for policy_set in provenance["policy_sets"]:
+        out.append(f"- policies {markdown_text(policy_set['folder'])}: {len(policy_set['files'])} files, "
+                   f"digest {policy_set['digest']}")
+    out.append("- policies and versions: " + ", ".join(
+        markdown_text(f"{p['id']} {p['version'] or '(no version)'}") for p in provenance["policies"]))
+    out.append("- named parameters: " + ", ".join(
+        markdown_text(f"{p['name']} = {p['value']}") for p in provenance["parameters"]))
+    for data in provenance["data"]:
+        out.append(f"- reference data {markdown_text(data['kind'])}: {markdown_text(data['file'])}, "
+                   f"digest {data['digest']}, as of {data['as_of'] or 'not stated'}")
+    if not provenance["data"]:
+        out.append("- reference data: none given")
+    waivers = provenance["waivers"]
+    out.append(f"- waivers: {markdown_text(waivers['file'])}, digest {waivers['digest']}, "
+               + (", ".join(markdown_text(w["id"]) for w in waivers["waivers"]) or "none in it")
+               if waivers else "- waivers: none")
+    from ..provenance import digest_bytes
+
+    listing = "".join(f"{digest_of(r, options)}  {r.path}\n" for r in reports)
+    out.append(f"- {len(reports)} documents; the digest of their digests and names is "
+               f"{digest_bytes(listing.encode('utf-8', 'surrogateescape'))} (each failing document's own is above)")
     return out + [""]
 
 

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from .. import __version__
 from . import gathered
 from ..report import Outcome
+from . import digest_of
 from .printable import json_safe
 
 _SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -126,7 +127,8 @@ def render(reports, summary, options) -> str:
                 "message": {"text": text},
                 "locations": _physical(report.path, result.location.line, result.location.column),
                 "properties": {"cite": result.cite, "outcome": result.outcome.value, "severity": result.severity,
-                               "jsonPath": result.location.path, "documentId": report.id},
+                               "jsonPath": result.location.path, "documentId": report.id,
+                               "documentDigest": digest_of(report, options)},
             }
             if result.outcome is Outcome.WAIVED:
                 waiver = result.waiver
@@ -154,6 +156,8 @@ def render(reports, summary, options) -> str:
             }],
         }],
     }
+    if options.provenance is not None:
+        sarif["runs"][0]["properties"] = {"provenance": options.provenance}
     return json_safe(json.dumps(sarif, indent=2, ensure_ascii=False)) + "\n"
 
 

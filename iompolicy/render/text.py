@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..report import Outcome
+from . import digest_of
 from .printable import printable
 from .summary import Summary
 
@@ -26,6 +27,10 @@ def write(reports, summary: Summary, options, out) -> None:
         out.write("\n".join(_document(report, options)) + "\n")
     for notice in summary.notices:
         out.write("\n".join(_lines(notice, "note: ", "      ")) + "\n")
+    if options.provenance is not None:
+        from ..provenance import one_line
+
+        out.write(printable(one_line(options.provenance)) + "\n")
     out.write(summary.line() + "\n")
 
 
@@ -37,6 +42,8 @@ def _document(report, options) -> list[str]:
     as_of = f", as of {report.as_of}" if report.as_of else ""
     outcome = report.outcome
     out = [_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome])]
+    if verbose and (digest := digest_of(report, options)):
+        out.append(printable(f"  digest {digest}"))
     for notice in report.notices:
         out.extend(_lines(notice, "  note: ", "        "))
     for problem in report.problems:  # an input that could not be checked: each thing wrong, located
