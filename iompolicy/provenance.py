@@ -131,8 +131,8 @@ def one_line(provenance: dict) -> str:
     """The provenance in one line, for the text report."""
     sets = ", ".join(f"{s['digest'][:19]} ({len(s['files'])} files)" for s in provenance["policy_sets"])
     data = ", ".join(f"{d['kind']} {(d['digest'] or 'unreadable')[:19]}" for d in provenance["data"]) or "none"
-    waivers = provenance["waivers"]
+    waivers = provenance["waivers"]  # named only when in use: --no-waivers leaves no word of them
     as_of = provenance["as_of"].get("date") or provenance["as_of"]["rule"]
     return (f"provenance: iompolicy {provenance['iompolicy_version']}; policies {sets}; data {data}; "
-            f"waivers {waivers['digest'][:19] if waivers else 'none'}; as of {as_of}; "
-            f"started {provenance['started_at']}")
+            + (f"waivers {(waivers['digest'] or 'unreadable')[:19]}; " if waivers else "")
+            + f"as of {as_of}; started {provenance['started_at']}")
