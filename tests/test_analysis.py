@@ -240,3 +240,92 @@ def test_schema_patterns_with_several_ranges_make_text_and_others_leave_only_the
     texts = Texts(["x"], ["^[0-9a-f]{64}$", "^(a|b)$"])
     with pytest.raises(Unsupported, match=r"the pattern `\^\(a\|b\)\$`"):
         texts.allowed(0, {"type": "string", "pattern": "^(a|b)$"})
+
+
+# ---- the encoding agrees with the evaluator on real documents ------------------------------------------
+
+def real_documents():
+    """(name, document, data) of every example and every policy test case judged as of its own date."""
+    from iompolicy import load_file
+    from iompolicy.policytests import merge_patch
+
+    data = {load_file(p).value["kind"]: load_file(p).value for p in sorted((ROOT / "examples" / "data").glob("*.yaml"))}
+    for folder in ("proposals", "budgets", "governance"):
+        for path in sorted((ROOT / "examples" / folder).glob("*.yaml")):
+            yield path.name, load_file(path).value, data
+    for path in sorted((ROOT / "policies" / "tests").glob("*.yaml")):
+        content = load_file(path).value
+        shared = {name: load_file(path.parent / value).value if isinstance(value, str) else value
+                  for name, value in (content.get("data") or {}).items()}
+        for case in content["cases"]:
+            if "as_of" in case:
+                continue
+            document = load_file(path.parent / case["base"]).value if "base" in case else case.get("document", {})
+            case_data = {name: load_file(path.parent / value).value if isinstance(value, str) else value
+                         for name, value in (case.get("data") or {}).items()}
+            yield f"{path.name}#{case['name']}", merge_patch(document, case.get("patch", {})), {**shared, **case_data}
+
+
+def test_with_a_real_document_pinned_the_solver_gives_the_evaluators_outcome_of_every_clause():
+    """The encoding of every shipped clause, fixed to each example document and policy test
+    case, must give the outcome the evaluator gives: a mismatch is a bug in the encoding."""
+    import z3
+
+    from analysis_pin import Pins, TooBig
+    from iompolicy.analysis.model import KindModel, predicted
+    from iompolicy.analysis.texts import Texts
+    from iompolicy.documents import DocumentError
+
+    policies = PolicySet.load(ROOT / "policies")
+    texts = Texts.of([policies], policies.schemas)
+    models = {}
+    compared, mismatches = 0, []
+    for name, document, data in real_documents():
+        kind = document.get("kind")
+        if kind not in policies.by_kind:
+            continue
+        try:
+            report = policies.check(document, data=data)
+        except DocumentError:
+            continue  # a case that is meant to be refused
+        if kind not in models:
+            model = KindModel(policies.schemas, kind, 8, texts)
+            models[kind] = (model, model.encode(policies)[0])
+        model, outcomes = models[kind]
+        if not set(model.universe.data_names()) <= set(data):
+            continue  # the analysis assumes reference data is given
+        pins = Pins(model.universe)
+        try:
+            pins.pin(model.universe.document, document)
+            for data_name in model.universe.data_names():
+                pins.pin(model.universe.data(data_name), data[data_name])
+        except TooBig:
+            continue
+        model.solver.push()
+        model.solver.add(*pins.equations)
+        assert model.solver.check() == z3.sat, name
+        solved = model.solver.model()
+        model.solver.pop()
+        for result in report.results:
+            if result.clause in outcomes:
+                compared += 1
+                claimed = predicted(solved, outcomes[result.clause])
+                if claimed != result.outcome.value:
+                    mismatches.append((name, result.clause, claimed, result.outcome.value))
+    assert not mismatches
+    assert compared > 300  # most documents and clauses were compared, not skipped
+
+
+def test_an_assumption_that_smuggles_in_a_clause_is_refused(tmp_path):
+    bad = tmp_path / "assumptions.yaml"
+    bad.write_text('assumptions:\n  - kind: proposal\n    reason: r\n    assume: >-\n      true }\n'
+                   '      clause extra { title "t" cite "c" quote "q" must require true\n')
+    result = run("analyze", "--policies", CASES / "broken", "--assumptions", bad)
+    assert result.exit_code == 2
+    assert "is not one condition" in result.output
+
+
+def test_a_policy_folder_that_does_not_load_is_exit_2_without_a_traceback(tmp_path):
+    result = run("analyze", "--policies", tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("is not a folder of policies") and "Traceback" not in result.output

@@ -47,7 +47,7 @@ def analyze(policies, max_items: int = DEFAULT_MAX_ITEMS, assumptions=None, conf
                                  None, {"reason": f"the schema uses {reason}"}) for ref in refs.values()]
             continue
         outcomes, unsupported, lets = model.encode(policies)
-        for formula in (assumptions.formulas(model) if assumptions else ()):
+        for formula in (assumptions.formulas(model, notes) if assumptions else ()):
             model.assume(formula)
         checker = _KindChecker(model, policies, refs, outcomes, findings)
         for clause_id, reason in unsupported.items():

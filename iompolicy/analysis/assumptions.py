@@ -64,6 +64,8 @@ class Assumptions:
                 reasons = "; ".join(d.message for d in error.diagnostics)
                 raise AssumptionsError(f"{path}: assumption {number} (`{entry['assume']}`): {reasons}") from None
             policy_file = policies.files[0]
+            if len(policy_file.clauses) != 1:
+                raise AssumptionsError(f"{path}: assumption {number} (`{entry['assume']}`) is not one condition")
             items.append(Assumption(entry["kind"], entry["assume"], entry["reason"], policy_file.clauses[0], policy_file))
         return cls(items, str(path))
 
@@ -83,15 +85,22 @@ class Assumptions:
         """The syntax of every condition (for the text the analysis must know)."""
         return tuple(a.clause for a in self.items)
 
-    def formulas(self, model) -> list:
-        """The conditions of the model's kind, as z3 formulas that must hold."""
+    def formulas(self, model, notes: list) -> list:
+        """The conditions of the model's kind, as z3 formulas that must hold (a document on
+        which a condition is undecided is left out too). One the encoding cannot model is
+        left out, which only widens what is proven, and `notes` says so."""
         from .encode import PolicyEncoder
+        from .symbolic import Unsupported
 
         found = []
         for assumption in self.items:
             if assumption.kind == model.kind:
                 encoder = PolicyEncoder(model.universe, assumption.policy_file)
-                true, _ = encoder.condition(assumption.clause.requires[0])
+                try:
+                    true, _ = encoder.condition(assumption.clause.requires[0])
+                except Unsupported as reason:
+                    notes.append(f"{model.kind}: the assumption `{assumption.text}` is not used (uses {reason})")
+                    continue
                 found.append(true)
         model.sync()
         return found

@@ -43,7 +43,7 @@ def compare_regimes(regimes: list, max_items: int, assumptions=None) -> Analysis
             encoded[label] = (outcomes, unsupported)
             for clause_id, reason in unsupported.items():
                 notes.append(f"{kind}: {label}: {clause_id} is not analysed (uses {reason})")
-        for formula in (assumptions.formulas(model) if assumptions else ()):
+        for formula in (assumptions.formulas(model, notes) if assumptions else ()):
             model.assume(formula)
         kinds[kind] = len(first.clauses(kind)) + len(second.clauses(kind))
         refs = {label: {c.id: ClauseRef.of(c) for c in policies.clauses(kind)} for label, policies in regimes}

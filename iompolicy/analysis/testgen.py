@@ -29,7 +29,7 @@ def generate_tests(policies, folders, out_dir, max_items: int, assumptions=None)
     for kind in sorted(policies.by_kind):
         model = KindModel(policies.schemas, kind, max_items, texts)
         outcomes, unsupported, _ = model.encode(policies)
-        for formula in (assumptions.formulas(model) if assumptions else ()):
+        for formula in (assumptions.formulas(model, []) if assumptions else ()):
             model.assume(formula)
         left += [f"{c} (not analysed)" for c in unsupported]
         cases = []
