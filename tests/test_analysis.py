@@ -289,7 +289,7 @@ def test_with_a_real_document_pinned_the_solver_gives_the_evaluators_outcome_of_
         except DocumentError:
             continue  # a case that is meant to be refused
         if kind not in models:
-            model = KindModel(policies.schemas, kind, 8, texts)
+            model = KindModel(policies.schemas, kind, 8, texts, timeout_ms=120_000)  # pinned: slow only under load
             models[kind] = (model, model.encode(policies)[0])
         model, outcomes = models[kind]
         if not set(model.universe.data_names()) <= set(data):

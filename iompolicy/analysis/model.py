@@ -17,7 +17,7 @@ class KindModel:
     """The clauses of a kind over one symbolic document, and a solver holding the
     schema's constraints and the maintainers' assumptions."""
 
-    def __init__(self, schemas, kind: str, max_items: int, texts, timeout_ms: int = 20_000):
+    def __init__(self, schemas, kind: str, max_items: int, texts, timeout_ms: int = 5_000):
         self.kind = kind
         self.universe = Universe(schemas, kind, max_items, texts)
         self.solver = z3.Solver()

@@ -205,7 +205,9 @@ def call(universe, func: str, args: list[Sym], nodes) -> Sym:
         if date.type != DATE:
             raise Unsupported(f"`year` of a {date.type}")
         year = z3.Int(universe.fresh("year"))
-        universe.constraints += [january_first(year) <= date.value, date.value < january_first(year + 1)]
+        universe.constraints += [january_first(year) <= date.value, date.value < january_first(year + 1),
+                                 # implied, and linear: they spare the solver a search over years
+                                 365 * (year - 1) < date.value, date.value <= 366 * year]
         return Sym(NUMBER, z3.ToReal(year), undecided=any_of(undecided, date.absent))
     if func in ("len", "count"):
         (value,) = args

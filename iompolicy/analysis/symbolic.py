@@ -162,6 +162,11 @@ class Universe:
         return self._value(kind_schema, kind_schema.resolve(schema), path).but(missing=missing)
 
     def _value(self, kind_schema, schema: dict, path: str) -> Sym:
+        plain = dated_union(kind_schema, schema)
+        if plain is not None:  # a value, or dated facts that may cover no date (then missing)
+            uncovered = z3.Bool(self.fresh(f"{path}:uncovered"))
+            self.texts.uncovered.add(uncovered.decl().name())
+            return self._value(kind_schema, plain, path).but(missing=uncovered)
         declared = schema.get("type")
         types = [declared] if isinstance(declared, str) else list(declared or [])
         null = FALSE
@@ -199,7 +204,9 @@ class Universe:
             return self._list(kind_schema, schema, path)
         if json_type == "object":
             if "properties" in schema or not isinstance(schema.get("additionalProperties"), dict):
-                return Sym(OBJECT, self._fields(kind_schema, schema, path))
+                fields = self._fields(kind_schema, schema, path)
+                self.constraints += object_constraints(self.texts, schema, fields, path)
+                return Sym(OBJECT, fields)
             keys = {"type": "string", **schema.get("propertyNames", {})}
             return Sym(MAP, SymMap(self, kind_schema, schema["additionalProperties"], path, keys))
         raise Unsupported(f"the schema of `{path}` (type {json_type})")
@@ -241,10 +248,16 @@ class Universe:
         required = set(schema.get("required", ()))
         for field, sub in schema.get("properties", {}).items():
             sub = kind_schema.resolve(sub)
-            fields[field] = self._entry_field(sub, f"{name}.{field}", key, field in required)
+            fields[field] = self._entry_field(sub, f"{name}.{field}", key, field in required, kind_schema)
         return Sym(OBJECT, fields)
 
-    def _entry_field(self, schema: dict, name: str, key, required: bool) -> Sym:
+    def _entry_field(self, schema: dict, name: str, key, required: bool, kind_schema=None) -> Sym:
+        plain = dated_union(kind_schema, schema) if kind_schema is not None else None
+        if plain is not None:  # a value, or dated facts that may cover no date (then missing)
+            flag = z3.Function(f"{name}:uncovered", z3.IntSort(), z3.BoolSort())
+            self.texts.uncovered.add(flag.name())
+            field = self._entry_field(kind_schema.resolve(plain), name, key, True)
+            return field.but(missing=any_of(field.missing, flag(key)))
         json_type = schema.get("type")
         sorts = {"number": z3.RealSort(), "integer": z3.RealSort(), "boolean": z3.BoolSort(),
                  "string": z3.IntSort()}
@@ -287,3 +300,42 @@ def _maps(sym: Sym):
     elif sym.type == OBJECT:
         for child in sym.value.values():
             yield from _maps(child)
+
+
+def dated_union(kind_schema, schema: dict) -> dict | None:
+    """The plain option of `oneOf`/`anyOf` [a value, dated facts of it] (`x-iompolicy-dated`),
+    or None. The evaluator reads dated facts as the value in force, or as missing."""
+    options = schema.get("oneOf") or schema.get("anyOf")
+    if not options or len(options) != 2 or "type" in schema:
+        return None
+    resolved = [kind_schema.resolve(o) for o in options]
+    dated = [o for o in resolved if o.get("x-iompolicy-dated")]
+    plain = [o for o in resolved if not o.get("x-iompolicy-dated")]
+    return plain[0] if len(dated) == 1 and len(plain) == 1 else None
+
+
+def object_constraints(texts, schema: dict, fields: dict, path: str) -> list:
+    """An object schema's `anyOf`/`oneOf` of required fields and `if`/`then` on a field's value."""
+    present = {name: negation(sym.missing) for name, sym in fields.items()}
+    found = []
+    for key in ("anyOf", "oneOf"):
+        options = schema.get(key)
+        if not options:
+            continue
+        if not all(set(o) == {"required"} for o in options):
+            raise Unsupported(f"the `{key}` of `{path}`")
+        met = [all_of(*(present[name] for name in o["required"])) for o in options]
+        found.append(any_of(*met))
+        if key == "oneOf":
+            found += [negation(all_of(a, b)) for i, a in enumerate(met) for b in met[i + 1:]]
+    if "if" in schema:
+        condition, then = schema["if"], schema.get("then", {})
+        if set(condition) - {"properties", "required"} or set(then) - {"required"} or "else" in schema:
+            raise Unsupported(f"the `if` of `{path}`")
+        tests = [present[name] for name in condition.get("required", ())]
+        for name, sub in condition.get("properties", {}).items():
+            if set(sub) != {"const"} or not isinstance(sub["const"], str) or fields[name].type != STRING:
+                raise Unsupported(f"the `if` of `{path}`")
+            tests.append(any_of(fields[name].missing, fields[name].value == texts.literal(sub["const"])))
+        found.append(z3.Implies(all_of(*tests), all_of(*(present[name] for name in then.get("required", ())))))
+    return found

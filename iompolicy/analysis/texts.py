@@ -112,6 +112,8 @@ class Texts:
             except Unsupported as reason:
                 self.unsupported[pattern] = str(reason)
         self.length = z3.Function("text-length", z3.IntSort(), z3.IntSort())
+        # names of the flags of dated facts that cover no date (a witness writes them as [])
+        self.uncovered: set[str] = set()
         self._measured: list = []  # the terms whose length a clause reads
         self._given: dict[int, str] = {}  # made-up text of the witness being written, by id
 

@@ -93,6 +93,19 @@ def _try(solver, constraint):
     return None
 
 
+def _uncovered(missing, model, texts) -> bool:
+    """Whether a missing value is dated facts covering no date (rather than an absent field)."""
+    names = texts.uncovered
+    stack = [missing]
+    while stack:
+        term = stack.pop()
+        if z3.is_app(term) and term.decl().name() in names and z3.is_true(model.eval(term, model_completion=True)):
+            return True
+        if z3.is_or(term):
+            stack.extend(term.children())
+    return False
+
+
 def _is_decimal(value) -> bool:
     if not z3.is_rational_value(value):
         return z3.is_int_value(value)
@@ -109,8 +122,13 @@ def extract(sym: Sym, model, texts):
     if sym.type == NULL or z3.is_true(value(sym.null)):
         return None
     if sym.type == OBJECT:
-        return {name: extract(child, model, texts) for name, child in sym.value.items()
-                if not z3.is_true(value(child.missing))}
+        fields = {}
+        for name, child in sym.value.items():
+            if not z3.is_true(value(child.missing)):
+                fields[name] = extract(child, model, texts)
+            elif _uncovered(child.missing, model, texts):
+                fields[name] = []  # dated facts that cover no date: the evaluator reads them as missing
+        return fields
     if sym.type == LIST:
         length = value(sym.value.length).as_long() if not isinstance(sym.value.length, int) else sym.value.length
         return [extract(item, model, texts) for item in sym.value.items[:length]]
