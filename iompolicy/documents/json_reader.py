@@ -26,7 +26,6 @@ _JSON_STRING = LazyPattern(_STRING, re.DOTALL)
 _NOT_BRACKET = LazyPattern(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _JSON_CONSTANT = LazyPattern(_STRING + r"|(-?Infinity|NaN)", re.DOTALL)
-_LINES_OF_DUPLICATE = LazyPattern(r"\(lines (\d+) and \d+\)")
 
 
 class _JsonRefused(Exception):
@@ -133,9 +132,8 @@ def _duplicate_lines(text: str) -> tuple[int, int, int] | None:
     try:
         _Reader(loader, None, table=True).read()
     except _Refused as refused:
-        match = _LINES_OF_DUPLICATE.search(refused.message)
-        if match and refused.line is not None:
-            return refused.line, refused.column, int(match.group(1))
+        if refused.first_line is not None and refused.line is not None:
+            return refused.line, refused.column, refused.first_line
     except yaml.YAMLError:
         return None
     finally:

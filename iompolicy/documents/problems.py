@@ -33,20 +33,17 @@ class Problem(namedtuple("Problem", "file message line column path hint code",
 
 
 class _Refused(Exception):
-    """Raised inside the loader: a message, the mark of the place, and a hint."""
+    """Raised inside the loader: a message, the mark of the place, and a hint; `first_line`
+    is the line a duplicate key was first written on (the JSON reader reports both)."""
 
     def __init__(self, code: str, message: str, mark=None, hint: str | None = None, line: int | None = None,
-                 column: int | None = None):
+                 column: int | None = None, first_line: int | None = None):
         super().__init__(message)
-        self.code, self.message, self.hint = code, message, hint
+        self.code, self.message, self.hint, self.first_line = code, message, hint, first_line
         self.line, self.column = (mark.line + 1, mark.column + 1) if mark is not None else (line, column)
 
     def problem(self, name: str) -> Problem:
         return Problem(name, self.message, self.line, self.column, hint=self.hint, code=self.code)
-
-
-# ---- the YAML loader ------------------------------------------------------------------------------
-
 
 
 def _line_col(text: str, offset: int | None) -> tuple[int | None, int | None]:

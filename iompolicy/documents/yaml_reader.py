@@ -250,7 +250,8 @@ class _Reader:
             if first is not None:
                 raise _Refused("duplicate_key", f"the key `{_short(text)}` is written twice in this mapping "
                                f"(lines {first} and {mark.line + 1})", mark,
-                               "keep one of them: a document must not depend on which one a reader keeps")
+                               "keep one of them: a document must not depend on which one a reader keeps",
+                               first_line=first)
             frame.keys[text] = mark.line + 1
         frame.key, frame.key_mark = text, mark
 
