@@ -640,10 +640,6 @@ def _parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
             # PyYAML 6.0.4's parser has a depth limit of its own, and scans ahead far enough
             # to reach it before the reader sees the level that passes ours.
             code, message = "too_deep", f"lists and mappings are nested more than {limits.max_depth} levels deep"
-        elif mark is not None and _indented_with_a_tab(text, mark.line):
-            raise DocumentError([Problem(name, "not valid YAML: this line is indented with a tab", line, column,
-                                         code="tab_indent",
-                                         hint="YAML indents with spaces only: replace the tab with spaces")]) from None
         else:
             code, message = "invalid_yaml", f"not valid YAML: {message}"
         raise DocumentError([Problem(name, message, line, column, code=code)]) from None
@@ -656,12 +652,3 @@ def _parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
         raise DocumentError([Problem(name, f"not valid YAML: {error}", code="invalid_yaml")]) from None
     finally:
         loader.dispose()
-
-
-def _indented_with_a_tab(text: str, line: int) -> bool:
-    """Whether line `line` (0-based) of `text` has a tab in its indentation."""
-    lines = text.splitlines()
-    if not 0 <= line < len(lines):
-        return False
-    written = lines[line]
-    return "\t" in written[: len(written) - len(written.lstrip(" \t"))]
