@@ -88,3 +88,21 @@ def test_documents_page_has_a_row_for_every_field_of_every_kind():
     for kind in ("proposal", "facility_budget", "governance_calendar", "member_states", "funded_projects", "waivers"):
         assert f"## `{kind}`:" in text
     assert "## `report`" not in text
+
+
+def test_jobs_auto_is_one_process_per_core(monkeypatch):
+    from iompolicy.cli import check
+
+    monkeypatch.setattr(check.os, "cpu_count", lambda: 3)
+    assert check.JOBS.convert("auto", None, None) == 3
+    monkeypatch.setattr(check.os, "cpu_count", lambda: None)  # unknown: one process
+    assert check.JOBS.convert("auto", None, None) == 1
+    assert check.JOBS.convert("4", None, None) == 4
+
+
+def test_jobs_auto_checks_what_one_process_checks():
+    one = run("check", EXAMPLES / "proposals", "--data", EXAMPLES / "data" / "member-states.yaml", "--jobs", "1")
+    auto = run("check", EXAMPLES / "proposals", "--data", EXAMPLES / "data" / "member-states.yaml", "--jobs", "auto")
+    assert (auto.exit_code, auto.output) == (one.exit_code, one.output)
+    refused = run("check", EXAMPLES / "proposals", "--jobs", "many")
+    assert refused.exit_code == 2 and "`many` is not a number of processes or `auto`" in refused.output

@@ -14,6 +14,28 @@ from ..render import FORMATS
 from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_date, policy_folders, repository_settings
 
 
+class _Jobs(click.ParamType):
+    """A number of processes from 1 to 256, or `auto`: as many as the machine has cores."""
+
+    name = "jobs"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        if value == "auto":
+            return max(1, min(256, os.cpu_count() or 1))
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"`{value}` is not a number of processes or `auto`", param, ctx)
+        if not 1 <= number <= 256:
+            self.fail(f"{number} is not in the range 1 to 256", param, ctx)
+        return number
+
+
+JOBS = _Jobs()
+
+
 @click.command()
 @click.argument("paths", nargs=-1)
 @click.option("--data", "data_files", multiple=True, metavar="FILE",
@@ -40,8 +62,8 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
 @click.option("--verify", "verify_report", metavar="REPORT.json",
               help="Check again what a saved JSON report checked, with the policies, data, waivers and dates its "
                    "provenance names, and say what differs now (exit 0: nothing; 1: something).")
-@click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Check with N processes (for big audits).")
+@click.option("--jobs", "-j", type=JOBS, default="1", show_default=True, metavar="N|auto",
+              help="Check with N processes (for big audits); `auto`: one per core of the machine.")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
 @click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_bytes, show_default=True,
               metavar="N", help="Refuse an input file (or stdin) larger than N bytes.")
