@@ -42,6 +42,7 @@ DELIBERATE = {
     "merge_key": "a merge key `<<`",
     "yaml11_number": "a YAML 1.1 number notation that YAML 1.2 reads otherwise",
     "tab": "a tab character (YAML forbids it as indentation; the two parsers disagree elsewhere)",
+    "tab_indent": "a tab in a line's indentation (said as such: YAML indents with spaces only)",
     "directive": "a directive (`%YAML`, `%TAG`)",
     "yaml_quirk": "a text that PyYAML's parsers read otherwise than YAML says, or disagree on (`_Quirks`)",
 }

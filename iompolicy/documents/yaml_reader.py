@@ -496,6 +496,9 @@ def _before_parsing(text: str) -> str:
     tab = text.find("\t")
     if tab >= 0:
         line, column = _line_col(text, tab)
+        if not text[text.rfind("\n", 0, tab) + 1:tab].strip(" \t"):  # the tab is in the line's indentation
+            raise _Refused("tab_indent", "not valid YAML: this line is indented with a tab", line=line, column=1,
+                           hint="YAML indents with spaces only: replace the tab with spaces")
         raise _Refused("tab", "a tab character: YAML forbids tabs as indentation, and PyYAML's parsers disagree on "
                        "them elsewhere", hint="use spaces (inside double quotes, write \\t for a tab in text)",
                        line=line, column=column)
