@@ -27,7 +27,18 @@ SERVER_EXTRA_HINT = ('in a clone of iompolicy, pip install -e ".[server]"; with 
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
 @click.option("--waivers", "waivers_file", metavar="FILE", help="Waivers to apply.  [default: the settings' `waivers`]")
 @click.option("--no-waivers", is_flag=True, help="Answer without any waiver.")
-def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, waivers_file, no_waivers):
+@click.option("--head-timeout", type=click.FloatRange(0.1), default=10.0, show_default=True, metavar="SECONDS",
+              help="Close a connection whose next request head has not arrived in time.")
+@click.option("--body-timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, metavar="SECONDS",
+              help="Answer 408 when a request body has not arrived in time.")
+@click.option("--request-timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, metavar="SECONDS",
+              help="Answer 503 when a check takes longer.")
+@click.option("--idle-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True, metavar="SECONDS",
+              help="Close an idle keep-alive connection.")
+@click.option("--max-connections", type=click.IntRange(1), default=200, show_default=True, metavar="N",
+              help="Connections served at once; more are answered 503.")
+def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, waivers_file, no_waivers,
+          head_timeout=10.0, body_timeout=30.0, request_timeout=30.0, idle_timeout=5.0, max_connections=200):
     """Serve checks over HTTP (needs the `server` extra: starlette and uvicorn).
 
     Policies, data and waivers are loaded once, from the options or else from
@@ -42,6 +53,7 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, w
     """
     from .. import __version__
     from ..resources import shipped_policies
+    from ..service.guard import Timeouts
 
     try:
         from ..service.http import serve as run_server
@@ -61,4 +73,5 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, w
         waivers_file = waivers_file or (shown(config.waivers) if config.waivers else None)
     sys.exit(run_server(policy_folder(policy_dir) or shipped_policies(), data_files, host=host, port=port,
                         max_body=max_body, max_batch=max_batch, access_log=access_log,
-                        waivers_file=None if no_waivers else waivers_file))
+                        waivers_file=None if no_waivers else waivers_file,
+                        timeouts=Timeouts(head_timeout, body_timeout, request_timeout, idle_timeout, max_connections)))

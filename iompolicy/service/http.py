@@ -35,6 +35,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .guard import Timeouts, guarded_protocol
 from .core import MAX_BATCH, MAX_BODY, LoadError, Service, ServiceError, body_format
 
 log = logging.getLogger(__name__)
@@ -70,28 +71,39 @@ def _endpoint(handler):
     return answer
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused (413) past `limit` bytes, by its Content-Length or as it streams."""
+async def _body(request: Request, limit: int, seconds: float) -> bytes:
+    """The request body, refused (413) past `limit` bytes, by its Content-Length or as it
+    streams, and (408) when it has not all arrived within `seconds`."""
     too_large = ServiceError(413, "body_too_large", f"the body is larger than {limit} bytes")
     length = request.headers.get("content-length")
     if length is not None and length.strip().isdigit() and int(length) > limit:
         raise too_large
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ServiceError(408, "body_timeout", f"the body did not arrive within {seconds:g} s",
+                           headers={"Connection": "close"}) from None
     return b"".join(chunks)
 
 
-def create_app(service: Service) -> Starlette:
-    """The ASGI application answering for `service`."""
+def create_app(service: Service, timeouts: Timeouts = Timeouts()) -> Starlette:
+    """The ASGI application answering for `service`, within `timeouts` (body and request)."""
 
     async def checking(request: Request, check) -> Response:
         fmt = body_format(request.headers.get("content-type"))
-        body = await _body(request, service.max_body)
-        text, state = await run_in_threadpool(check, body, fmt, request.query_params.multi_items())
+        body = await _body(request, service.max_body, timeouts.body)
+        try:  # the thread finishes its document, but the answer (and the connection) is not held for it
+            text, state = await asyncio.wait_for(
+                run_in_threadpool(check, body, fmt, request.query_params.multi_items()), timeouts.request)
+        except TimeoutError:
+            raise ServiceError(503, "request_timeout", f"the check took longer than {timeouts.request:g} s",
+                               headers={"Connection": "close"}) from None
         return Response(text, media_type="application/json",
                         headers={"X-IOMPolicy-Generation": str(state.generation)})
 
@@ -193,7 +205,8 @@ def _reload_quietly(service: Service) -> None:
 
 
 def serve(policy_dir, data_files=(), host: str = "127.0.0.1", port: int = 8000, max_body: int = MAX_BODY,
-          max_batch: int = MAX_BATCH, access_log: bool = True, waivers_file: str | None = None) -> int:
+          max_batch: int = MAX_BATCH, access_log: bool = True, waivers_file: str | None = None,
+          timeouts: Timeouts = Timeouts()) -> int:
     """Load the policies and data, then serve until interrupted. The exit status."""
     import uvicorn
 
@@ -210,8 +223,10 @@ def serve(policy_dir, data_files=(), host: str = "127.0.0.1", port: int = 8000, 
              len(state.policies.clauses()), ", ".join(f"{k} ({v})" for k, v in state.data_sources.items()) or "none")
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("listening on %s: the service has no authentication; put it behind one", host)
-    config = uvicorn.Config(create_app(service), host=host, port=port, log_config=None, access_log=access_log,
-                            server_header=False, lifespan="on")
+    config = uvicorn.Config(create_app(service, timeouts), host=host, port=port, log_config=None,
+                            access_log=access_log, server_header=False, lifespan="on",
+                            http=guarded_protocol(timeouts.head), timeout_keep_alive=timeouts.idle,
+                            limit_concurrency=timeouts.connections)
     try:
         uvicorn.Server(config).run()
     except SystemExit as exit_:  # uvicorn exits 1 when it cannot bind
