@@ -15,6 +15,7 @@ the folder of the settings file. Command-line options override its values.
     waivers: waivers.yaml              # governed exceptions
     exclude: [drafts, "*.draft.yaml"]  # files and folders left out of `paths` (see iompolicy.globs)
     outputs: [sarif=audit.sarif, html=audit.html]   # reports written by one run (FORMAT=PATH)
+    readings: {cap_lines: line2_only}  # a reading of a policy parameter (see `param` in docs/language.md)
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ FAIL_ON = ("error", "warning")
 _LISTS = ("paths", "data", "only", "skip", "exclude", "outputs")
 _PATH_LISTS = ("paths", "data")
 _PATHS = ("policies", "waivers")
-_KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waivers", "exclude", "outputs")
+_KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waivers", "exclude", "outputs",
+         "readings")
 
 
 class ConfigError(Exception):
@@ -46,13 +48,15 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
-class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines exclude outputs",
-                        defaults=(None, (), None, None, None, (), (), None, None, (), ()))):
+class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines exclude outputs "
+                                   "readings", defaults=(None, (), None, None, None, (), (), None, None, (), (), None))):
     """The settings of one repository, read from the file at `source` (a Path). Paths are
     resolved against that file's folder; `None` (or an empty tuple) means "not set".
     `paths`, `data`, `only`, `skip` and `exclude` are tuples of text (`exclude` holds
-    patterns, matched from that folder); `outputs` a tuple of (format, path); `lines` maps
-    each setting to its line in the file."""
+    patterns, matched from that folder); `outputs` a tuple of (format, path); `readings`
+    maps policy parameters to the reading chosen (checked against the policies when they
+    load); `lines` maps each setting to its line in the file (and `readings.NAME` to the
+    line of each reading)."""
 
     __slots__ = ()
 
@@ -282,6 +286,11 @@ def _read_yaml(text: str, name: str) -> tuple[dict, dict[str, int]]:
         if isinstance(value, list):
             for position in range(len(value)):
                 lines[f"{key}[{position}]"] = document.position(f"$.{key}[{position}]")[0]
+        elif isinstance(value, dict):
+            for sub in value:
+                position = document.position(f"$.{key}.{sub}")
+                if position:
+                    lines[f"{key}.{sub}"] = position[0]
     return values, lines
 
 
@@ -330,6 +339,17 @@ def _build(source: Path, values: dict | None, lines: dict[str, int], name: str) 
                                                       f"(FORMAT one of {', '.join(FORMATS)}), not `{item}`")
                 value = [(fmt, item if item == "-" else _resolve(source.parent, item)) for fmt, item in value]
             settings[key] = tuple(value)
+        elif key == "readings":
+            if not isinstance(value, dict):
+                problem(key, f"`readings` must be a mapping of parameter names to readings "
+                             f"(`readings: {{cap_lines: line2_only}}`), not {_type(value)}")
+                continue
+            bad = [name for name, reading in value.items() if not isinstance(reading, str) or not reading.strip()]
+            for name in bad:
+                problem(f"readings.{name}", f"the reading of `{name}` must be non-empty text, not {_type(value[name])}")
+            if bad:
+                continue
+            settings[key] = {str(name): reading.strip() for name, reading in value.items()}
         elif key in ("fail_on", "format"):
             allowed = FAIL_ON if key == "fail_on" else FORMATS
             if value not in allowed:

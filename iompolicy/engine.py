@@ -25,28 +25,58 @@ class PolicySet:
     """Policies loaded from a folder, checked and compiled; safe to share between threads."""
 
     def __init__(self, files: list[n.PolicyFile], schemas: SchemaSet, sources: dict[str, SourceFile],
-                 provisions=None, fast_code: dict | None = None):
+                 provisions=None, fast_code: dict | None = None, readings: Mapping[str, str] | None = None):
         self.files = files
         self.provisions = provisions
         self.schemas = schemas
         self.sources = sources
         self.validator = Validator(schemas, fast_code)
         self.dated = DatedData(schemas)
+        self._compile(readings)
+
+    def _compile(self, readings: Mapping[str, str] | None) -> None:
+        """Check the readings against the parameters declared, then compile every clause under them."""
+        from .language.parameters import resolve_readings
+
+        self.declared = {p.name: p for policy_file in self.files for p in policy_file.parameters}
+        resolved, problems = resolve_readings(self.declared, readings)
+        if problems:
+            raise PolicyError(problems, self.sources)
+        self.readings = resolved  # every parameter's reading: the one chosen, else its default
+        self.chosen = {name: resolved[name] for name in (readings or {})}  # those chosen
+        defaults = {name: parameter.default for name, parameter in self.declared.items()}
         self._data_read: dict[str, set[str]] = {}  # kind -> the data its clauses read
         self.by_kind: dict[str, list[CompiledClause]] = {}
-        for policy_file in files:
-            self.by_kind.setdefault(policy_file.header.kind, []).extend(compile_file(policy_file))
+        for policy_file in self.files:
+            self.by_kind.setdefault(policy_file.header.kind, []).extend(
+                compile_file(policy_file, resolved, defaults))
+
+    def with_readings(self, readings: Mapping[str, str] | None) -> "PolicySet":
+        """The same policies compiled under other readings (`{parameter: value}`; a parameter
+        left out takes its default). Cheap: nothing is parsed or checked again. Raises
+        PolicyError for a parameter no policy declares or a value it does not allow."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin._compile(readings)
+        return twin
+
+    def parameters(self) -> list:
+        """Every declared parameter as a `ParameterInfo`: name, title, cite, allowed values
+        (with what each means), default, the reading in force, and where it is declared."""
+        from .language.parameters import ParameterInfo
+
+        return [ParameterInfo.of(parameter, self.readings[name]) for name, parameter in self.declared.items()]
 
     # ---- loading ---------------------------------------------------------------------
     @classmethod
-    def shipped(cls) -> "PolicySet":
+    def shipped(cls, readings: Mapping[str, str] | None = None) -> "PolicySet":
         """The policies that encode the IOM Strategy, as shipped with iompolicy: from a
         checkout or from an installed package, whatever the current folder."""
-        return cls.load(_shipped_policies())
+        return cls.load(_shipped_policies(), readings=readings)
 
     @classmethod
     def load(cls, folder: str | Path | list, schemas: str | Path | SchemaSet | None = None,
-             reread: bool = False) -> "PolicySet":
+             reread: bool = False, readings: Mapping[str, str] | None = None) -> "PolicySet":
         """Load every `*.iom` file under `folder` (or under each of a list of folders:
         several regimes side by side); raise PolicyError with all problems.
         `"shipped"` names the shipped policies (see `shipped`).
@@ -56,6 +86,8 @@ class PolicySet:
         cache (see `iompolicy.cache`) without being parsed or checked again.
         `reread` skips the index on file sizes and times: every text is read and the
         entry is found by the SHA-256 of the texts alone (the service's reload).
+        `readings` chooses a reading of declared parameters (`{name: value}`; see
+        `parameters()`); the others take their defaults.
         """
         from . import cache
 
@@ -68,7 +100,8 @@ class PolicySet:
         provisions_paths = [one / "provisions.yaml" for one in folders if (one / "provisions.yaml").is_file()]
         if isinstance(schemas, SchemaSet):
             texts = read_policy_texts(policy_paths)
-            return cls._build(texts, schemas, folders)
+            policy_set = cls._build(texts, schemas, folders)
+            return policy_set.with_readings(readings) if readings else policy_set
         schema_folder = Path(schemas or _shipped_schemas())
         watched = policy_paths + provisions_paths + sorted(schema_folder.glob("*.schema.json"))
         try:
@@ -92,11 +125,11 @@ class PolicySet:
                 cache.store(digest, entry)
                 if stat_signature is not None:
                     cache.store_by_signature(stat_signature, entry, watched)
-                return policy_set
+                return policy_set.with_readings(readings) if readings else policy_set
             if stat_signature is not None:
                 cache.store_by_signature(stat_signature, entry, watched)
         return cls(entry["files"], SchemaSet.from_schemas(entry["schemas"]), {}, entry["provisions"],
-                   entry["fast_code"])
+                   entry["fast_code"], readings)
 
     @classmethod
     def _build(cls, texts: dict[str, str], schemas: SchemaSet, folders: list[Path]) -> "PolicySet":
@@ -114,11 +147,12 @@ class PolicySet:
 
     @classmethod
     def from_texts(cls, texts: Mapping[str, str], schemas: str | Path | SchemaSet | None = None,
-                   provisions=None) -> "PolicySet":
+                   provisions=None, readings: Mapping[str, str] | None = None) -> "PolicySet":
         """Load policies given as {file name: text}.
 
         `provisions` (a `Provisions`, or a list of (folder, Provisions)) makes every
         clause (of files under that folder) cite a listed provision and quote it.
+        `readings` as for `load`.
         """
         from .language.checker import Checker
         from .language.build import build_file
@@ -148,7 +182,7 @@ class PolicySet:
             diagnostics.extend(check_constants(files))
         if diagnostics:
             raise PolicyError(diagnostics, sources)
-        return cls(files, schema_set, sources, scoped[0][1] if scoped else None)
+        return cls(files, schema_set, sources, scoped[0][1] if scoped else None, readings=readings)
 
     # ---- what it holds -----------------------------------------------------------------
     def clauses(self, kind: str | None = None) -> list[CompiledClause]:

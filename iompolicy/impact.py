@@ -142,9 +142,10 @@ def let_value(policies, document, data: dict, name: str):
     """The value of the file-level `let` called `name` in the policies of the document's
     kind, or None when no policy declares it or it cannot be worked out."""
     from .evaluation.explain import Tracer
+    from .language.parameters import reading_bindings
 
     for policy_file in policies.files:
-        bindings = {b.name: b for b in policy_file.bindings}
+        bindings = {b.name: b for b in (*reading_bindings(policies.readings), *policy_file.bindings)}
         if policy_file.header.kind == document.kind and name in bindings:
             try:
                 value = Tracer(document.value, data, bindings).binding(bindings[name]).value

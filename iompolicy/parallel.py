@@ -15,11 +15,12 @@ _worker: dict = {}
 
 
 def _start(folders: list, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None,
-           digests: bool = False) -> None:
+           digests: bool = False, readings: dict | None = None) -> None:
     from .engine import PolicySet
     from .selection import selector
 
-    _worker.update(policies=PolicySet.load(folders if len(folders) > 1 else folders[0]), data=data, as_of=as_of,
+    policies = PolicySet.load(folders if len(folders) > 1 else folders[0], readings=readings)
+    _worker.update(policies=policies, data=data, as_of=as_of,
                    select=selector(only, skip), limits=limits, digests=digests)
 
 
@@ -38,9 +39,9 @@ def _check(name: str):
     return report, digest
 
 
-def parallel_reports(run, jobs: int, as_of, settings: dict, folders: list):
+def parallel_reports(run, jobs: int, as_of, settings: dict, folders: list, readings: dict | None = None):
     """The reports of `run.pending`, in input order: files checked by `jobs` processes
-    (each loading the policy set of `folders`, which loaded in this process already),
+    (each loading the policy set of `folders` under `readings`, which loaded in this process already),
     stdin and inputs already found invalid here. Waivers and the one-id-per-document
     rule are applied here, in the parent, which sees every report."""
     from .selection import selector
@@ -48,7 +49,7 @@ def parallel_reports(run, jobs: int, as_of, settings: dict, folders: list):
     names = [item for item in run.pending if isinstance(item, str)]
     digests = run.waivers is not None and run.waivers.pins_digest
     arguments = (folders, run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
-                 run.limits, digests)
+                 run.limits, digests, readings)
     select = selector(settings["only"], settings["skip"])
     with ProcessPoolExecutor(max_workers=jobs, initializer=_start, initargs=arguments) as pool:
         checked = pool.map(_check, names, chunksize=max(1, min(64, len(names) // (jobs * 4) or 1)))

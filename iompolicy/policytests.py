@@ -9,6 +9,7 @@ A case file is YAML::
         base: ../examples/p.yaml        # a document to start from, optional
         patch: {funding: {requested_usd: 250000}}   # JSON Merge Patch (RFC 7396) on it
         as_of: 2009-01-01               # optional
+        readings: {cap_lines: line2_only}   # readings of policy parameters, optional
         expect: {part3.line2_national_ceiling: fail}
 
 `document:` may give a whole document instead of `base`. Only the clauses named in
@@ -31,10 +32,11 @@ from pathlib import Path
 
 from .documents import DocumentError, as_document, load_file
 from .engine import PolicySet
+from .language.source import PolicyError
 from .report import Outcome
 
 _CASE_KEYS = {"name", "base", "patch", "document", "data", "as_of", "expect", "note", "notices", "refused",
-              "messages"}
+              "messages", "readings"}
 _EXPECTATIONS = {"expect", "notices", "refused", "messages"}
 _FILE_KEYS = {"data", "cases", "description"}
 
@@ -151,7 +153,8 @@ def _run_case(policies, path: Path, case: dict, shared: dict, known: set[str], r
         data = {**shared, **_load_data(case.get("data"), path.parent)}
         as_of = case.get("as_of")
         as_of = dt.date.fromisoformat(str(as_of)) if as_of else None
-        report = policies.check(as_document(document, f"{path.name}#{name}"), data=data, as_of=as_of)
+        judging = policies.with_readings(case["readings"]) if case.get("readings") else policies
+        report = judging.check(as_document(document, f"{path.name}#{name}"), data=data, as_of=as_of)
     except DocumentError as error:
         if "refused" in case:
             run.cases += 1
@@ -161,7 +164,7 @@ def _run_case(policies, path: Path, case: dict, shared: dict, known: set[str], r
         else:
             run.problems.append(f"{where}: {error}")
         return
-    except (CaseFileError, ValueError) as error:
+    except (CaseFileError, ValueError, PolicyError) as error:
         run.problems.append(f"{where}: {error}")
         return
     run.cases += 1

@@ -71,7 +71,7 @@ def parameters(policies) -> list[dict]:
 
     found = []
     for policy_file in policies.files:
-        scope = Bindings()
+        scope = Bindings.of_readings(policies.readings)  # a `let` may read a parameter (a `const` cannot)
         for binding in policy_file.bindings:
             closure = compile_binding(binding, scope)
             scope.add(binding, closure)
@@ -103,6 +103,7 @@ def build(run, policy_folders, as_of: dt.date | None, waivers_file: str | None, 
         "policy_sets": [policy_set(folder) for folder in policy_folders],
         "policies": [{"id": f.header.id, "version": f.header.version, "kind": f.header.kind} for f in policies.files],
         "parameters": parameters(policies),
+        "readings": dict(policies.readings),
         "data": data,
         "waivers": waivers,
         "selection": {"only": list(only or ()), "skip": list(skip or ())},

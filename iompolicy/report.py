@@ -35,10 +35,11 @@ CLAUSE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.INVALID)  # what 
 
 
 class ClauseInfo(namedtuple("ClauseInfo", "clause cite title quote severity policy policy_version "
-                                           "clause_source note")):
+                                           "clause_source note readings", defaults=(None,))):
     """What a result says about its clause; one shared object per clause. `severity` is
     "error" or "warning"; `clause_source` is the clause's `file:line:col` in its policy
-    file; `policy_version` and `note` may be None."""
+    file; `policy_version` and `note` may be None. `readings` is None, or for a clause
+    that reads parameters a tuple of (parameter, reading, whether it is the default)."""
 
     __slots__ = ()
 
@@ -145,6 +146,12 @@ class ClauseResult:
     clause_source = property(lambda self: self.info.clause_source, doc="file:line:col of the clause.")
     note = property(lambda self: self.info.note, doc="How an ambiguous sentence was read.")
 
+    @property
+    def readings(self) -> dict[str, str] | None:
+        """The reading of each parameter the clause reads (`{name: value}`), or None when it reads none."""
+        found = self.info.readings
+        return {name: value for name, value, _ in found} if found else None
+
     def to_dict(self) -> dict:
         """The JSON shape of a result (the names are a contract; see schemas/report.schema.json)."""
         info = self.info
@@ -163,7 +170,22 @@ class ClauseResult:
             "policy_version": info.policy_version,
             "clause_source": info.clause_source,
             "waiver": self.waiver.to_dict() if self.waiver else None,
+            **({"readings": self.readings} if self.info.readings else {}),
         }
+
+
+def readings_line(results) -> str | None:
+    """`cap_lines = both_lines (default), ...`: the readings that judged these results
+    (those of clauses that applied), or None when no such clause reads a parameter."""
+    found: dict[str, tuple[str, bool]] = {}
+    for result in results:
+        if result.info.readings and result.outcome is not Outcome.NOT_APPLICABLE:
+            for name, value, default in result.info.readings:
+                found.setdefault(name, (value, default))
+    if not found:
+        return None
+    return ", ".join(f"{name} = {value}" + (" (default)" if default else " (chosen)")
+                     for name, (value, default) in found.items())
 
 
 def _rebuild_result(info, outcome, message, explanation, location, waiver) -> ClauseResult:

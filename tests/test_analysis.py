@@ -98,6 +98,32 @@ def test_the_cap_and_line1_conflict_is_found_with_its_range(tmp_path):
     assert sorted(outcomes.values()) == ["fail", "pass"]
 
 
+def test_the_cap_conflict_is_a_conflict_of_the_default_reading_only():
+    """Under `cap_lines = line2_only` Line 1 does not count towards the cap: no conflict with III.5,
+    from the API and from the command line."""
+    policies = PolicySet.load(CASES / "cap-conflict")
+    assert by_code(analyze(policies), "conditional-conflict")
+    assert not by_code(analyze(policies.with_readings({"cap_lines": "line2_only"})), "conditional-conflict")
+
+    def codes(*reading):
+        result = run("analyze", "--policies", CASES / "cap-conflict", *reading, "--format", "json")
+        return {f["code"] for f in json.loads(result.output)["findings"]}
+
+    assert "conditional-conflict" in codes()
+    assert "conditional-conflict" not in codes("--reading", "cap_lines=line2_only")
+
+
+def test_compare_two_readings_of_one_policy_set_gives_a_witness_on_which_they_differ():
+    result = run("analyze", "--compare", CASES / "cap-conflict", CASES / "cap-conflict",
+                 "--reading", "cap_lines=line2_only", "--format", "json")
+    report = json.loads(result.output)
+    jsonschema.validate(report, ANALYSIS_SCHEMA)
+    differing = [f for f in report["findings"] if f["details"].get("compared") == "cap.miscellaneous_income"]
+    assert differing, result.output
+    regimes = differing[0]["details"]["regimes"]
+    assert regimes[1].endswith("(cap_lines=line2_only)") and "(" not in regimes[0], regimes
+
+
 def test_an_assumption_beside_the_policies_narrows_the_analysis_and_is_listed(tmp_path):
     folder = tmp_path / "policies"
     folder.mkdir()

@@ -120,6 +120,15 @@ def test_every_kind_of_expression_has_a_case_everywhere_the_language_is_given_me
         assert cases == {kind.__name__ for kind in kinds}, visitor.__name__
 
 
+def test_every_kind_of_expression_has_a_case_in_the_smt_encoding():
+    """`iompolicy analyze` encodes expressions for z3: a kind it lacks would only be "not analysed"."""
+    pytest.importorskip("z3")
+    from iompolicy.analysis.encode import _HANDLERS
+    from iompolicy.language import syntax as nodes
+
+    assert set(_HANDLERS) == set(nodes.Expr.__args__)
+
+
 def test_every_built_in_function_has_a_body():
     """Signatures (what the checker reads) and bodies (what the evaluators call) are two tables."""
     from iompolicy.evaluation.functions import FUNCTIONS

@@ -133,4 +133,8 @@ def test_a_bad_revision_or_no_base_is_one_line_and_exit_2(repository):
     assert "Traceback" not in result.output
     result = run(repository / "proposals")
     assert result.exit_code == 2
+    assert result.output.strip() == ("give the base as --base REV or --base-policies DIR, or compare two readings "
+                                     "with --reading and --base-reading NAME=VALUE")
+    result = run(repository / "proposals", "--base", "HEAD", "--base-policies", "shipped")
+    assert result.exit_code == 2
     assert result.output.strip() == "give the base as --base REV or as --base-policies DIR (one of them)"

@@ -47,7 +47,7 @@ ERROR_RE = re.compile(r"^\s*#\s*error:\s*([a-z_0-9]+)\s*$", re.MULTILINE)
 FENCE_RE = re.compile(r"^```([\w-]*)[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 TAGS = {"iom", "iom-error", "yaml", "text", "python", ""}
 OUTCOMES = {"pass", "fail", "not_applicable", "error"}
-SPEC_KEYS = {"document", "data", "as_of", "expect", "explanation", "message", "location", "severity"}
+SPEC_KEYS = {"document", "data", "as_of", "expect", "explanation", "message", "location", "severity", "readings"}
 
 
 @dataclass
@@ -173,6 +173,8 @@ def test_verdict_example(block):
     assert set(spec) <= SPEC_KEYS, f"{where}: unknown keys {sorted(set(spec) - SPEC_KEYS)}"
     assert set(spec["expect"].values()) <= OUTCOMES, where
     policies = _load(block.policy)
+    if spec.get("readings"):  # a reading of the policy's parameters, as --reading chooses it
+        policies = policies.with_readings(spec["readings"])
     document = spec.get("document", {})
     if isinstance(document, str):
         document = load_text(document, "proposal.yaml")

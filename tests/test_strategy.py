@@ -43,7 +43,9 @@ def test_every_clause_cites_a_provision_of_the_scheme():
 
 def test_traceability_document_is_current():
     policies = _policies()
-    expected = render_markdown(trace(policies.files, policies.provisions), policies.provisions.source)
+    readers = [c.info for c in policies.clauses() if c.info.readings]
+    expected = render_markdown(trace(policies.files, policies.provisions), policies.provisions.source,
+                               policies.parameters(), readers)
     assert (ROOT / "docs" / "traceability.md").read_text(encoding="utf-8") == expected, \
         "run: iompolicy trace --format markdown > docs/traceability.md"
 

@@ -17,6 +17,7 @@ import z3
 from ..language import syntax as n
 from .semantics import (NONE, aggregate, as_int, call, condition, decided_true, equality, literal, merge, order,
                         truth)
+from ..language.parameters import PREFIX, reading_bindings
 from .symbolic import (BOOLEAN, DATE, FALSE, LIST, MAP, NULL, NUMBER, OBJECT, STRING, TRUE, Sym, SymList,
                        Unsupported, all_of, any_of, negation)
 
@@ -56,11 +57,16 @@ def document_date(universe):
 class PolicyEncoder:
     """The clauses of one policy file, encoded over a `Universe`; each `let` once."""
 
-    def __init__(self, universe, policy_file: n.PolicyFile):
+    def __init__(self, universe, policy_file: n.PolicyFile, readings: dict | None = None):
         self.universe = universe
         self.scope_of: dict[int, dict] = {}
         self.values: dict[int, Sym] = {}
         scope: dict = {}
+        # A parameter is encoded as the reading the policy set was loaded with (a constant):
+        # the analysis is of the policies under those readings.
+        for binding in reading_bindings(readings or {}):
+            self.scope_of[id(binding)] = {}
+            scope[binding.name] = binding
         for binding in policy_file.bindings:
             self.scope_of[id(binding)] = dict(scope)
             scope[binding.name] = binding
@@ -127,6 +133,12 @@ class PolicyEncoder:
 
     def _data_ref(self, node, scope, local):
         return self.universe.data(node.name)
+
+    def _param_ref(self, node, scope, local):
+        binding = scope.get(PREFIX + node.name)
+        if binding is None:
+            raise Unsupported(f"the parameter `{node.name}` without a reading")
+        return self.binding(binding)
 
     def _attribute(self, node, scope, local):
         obj = self.expr(node.obj, scope, local)
@@ -282,6 +294,7 @@ class PolicyEncoder:
 
 _HANDLERS = {
     n.Literal: PolicyEncoder._literal, n.Name: PolicyEncoder._name, n.DataRef: PolicyEncoder._data_ref,
+    n.ParamRef: PolicyEncoder._param_ref,
     n.Attribute: PolicyEncoder._attribute, n.Index: PolicyEncoder._index, n.ListLiteral: PolicyEncoder._list,
     n.Call: PolicyEncoder._call, n.Aggregate: PolicyEncoder._aggregate, n.Quantified: PolicyEncoder._quantified,
     n.Conditional: PolicyEncoder._conditional, n.Arithmetic: PolicyEncoder._arithmetic,

@@ -45,16 +45,18 @@ class KindModel:
         for policy_file in policies.files:
             if policy_file.header.kind != self.kind:
                 continue
-            if policy_file not in self._files:
-                self._files[policy_file] = self._encode_file(policies, policy_file)
-            for table, found in zip((outcomes, unsupported, lets), self._files[policy_file]):
+            # the same file under other readings is another set of formulas
+            key = (policy_file, tuple(sorted(policies.readings.items())))
+            if key not in self._files:
+                self._files[key] = self._encode_file(policies, policy_file)
+            for table, found in zip((outcomes, unsupported, lets), self._files[key]):
                 table.update(found)
         self.sync()
         return outcomes, unsupported, lets
 
     def _encode_file(self, policies, policy_file) -> tuple[dict, dict, dict]:
         outcomes, unsupported, lets = {}, {}, {}
-        encoder = PolicyEncoder(self.universe, policy_file)
+        encoder = PolicyEncoder(self.universe, policy_file, policies.readings)
         for compiled in policies.clauses(self.kind):
             if compiled.header is not policy_file.header:
                 continue

@@ -231,6 +231,7 @@ def _length_ok(text: str, low: int, high) -> bool:
 
 def _strings(node, found: set) -> None:
     found.update(d.value for d in n.descendants(node) if isinstance(d, n.Literal) and isinstance(d.value, str))
+    found.update(value for d in n.descendants(node) if isinstance(d, n.Parameter) for value in d.allowed)
 
 
 def _schema_texts(schema, literals: set, patterns: set) -> None:

@@ -15,6 +15,11 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, policy_
 @click.option("--compare", nargs=2, metavar="A B",
               help="Compare two regimes: folders (several joined with `,`). Says, per document kind, whether "
                    "they give the same verdicts on every document, else writes a small witness.")
+@click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE",
+              help="Analyse the policies under this reading of a parameter (repeatable; with --compare, the "
+                   "second regime's).")
+@click.option("--base-reading", "base_readings", multiple=True, metavar="NAME=VALUE",
+              help="With --compare: the first regime's reading of a parameter (repeatable).")
 @click.option("--max-items", type=click.IntRange(0, 8), default=3, show_default=True,
               help="Lists hold at most this many items: the bound within which every result holds.")
 @click.option("--assumptions", "assumptions_file", metavar="FILE",
@@ -24,7 +29,7 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, policy_
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the witness document of every finding.")
-def analyze(policy_dirs, compare, max_items, assumptions_file, tests_dir, fmt, output, verbose):
+def analyze(policy_dirs, compare, readings, base_readings, max_items, assumptions_file, tests_dir, fmt, output, verbose):
     """Prove things about the policies: clauses that can never fail, apply or pass;
     clauses undecided on schema-valid documents; must clauses in conflict (always,
     or under a condition, with its range); redundant clauses. Every witness document
@@ -38,6 +43,8 @@ def analyze(policy_dirs, compare, max_items, assumptions_file, tests_dir, fmt, o
       iompolicy analyze
       iompolicy analyze --format json --output analysis.json
       iompolicy analyze --compare shipped shipped,examples/policies-idf-2020
+      iompolicy analyze --reading cap_lines=line2_only
+      iompolicy analyze --compare shipped shipped --reading cap_lines=line2_only
       iompolicy analyze --generate-tests generated-tests/
     """
     from ..analysis import AnalysisUnavailable, require_z3
@@ -48,9 +55,12 @@ def analyze(policy_dirs, compare, max_items, assumptions_file, tests_dir, fmt, o
         fail([f"iompolicy analyze: {error}"])
     try:
         if compare:
-            analysis = _compare(compare, max_items, assumptions_file)
+            analysis = _compare(compare, max_items, assumptions_file, base_readings, readings)
         else:
-            analysis = _analyze(policy_dirs, max_items, assumptions_file, tests_dir)
+            if base_readings:
+                raise RunError(["--base-reading names the first regime of --compare A B; without --compare, "
+                                "use --reading"])
+            analysis = _analyze(policy_dirs, max_items, assumptions_file, tests_dir, readings)
         _write(analysis, fmt, output, verbose)
     except RunError as error:
         fail(error.lines)
@@ -75,11 +85,11 @@ def _assumptions(assumptions_file, folders, schemas):
         raise RunError([str(error)]) from None
 
 
-def _analyze(policy_dirs, max_items, assumptions_file, tests_dir):
+def _analyze(policy_dirs, max_items, assumptions_file, tests_dir, readings=()):
     from ..analysis.analyzer import analyze
 
     folders = _folders(policy_dirs)
-    policies = load_policies(folders)
+    policies = load_policies(folders, readings)
     assumptions = _assumptions(assumptions_file, folders, policies.schemas)
     analysis = analyze(policies, max_items, assumptions)
     if tests_dir:
@@ -90,13 +100,23 @@ def _analyze(policy_dirs, max_items, assumptions_file, tests_dir):
     return analysis
 
 
-def _compare(compare, max_items, assumptions_file):
+def _compare(compare, max_items, assumptions_file, base_readings=(), readings=()):
     from ..analysis.compare import compare_regimes
 
     regimes = [(label, _folders(label.split(","))) for label in compare]
-    loaded = [(label, load_policies(folders)) for label, folders in regimes]
+    loaded = [(label, load_policies(folders, chosen, option))
+              for (label, folders), chosen, option in zip(regimes, (base_readings, readings),
+                                                           ("--base-reading", "--reading"))]
+    loaded = [(label + _chosen(policies), policies) for label, policies in loaded]
+    if loaded[0][0] == loaded[1][0]:  # the same folders under the same readings: say which is which
+        loaded = [(f"{label} (first)" if i == 0 else f"{label} (second)", p) for i, (label, p) in enumerate(loaded)]
     assumptions = _assumptions(assumptions_file, regimes[0][1], loaded[0][1].schemas)
     return compare_regimes(loaded, max_items, assumptions)
+
+
+def _chosen(policies) -> str:
+    chosen = ", ".join(f"{name}={value}" for name, value in policies.chosen.items())
+    return f" ({chosen})" if chosen else ""
 
 
 def _write(analysis, fmt, output, verbose) -> None:

@@ -44,6 +44,9 @@ JOBS = _Jobs()
               help="Use the policies in DIR instead of the shipped ones; repeat it to judge under several "
                    "regimes side by side (`shipped` names the shipped policies).")
 @click.option("--as-of", callback=parse_date, metavar="DATE", help="Judge every document as of DATE, not its own date.")
+@click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE",
+              help="Read a policy parameter this way (repeatable; e.g. cap_lines=line2_only).  "
+                   "[default: the settings' `readings`, else each parameter's default]")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Report format.  [default: text, or the settings' `format`]")
 @click.option("--output", "-o", "outputs", multiple=True, metavar="[FORMAT=]FILE",
@@ -73,7 +76,7 @@ JOBS = _Jobs()
               metavar="N", help="Refuse a YAML document with more than N aliases (*name).")
 @click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_nodes, show_default=True,
               metavar="N", help="Refuse a document of more than N keys and values, counting what aliases repeat.")
-def check(paths, data_files, policy_dirs, as_of, fmt, outputs, fail_on, only, skip, exclude, waivers_file, no_waivers,
+def check(paths, data_files, policy_dirs, as_of, readings, fmt, outputs, fail_on, only, skip, exclude, waivers_file, no_waivers,
           jobs, verbose, verify_report=None, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
           max_aliases=DEFAULT_LIMITS.max_aliases, max_nodes=DEFAULT_LIMITS.max_nodes):
     """Check documents (files, folders, or - for stdin) against the policies.
@@ -90,6 +93,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, outputs, fail_on, only, sk
       iompolicy check proposal.yaml --format sarif --output iompolicy.sarif
       iompolicy check proposals/ -o sarif=audit.sarif -o html=audit.html -o markdown=summary.md
       iompolicy check proposals/ --policies shipped --policies later-rules/
+      iompolicy check budgets/ --reading cap_lines=line2_only
       iompolicy check archive/ --format jsonl --jobs 4 > audit.jsonl
       cat proposal.json | iompolicy check - --data member-states.yaml
     """
@@ -107,7 +111,7 @@ def check(paths, data_files, policy_dirs, as_of, fmt, outputs, fail_on, only, sk
                                  format=fmt, fail_on=fail_on, only=only, skip=skip, exclude=exclude)
         paths, data_files, fmt, fail_on, only, skip = (settings[k] for k in ("paths", "data", "format", "fail_on",
                                                                               "only", "skip"))
-        policies = load_policies(settings["policies"])
+        policies = load_policies(settings["policies"], readings)
         settings["only"], settings["skip"] = _selection(policies, only, skip, given_only=bool(check_only),
                                                          given_skip=bool(check_skip))
         run = Run(policies, limits=Limits(max_bytes, max_depth, max_aliases, max_nodes))
@@ -262,7 +266,8 @@ def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
     if jobs > 1:
         from ..parallel import parallel_reports
 
-        reports = parallel_reports(run, jobs, as_of, settings, policy_folders(settings["policies"]))
+        reports = parallel_reports(run, jobs, as_of, settings, policy_folders(settings["policies"]),
+                                   run.policies.chosen)
         finder = None  # the worker processes do not hand documents back (digests are read from the files)
     else:
         finder = _fact_finder(run) if any(fmt == "html" for fmt, _ in targets) else None

@@ -43,19 +43,63 @@ def policy_folders(folders) -> list:
     return [shipped_policies() if str(f) == "shipped" else f for f in folders]
 
 
-def load_policies(folders):
-    """The policy set of `policy_folders(folders)` (one folder, or several side by side)."""
+def load_policies(folders, readings: tuple[str, ...] = (), option: str = "--reading"):
+    """The policy set of `policy_folders(folders)` (one folder, or several side by side),
+    under the settings' `readings` and then those given as NAME=VALUE with `option`."""
     from ..engine import PolicySet
     from ..language.schemas import SchemaError
     from ..language.source import PolicyError
 
     folders = policy_folders(folders)
     try:
-        return PolicySet.load(folders if len(folders) > 1 else folders[0])
+        policies = PolicySet.load(folders if len(folders) > 1 else folders[0])
     except PolicyError as error:
         raise RunError(error.render().split("\n")) from None  # the diagnostic, its source line and caret
     except (SchemaError, FileNotFoundError) as error:
         raise RunError([str(error)]) from None
+    return with_readings(policies, readings, option)
+
+
+def parse_readings(given, option: str = "--reading") -> dict[str, str]:
+    """`NAME=VALUE` texts as {NAME: VALUE}; a text without `=` is a usage error."""
+    readings = {}
+    for text in given:
+        name, equals, value = text.partition("=")
+        if not equals or not name.strip() or not value.strip():
+            raise RunError([f"{option} `{text}`: write NAME=VALUE, such as `{option} cap_lines=line2_only`"])
+        readings[name.strip()] = value.strip()
+    return readings
+
+
+def with_readings(policies, given=(), option: str = "--reading"):
+    """`policies` under the settings' `readings`, then the NAME=VALUE readings `given` with
+    `option` (which win); a parameter no policy declares, or a value it does not allow, is
+    a usage error located where it was written, with the nearest name or value."""
+    from ..config import shown
+    from ..language.parameters import resolve_readings
+
+    config = repository_settings()
+    settings = dict(config.readings) if config is not None and config.readings else {}
+    chosen = parse_readings(given, option)
+    problems = []
+    for source, readings in (("settings", settings), ("command line", chosen)):
+        for name, value in readings.items():
+            found = resolve_readings(policies.declared, {name: value})[1]
+            if not found:
+                continue
+            diagnostic = found[0]
+            if source == "settings":
+                line = config.lines.get(f"readings.{name}") or config.lines.get("readings")
+                where = f"{shown(config.source)}:{line}: `readings`" if line else f"{shown(config.source)}: `readings`"
+            else:
+                where = f"{option} {name}={value}"
+            declared = f" (declared at {diagnostic.span})" if diagnostic.span else ""
+            problems.append(f"{where}: {diagnostic.message}{declared}" + (f" (hint: {diagnostic.hint})"
+                                                                          if diagnostic.hint else ""))
+    if problems:
+        raise RunError(problems)
+    readings = {**settings, **chosen}
+    return policies.with_readings(readings) if readings else policies
 
 
 def policies_or_exit(folders):

@@ -123,7 +123,8 @@ def trace_command(policy_dir, fmt):
         fail(["the policy folder has no provisions.yaml: there is nothing to trace against"])
     rows = trace(policies.files, policies.provisions)
     if fmt == "markdown":
-        click.echo(render_markdown(rows, policies.provisions.source), nl=False)
+        readers = [c.info for c in policies.clauses() if c.info.readings]
+        click.echo(render_markdown(rows, policies.provisions.source, policies.parameters(), readers), nl=False)
     else:
         for row in rows:
             detail = ", ".join(c[0] for c in row.clauses) or row.provision.not_checkable

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import RunError, fail, policy_folder, repository_settings
+from .common import RunError, fail, parse_readings, policy_folder, repository_settings
 
 
 # iompolicy is not on a public package index: it is installed from a clone or from a wheel.
@@ -37,8 +37,10 @@ SERVER_EXTRA_HINT = ('in a clone of iompolicy, pip install -e ".[server]"; with 
               help="Close an idle keep-alive connection.")
 @click.option("--max-connections", type=click.IntRange(1), default=200, show_default=True, metavar="N",
               help="Connections served at once; more are answered 503.")
+@click.option("--reading", "readings", multiple=True, metavar="NAME=VALUE",
+              help="Read a policy parameter this way (repeatable).  [default: the settings' `readings`]")
 def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, waivers_file, no_waivers,
-          head_timeout=10.0, body_timeout=30.0, request_timeout=30.0, idle_timeout=5.0, max_connections=200):
+          readings=(), head_timeout=10.0, body_timeout=30.0, request_timeout=30.0, idle_timeout=5.0, max_connections=200):
     """Serve checks over HTTP (needs the `server` extra: starlette and uvicorn).
 
     Policies, data and waivers are loaded once, from the options or else from
@@ -66,6 +68,7 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, w
 
     try:
         config = repository_settings()
+        chosen = {**((config.readings or {}) if config is not None else {}), **parse_readings(readings)}
     except (RunError, ConfigError) as error:
         fail(error.lines)
     if config is not None:
@@ -73,5 +76,5 @@ def serve(host, port, policy_dir, data_files, max_body, max_batch, access_log, w
         waivers_file = waivers_file or (shown(config.waivers) if config.waivers else None)
     sys.exit(run_server(policy_folder(policy_dir) or shipped_policies(), data_files, host=host, port=port,
                         max_body=max_body, max_batch=max_batch, access_log=access_log,
-                        waivers_file=None if no_waivers else waivers_file,
+                        waivers_file=None if no_waivers else waivers_file, readings=chosen,
                         timeouts=Timeouts(head_timeout, body_timeout, request_timeout, idle_timeout, max_connections)))

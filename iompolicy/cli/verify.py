@@ -61,6 +61,9 @@ def verify(report_path: str, limits) -> list[str]:
     provenance = saved["provenance"]
     found = _differences_in_inputs(provenance)
     policies = load_policies([s["folder"] for s in provenance["policy_sets"]])
+    saved_readings = provenance.get("readings") or {}
+    if saved_readings and saved_readings != policies.readings:  # judged again under the readings saved
+        policies = policies.with_readings({k: v for k, v in saved_readings.items() if k in policies.declared})
     run = Run(policies, limits=limits)
     for data in provenance["data"]:
         run.add_data_file(data["file"])

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import namedtuple
+from collections.abc import Mapping
 
 from ..documents import Document
 from ..language import syntax as n
+from ..language.parameters import parameters_read
 from ..language.source import Diagnostic
 from ..language.unparse import unparse
 from ..report import NOWHERE, ClauseInfo, ClauseResult, Location, Outcome
@@ -39,10 +41,15 @@ class CompiledClause(namedtuple("CompiledClause", "clause header bindings guards
         return self.clause.id
 
 
-def compile_file(policy_file: n.PolicyFile) -> list[CompiledClause]:
-    """Compile a policy file's bindings and clauses into closures, once per policy set."""
-    file_bindings = Bindings()
-    by_name: dict[str, n.Binding] = {}
+def compile_file(policy_file: n.PolicyFile, readings: Mapping[str, str] | None = None,
+                 defaults: Mapping[str, str] | None = None) -> list[CompiledClause]:
+    """Compile a policy file's bindings and clauses into closures, once per policy set, under
+    `readings` (every parameter's value: a constant binding `param.NAME` each). A clause that
+    reads a parameter records its reading in its `ClauseInfo`, marked when it is the
+    default (`defaults`)."""
+    readings = readings or {}
+    file_bindings = Bindings.of_readings(readings)
+    by_name: dict[str, n.Binding] = {binding.name: binding for binding, _ in file_bindings.table.values()}
     for binding in policy_file.bindings:
         file_bindings.add(binding, compile_binding(binding, file_bindings))
         by_name[binding.name] = binding
@@ -60,8 +67,10 @@ def compile_file(policy_file: n.PolicyFile) -> list[CompiledClause]:
                             for p in clause.message.parts)
         starts = [d for d in (header.effective_from, clause.effective_from) if d]
         untils = [d for d in (header.effective_until, clause.effective_until) if d]
+        read = tuple((name, readings[name], (defaults or {}).get(name) == readings[name])
+                     for name in parameters_read(clause, by_name) if name in readings)
         info = ClauseInfo(clause.id, clause.cite, clause.title, clause.quote, clause.severity, header.id,
-                          header.version, str(clause.span) if clause.span else "", clause.note)
+                          header.version, str(clause.span) if clause.span else "", clause.note, read or None)
         guards = " and ".join(unparse(g) for g in clause.guards)
         reason = f"does not apply: `{guards}` is false"
         compiled.append(CompiledClause(
@@ -77,8 +86,9 @@ def compile_file(policy_file: n.PolicyFile) -> list[CompiledClause]:
 def check_constants(files: list[n.PolicyFile]) -> list[Diagnostic]:
     """A `const` must have a value: `1 / 0` is found when the policy loads."""
     problems = []
+    defaults = {p.name: p.default for policy_file in files for p in policy_file.parameters}
     for policy_file in files:
-        scope = Bindings()
+        scope = Bindings.of_readings(defaults)  # `let`s that read a parameter are compiled too
         for binding in policy_file.bindings:
             try:
                 scope.add(binding, compile_binding(binding, scope))

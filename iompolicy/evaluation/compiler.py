@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..language import syntax as n
 from . import operations as op
 from .functions import FUNCTIONS, finish_aggregate
+from ..language.parameters import PREFIX, reading_bindings
 from ..language.unparse import unparse
 from ..values import MISSING, Undecided
 
@@ -35,6 +36,15 @@ class Bindings:
 
     def __init__(self, parent: "Bindings | None" = None):
         self.table: dict[str, tuple[object, object]] = dict(parent.table) if parent else {}
+
+    @classmethod
+    def of_readings(cls, readings) -> "Bindings":
+        """A scope holding the readings of parameters (`{name: value}`), each the constant
+        binding `param.NAME`: what every scope of a policy file starts from."""
+        scope = cls()
+        for binding in reading_bindings(readings):
+            scope.add(binding, compile_binding(binding, scope))
+        return scope
 
     def add(self, binding: n.Binding, compiled) -> None:
         self.table[binding.name] = (binding, compiled)
@@ -115,6 +125,13 @@ def _data_ref(node: n.DataRef, bindings, local_names):
             raise Undecided(f"reference data `{name}` was not given") from None
 
     return data
+
+
+def _param_ref(node: n.ParamRef, bindings: Bindings, local_names):
+    found = bindings.get(PREFIX + node.name)
+    if found is None:  # the checker refuses an undeclared parameter, and every declared one has a reading
+        raise LookupError(f"no reading of parameter `{node.name}` was compiled")
+    return found[1]
 
 
 def _attribute(node: n.Attribute, bindings, local_names):
@@ -318,7 +335,7 @@ _OPERATORS = {"==": _operator.eq, "!=": _operator.ne, "<": _operator.lt, "<=": _
               ">": _operator.gt, ">=": _operator.ge}
 
 _COMPILERS = {
-    n.Literal: _literal, n.Name: _name, n.DataRef: _data_ref, n.Attribute: _attribute,
+    n.Literal: _literal, n.Name: _name, n.DataRef: _data_ref, n.ParamRef: _param_ref, n.Attribute: _attribute,
     n.Index: _index, n.ListLiteral: _list, n.Call: _call, n.Aggregate: _aggregate,
     n.Quantified: _quantified, n.Conditional: _conditional, n.Arithmetic: _arithmetic,
     n.Negate: _negate, n.Compare: _compare, n.Membership: _membership,

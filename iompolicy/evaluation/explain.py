@@ -13,6 +13,7 @@ from typing import NamedTuple
 from ..language import syntax as n
 from . import operations as op
 from .functions import FUNCTIONS, finish_aggregate
+from ..language.parameters import PREFIX
 from ..language.unparse import precedence, unparse, wrap
 from ..values import MISSING, Undecided, format_value, is_scalar
 
@@ -111,6 +112,11 @@ class Tracer:
         if node.name not in self.data:
             raise Undecided(f"reference data `{node.name}` was not given")
         return Traced(self.data[node.name], f"data.{node.name}", None, f"data.{node.name}")
+
+    def on_ParamRef(self, node: n.ParamRef) -> Traced:
+        # The reading is a constant binding `param.NAME` among the clause's bindings.
+        value = self.binding(self.bindings[PREFIX + node.name]).value
+        return Traced(value, _shown(f"param.{node.name}", value))
 
     def on_Attribute(self, node: n.Attribute) -> Traced:
         parent = self.eval(node.obj)

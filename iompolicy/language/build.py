@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from . import syntax as n
 from .parser import PolicySyntaxError, parse
+from .parameters import values_hint
 from .source import Diagnostic, SourceFile, Span
 from ..limits import MAX_NUMBER_DIGITS
 from ..values import EXACT, format_value
@@ -39,9 +40,12 @@ class _Lowering:
         header = None
         bindings: list[n.Binding] = []
         clauses: list[n.Clause] = []
+        parameters: list[n.Parameter] = []
         for item in tree.children:
             kind = item.data
-            if kind == "policy_decl":
+            if kind == "param_decl":
+                parameters.append(self.parameter(item))
+            elif kind == "policy_decl":
                 if header is not None:
                     self.error("duplicate_policy", "a file holds one `policy` block; this is the second", item)
                     continue
@@ -59,12 +63,12 @@ class _Lowering:
                 "start the file with `policy ID { title \"...\" source \"...\" applies to KIND }`",
             )
             return None
-        return n.PolicyFile(self.source.name, header, tuple(bindings), tuple(clauses))
+        return n.PolicyFile(self.source.name, header, tuple(bindings), tuple(clauses), tuple(parameters))
 
-    def fields(self, block, allowed_repeats: set[str]) -> dict[str, list]:
-        """The fields of a block by name, reporting any written twice."""
+    def fields(self, block, allowed_repeats: set[str], first: int = 1) -> dict[str, list]:
+        """The fields of a block by name (those from child `first` on), reporting any written twice."""
         found: dict[str, list] = {}
-        for field in block.children[1:]:
+        for field in block.children[first:]:
             name = field.data.removeprefix("field_")
             if name in found and name not in allowed_repeats:
                 self.error("duplicate_field", f"`{name}` is written twice in this block", field)
@@ -90,6 +94,33 @@ class _Lowering:
             effective_until=until,
             span=self.span(tree.children[0]),
         )
+
+    def parameter(self, tree) -> n.Parameter:
+        """`param NAME { title, cite, value "v" "what it means" (one or more), default "v" }`."""
+        name_token = tree.children[1]
+        name, name_span = str(name_token), self.span(name_token)
+        found = self.fields(tree, {"value"}, first=2)
+        if "title" not in found:
+            self.error("missing_field", f'parameter `{name}` has no `title "..."`', name_span)
+        values: list[tuple[str, str]] = []
+        for field in found.get("value", ()):
+            value = self.string(field.children[0])
+            if value in dict(values):
+                self.error("bad_parameter", f"parameter `{name}` lists the value `{value}` twice", field)
+                continue
+            values.append((value, self.joined(field.children[1])))
+        if not values:
+            self.error("bad_parameter", f"parameter `{name}` has no `value \"...\" \"what it means\"`", name_span,
+                       "list each reading the parameter may take, with what it means")
+        default = self.string(found["default"][0].children[0]) if "default" in found else ""
+        if "default" not in found:
+            self.error("bad_parameter", f"parameter `{name}` has no `default \"...\"`", name_span,
+                       "name the reading used when none is chosen")
+        elif values and default not in dict(values):
+            self.error("bad_parameter", f"the default `{default}` of parameter `{name}` is not one of its values",
+                       found["default"][0], values_hint(default, [v for v, _ in values]))
+        return n.Parameter(name, self.text_field(found, "title") or "", self.text_field(found, "cite"),
+                           tuple(values), default, name_span)
 
     def clause(self, tree) -> n.Clause | None:
         clause_id = str(tree.children[0])
@@ -140,9 +171,12 @@ class _Lowering:
     def text_field(self, found, name: str) -> str | None:
         if name not in found:
             return None
-        text_tree = found[name][0].children[0]
+        return self.joined(found[name][0].children[0])
+
+    def joined(self, text_tree) -> str:
+        """Adjacent strings joined, white space normalised: a quote may be wrapped over lines."""
         joined = "".join(self.string(token) for token in text_tree.children)
-        return " ".join(joined.split())  # a quote may be wrapped over lines in the file
+        return " ".join(joined.split())
 
     # ---- literals --------------------------------------------------------------------
     def string(self, token) -> str:
@@ -275,6 +309,9 @@ class _Lowering:
 
     def rule_data_ref(self, tree, span, depth):
         return n.DataRef(str(tree.children[1]), span)
+
+    def rule_param_ref(self, tree, span, depth):
+        return n.ParamRef(str(tree.children[1]), span)
 
     def rule_attribute(self, tree, span, depth):
         obj, name = tree.children

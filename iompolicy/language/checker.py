@@ -7,14 +7,14 @@ is found when the policy is loaded, not when a document happens to need it.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from . import syntax as n
 from .builtins import AGGREGATES, BUILTINS
 from .schemas import KindSchema, SchemaSet
 from .shapes import ANY, BOOLEAN, DATE, LIST, NULL, NUMBER, OBJECT, STRING, Shape
-from .source import Diagnostic
+from .parameters import values_hint
+from .source import Diagnostic, suggest
 from .unparse import unparse
 
 _ORDERED = (NUMBER, DATE, STRING)
@@ -40,6 +40,7 @@ class Checker:
     def __init__(self, schemas: SchemaSet):
         self.schemas = schemas
         self.diagnostics: list[Diagnostic] = []
+        self.parameters: dict[str, n.Parameter] = {}  # declared anywhere in the set, by name
 
     def error(self, code: str, message: str, node, hint: str | None = None) -> None:
         span = getattr(node, "span", node)
@@ -56,6 +57,12 @@ class Checker:
         policies: dict[str, n.PolicyHeader] = {}
         clauses: dict[str, n.Clause] = {}
         for policy_file in files:
+            for parameter in policy_file.parameters:
+                if parameter.name in self.parameters:
+                    self.error("duplicate_name", f"parameter `{parameter.name}` is also declared at "
+                               f"{self.parameters[parameter.name].span}", parameter,
+                               "a parameter's name is chosen in the settings, so it is one name in the whole set")
+                self.parameters.setdefault(parameter.name, parameter)
             header = policy_file.header
             if header.id in policies:
                 self.error("duplicate_policy_id", f"policy id `{header.id}` is also used at {policies[header.id].span}", header)
@@ -162,6 +169,28 @@ class Checker:
                        _suggest(node.name, known) or f"known data sets: {', '.join(known) or 'none'}")
             return ANY
         return _Rooted(kind, kind.root())
+
+    def on_ParamRef(self, node: n.ParamRef, scope: _Scope) -> Shape:
+        if scope.in_const:
+            self.error("const_not_constant", f"a `const` cannot read a parameter (`param.{node.name}`)", node,
+                       "use `let`: a reading is chosen when the policies are loaded, after constants are worked out")
+        if node.name not in self.parameters:
+            known = sorted(self.parameters)
+            self.error("unknown_parameter", f"no parameter `{node.name}` is declared", node,
+                       _suggest(node.name, known) or (f"parameters: {', '.join(known)}" if known
+                                                      else "declare it with `param NAME { ... }`"))
+            return ANY
+        return Shape.of(STRING)
+
+    def reading_values(self, reference, values) -> None:
+        """`param.NAME == "v"` and `param.NAME in ["v", ...]`: each written value must be a reading."""
+        if not isinstance(reference, n.ParamRef) or reference.name not in self.parameters:
+            return
+        parameter = self.parameters[reference.name]
+        for value in values:
+            if isinstance(value, n.Literal) and value.kind == "string" and value.value not in parameter.allowed:
+                self.error("unknown_value", f"`{value.value}` is not a reading of parameter `{parameter.name}`",
+                           value, values_hint(value.value, parameter.allowed))
 
     def on_Attribute(self, node: n.Attribute, scope: _Scope) -> Shape:
         parent = self.expr(node.obj, scope)
@@ -285,6 +314,8 @@ class Checker:
     def on_Compare(self, node: n.Compare, scope) -> Shape:
         left, right = self.expr(node.left, scope), self.expr(node.right, scope)
         if node.op in ("==", "!="):
+            self.reading_values(node.left, (node.right,))
+            self.reading_values(node.right, (node.left,))
             if _disjoint(left, right):
                 self.error("type_mismatch", f"`{unparse(node.left)}` ({left.describe()}) can never equal "
                            f"`{unparse(node.right)}` ({right.describe()})", node)
@@ -300,6 +331,8 @@ class Checker:
     def on_Membership(self, node: n.Membership, scope) -> Shape:
         self.expr(node.item, scope)
         container = self.expr(node.container, scope)
+        if isinstance(node.container, n.ListLiteral):
+            self.reading_values(node.item, node.container.items)
         if container.excludes(LIST, OBJECT, STRING):
             self.error("type_mismatch", f"`in` needs a list, map or text, but `{unparse(node.container)}` is {container.describe()}", node.container)
         return Shape.of(BOOLEAN)
@@ -347,6 +380,4 @@ def _disjoint(left: Shape, right: Shape) -> bool:
     return not (widen(left.types) & widen(right.types))
 
 
-def _suggest(name: str, candidates: list[str]) -> str | None:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
+_suggest = suggest

@@ -21,6 +21,7 @@ _TERMINAL_WORDS = {
     "ADD_OP": "`+` or `-`",
     "MUL_OP": "`*` or `/`",
     "DATA": "`data`",
+    "PARAM": "`param`",
     "$END": "end of file",
 }
 _EXPRESSION_STARTS = {"NAME", "NUMBER", "STRING", "DATE", "PERCENT", "LPAR", "LSQB"}

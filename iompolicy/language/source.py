@@ -93,6 +93,14 @@ class Diagnostic(namedtuple("Diagnostic", "code message span hint severity", def
         return sources[self.span.file].text[self.span.start:self.span.end]
 
 
+def suggest(name: str, candidates) -> str | None:
+    """`did you mean `X`?` for the candidate nearest to `name`, or None."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
 class PolicyError(Exception):
     """A policy set could not be loaded: carries every diagnostic found."""
 

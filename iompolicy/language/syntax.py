@@ -103,6 +103,13 @@ class DataRef(Node):
     span: Span | None
 
 
+class ParamRef(Node):
+    """`param.NAME`: the reading of a declared parameter, chosen when the policies load."""
+
+    name: str
+    span: Span | None
+
+
 class Attribute(Node):
     """`obj.name`: a field of an object."""
 
@@ -232,7 +239,7 @@ class Not(Node):
 
 
 Expr = (
-    Literal | Name | DataRef | Attribute | Index | ListLiteral | Call | Aggregate | Quantified
+    Literal | Name | DataRef | ParamRef | Attribute | Index | ListLiteral | Call | Aggregate | Quantified
     | Conditional | Arithmetic | Negate | Compare | Membership | Presence | And | Or | Not
 )
 
@@ -254,6 +261,23 @@ class Binding(Node):
     expr: Expr
     is_const: bool
     span: Span | None
+
+
+class Parameter(Node):
+    """`param NAME { ... }`: a question of reading the text leaves open, its allowed
+    readings (`values`: pairs of the value and what it means), and the `default`."""
+
+    name: str
+    title: str
+    cite: str | None
+    values: tuple[tuple[str, str], ...]
+    default: str
+    span: Span | None
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """The values a reading of this parameter may take, in the order written."""
+        return tuple(value for value, _ in self.values)
 
 
 class Clause(Node):
@@ -299,6 +323,7 @@ class PolicyFile(Node):
     header: PolicyHeader
     bindings: tuple[Binding, ...]
     clauses: tuple[Clause, ...]
+    parameters: tuple[Parameter, ...]
 
 
 

@@ -58,6 +58,10 @@ def _data_ref(node: n.DataRef) -> str:
     return f"data.{node.name}"
 
 
+def _param_ref(node: n.ParamRef) -> str:
+    return f"param.{node.name}"
+
+
 def _attribute(node: n.Attribute) -> str:
     return f"{wrap(node.obj, unparse(node.obj), _POSTFIX)}.{node.name}"
 
@@ -133,6 +137,7 @@ _CASES = {
     n.Literal: _literal,
     n.Name: _name,
     n.DataRef: _data_ref,
+    n.ParamRef: _param_ref,
     n.Attribute: _attribute,
     n.Index: _index,
     n.ListLiteral: _list_literal,

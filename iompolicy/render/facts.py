@@ -60,7 +60,7 @@ class FactFinder:
             for policy_file in self.policies.files:
                 if policy_file.header.kind != kind:
                     continue
-                scope = Bindings()
+                scope = Bindings.of_readings(self.policies.readings)
                 for binding in policy_file.bindings:
                     closure = compile_binding(binding, scope)
                     scope.add(binding, closure)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from . import digest_of, gathered
-from ..report import Outcome
+from ..report import Outcome, readings_line
 from .printable import xml_safe
 
 
@@ -48,8 +48,12 @@ def render(reports, summary, options) -> str:
             elif result.outcome is Outcome.NOT_APPLICABLE:
                 counts["skipped"] += 1
                 ET.SubElement(case, "skipped", message=result.explanation or "not applicable")
-        if report.notices:  # what the document's report says beside its verdicts
-            ET.SubElement(suite, "system-out").text = "\n".join(f"note: {notice}" for notice in report.notices)
+        said = [f"note: {notice}" for notice in report.notices]
+        readings = readings_line(report.results)
+        if readings:  # the reading of the Strategy that judged
+            said.append(f"reading: {readings}")
+        if said:  # what the document's report says beside its verdicts
+            ET.SubElement(suite, "system-out").text = "\n".join(said)
         for key, value in counts.items():
             suite.set(key, str(value))
             totals[key] += value

@@ -19,7 +19,7 @@ import os
 import re
 
 from .. import __version__
-from ..report import Outcome
+from ..report import Outcome, readings_line
 from . import digest_of, gathered
 from .printable import printable
 
@@ -33,7 +33,7 @@ _DOCUMENT_OUTCOMES = [(Outcome.FAIL, "failed"), (Outcome.UNDECIDED, "undecided")
 # Fields a result's JSON shape has that the report shows in their own place; any other
 # field (added later: a fix, a reading) is shown under the explanation by its name.
 _PLACED = {"clause", "cite", "title", "severity", "outcome", "message", "explanation", "location", "quote", "note",
-           "policy", "policy_version", "clause_source", "waiver"}
+           "policy", "policy_version", "clause_source", "waiver", "readings"}
 
 # Characters that mean something to Markdown inline (CommonMark lets any ASCII
 # punctuation be escaped with a backslash); <, > and & become HTML entities.
@@ -129,6 +129,9 @@ def _facts(report) -> str:
         facts.append(f"id {markdown_text(report.id)}")
     if report.as_of:
         facts.append(f"judged as of {report.as_of}")
+    readings = readings_line(report.results)
+    if readings:  # the reading of the Strategy that judged (a clause's own result carries it too)
+        facts.append(f"reading: {markdown_text(readings)}")
     return ", ".join(facts) + "."
 
 
@@ -188,6 +191,9 @@ def _passing(reports) -> list[str]:
     applied = sum(1 for r in passing if r.outcome is Outcome.PASS)
     out += [f"{applied} documents passed every clause that applied and {len(passing) - applied} had no applicable "
             "clause; `-v` lists every clause of every document.", ""]
+    readings = readings_line([result for report in passing for result in report.results])
+    if readings:
+        out += [f"Reading of the Strategy that judged them: {markdown_text(readings)}.", ""]
     noted: dict[str, list] = {}  # a note said of many documents is said once, with how many
     for report in passing:
         for notice in report.notices:  # the same note but for each document's own date is one note

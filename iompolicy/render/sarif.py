@@ -100,6 +100,11 @@ def _invalid(problem, rule_index: int) -> dict:
     }
 
 
+def _readings(clauses) -> dict:
+    """Every reading of a parameter that some loaded clause reads: what the run judged under."""
+    return {name: value for info in clauses for name, value, _ in (info.readings or ())}
+
+
 def render(reports, summary, options) -> str:
     compiled = options.clauses
     index = {c.clause: i for i, c in enumerate(compiled)}
@@ -128,7 +133,8 @@ def render(reports, summary, options) -> str:
                 "locations": _physical(report.path, result.location.line, result.location.column),
                 "properties": {"cite": result.cite, "outcome": result.outcome.value, "severity": result.severity,
                                "jsonPath": result.location.path, "documentId": report.id,
-                               "documentDigest": digest_of(report, options)},
+                               "documentDigest": digest_of(report, options),
+                               **({"readings": result.readings} if result.readings else {})},
             }
             if result.outcome is Outcome.WAIVED:
                 waiver = result.waiver
@@ -156,8 +162,11 @@ def render(reports, summary, options) -> str:
             }],
         }],
     }
+    properties = {"readings": _readings(compiled)} if _readings(compiled) else {}
     if options.provenance is not None:
-        sarif["runs"][0]["properties"] = {"provenance": options.provenance}
+        properties["provenance"] = options.provenance
+    if properties:
+        sarif["runs"][0]["properties"] = properties
     return json_safe(json.dumps(sarif, indent=2, ensure_ascii=False)) + "\n"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..report import Outcome
+from ..report import Outcome, readings_line
 from . import digest_of
 from .printable import printable
 from .summary import Summary
@@ -46,6 +46,9 @@ def _document(report, options) -> list[str]:
         out.append(printable(f"  digest {digest}"))
     for notice in report.notices:
         out.extend(_lines(notice, "  note: ", "        "))
+    readings = readings_line(report.results)
+    if readings:  # the reading of the Strategy that judged: said even when every clause passed
+        out.append(printable(f"  reading: {readings}"))
     for problem in report.problems:  # an input that could not be checked: each thing wrong, located
         out.append(_style(f"  {problem}", colour, fg=_COLOURS[Outcome.INVALID]))
     for result in report.results:

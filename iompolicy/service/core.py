@@ -96,18 +96,20 @@ class Loaded:
     def describe(self) -> dict:
         return {"generation": self.generation, "loaded_at": self.loaded_at,
                 "policies": {"folder": self.policy_dir, "files": len(self.policies.files),
-                             "clauses": len(self.policies.clauses())},
+                             "clauses": len(self.policies.clauses()), "readings": dict(self.policies.readings)},
                 "data": dict(self.data_sources), "missing_data": list(self.missing_data)}
 
 
-def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_file: str | None = None) -> Loaded:
-    """Load and check the policy folder, the data files and the waivers; LoadError if anything is wrong."""
+def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_file: str | None = None,
+         readings: dict | None = None) -> Loaded:
+    """Load and check the policy folder (under `readings` of its parameters), the data files
+    and the waivers; LoadError if anything is wrong."""
     from ..engine import PolicySet
     from ..run import Run
     from ..language.source import PolicyError
 
     try:
-        policies = PolicySet.load(policy_dir, reread=True)  # a reload reads every text again, whatever its time
+        policies = PolicySet.load(policy_dir, reread=True, readings=readings)  # a reload reads every text again, whatever its time
     except PolicyError as error:
         raise LoadError([error.render()], [_diagnostic(d) for d in error.diagnostics]) from None
     except Exception as error:  # SchemaError, an unreadable file, a file that is not UTF-8...
@@ -135,21 +137,23 @@ class Service:
     """The policies and data of a running service, and what it answers."""
 
     def __init__(self, policy_dir: str | Path, data_files=(), max_body: int = MAX_BODY,
-                 max_batch: int = MAX_BATCH, waivers_file: str | None = None):
+                 max_batch: int = MAX_BATCH, waivers_file: str | None = None, readings: dict | None = None):
         self.policy_dir = str(policy_dir)
+        self.readings = dict(readings or {})  # the parameters' readings chosen (kept on reload)
         self.data_files = tuple(str(name) for name in data_files)
         self.waivers_file = str(waivers_file) if waivers_file else None
         self.max_body, self.max_batch = max_body, max_batch
         self._reloading = threading.Lock()
         self._openapi: tuple[Loaded, dict] | None = None
-        self.current: Loaded = load(self.policy_dir, self.data_files, 1, self.waivers_file)  # raises LoadError
+        self.current: Loaded = load(self.policy_dir, self.data_files, 1, self.waivers_file,
+                                    self.readings)  # raises LoadError
 
     def reload(self) -> Loaded:
         """Build a whole new generation, then swap it in; ServiceError 409 (old one kept) if it fails."""
         with self._reloading:
             old = self.current
             try:
-                new = load(self.policy_dir, self.data_files, old.generation + 1, self.waivers_file)
+                new = load(self.policy_dir, self.data_files, old.generation + 1, self.waivers_file, self.readings)
             except LoadError as error:
                 raise ServiceError(409, "reload_refused",
                                    f"the policies or data do not load; generation {old.generation} goes on "

@@ -206,14 +206,15 @@ def _reload_quietly(service: Service) -> None:
 
 def serve(policy_dir, data_files=(), host: str = "127.0.0.1", port: int = 8000, max_body: int = MAX_BODY,
           max_batch: int = MAX_BATCH, access_log: bool = True, waivers_file: str | None = None,
-          timeouts: Timeouts = Timeouts()) -> int:
+          timeouts: Timeouts = Timeouts(), readings: dict | None = None) -> int:
     """Load the policies and data, then serve until interrupted. The exit status."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        service = Service(policy_dir, data_files, max_body=max_body, max_batch=max_batch, waivers_file=waivers_file)
+        service = Service(policy_dir, data_files, max_body=max_body, max_batch=max_batch, waivers_file=waivers_file,
+                          readings=readings)
     except LoadError as error:
         for line in error.lines:
             print(line, file=sys.stderr)

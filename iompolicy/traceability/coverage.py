@@ -82,8 +82,9 @@ def problems(rows: list[TraceRow]) -> list[str]:
     return found
 
 
-def render_markdown(rows: list[TraceRow], source: str) -> str:
-    """The traceability document (docs/traceability.md)."""
+def render_markdown(rows: list[TraceRow], source: str, parameters=(), readers=()) -> str:
+    """The traceability document (docs/traceability.md): the provisions, then the readings
+    named (`parameters`: ParameterInfo; `readers`: the ClauseInfo of each clause that reads one)."""
     encoded, unchecked, total = coverage(rows)
     out = [
         "# Traceability of the IOM Strategy",
@@ -105,4 +106,27 @@ def render_markdown(rows: list[TraceRow], source: str) -> str:
             detail = row.provision.not_checkable or "**no clause and no reason**"
         text = row.provision.text.replace("|", "\\|")
         out.append(f"| {row.provision.cite} | {row.status} | {detail} | {text} |")
-    return "\n".join(out) + "\n"
+    return "\n".join(out + _readings(parameters, readers)) + "\n"
+
+
+def _readings(parameters, readers) -> list[str]:
+    """Where the text admits more than one reading: each parameter, its readings, and what
+    the clauses that read it say about them (their notes)."""
+    if not parameters:
+        return []
+    out = ["", "## Readings named", "",
+           "Where the text admits more than one reading, a policy declares a parameter with its readings "
+           "and a default. Another reading is chosen in the settings (`readings:`) or with "
+           "`--reading NAME=VALUE`, never by editing a policy, and every report says which reading judged.", ""]
+    for parameter in parameters:
+        cite = f" ({parameter.cite})" if parameter.cite else ""
+        out += [f"### `{parameter.name}`{cite}", "", f"{parameter.title}.", "", "| Reading | Meaning |", "|---|---|"]
+        for value in parameter.allowed:
+            default = " (default)" if value == parameter.default else ""
+            out.append(f"| `{value}`{default} | {parameter.descriptions[value].replace('|', chr(92) + '|')} |")
+        out.append("")
+    out += ["Clauses that read them:", ""]
+    for info in readers:
+        names = ", ".join(f"`{name}`" for name, _, _ in info.readings)
+        out += [f"- `{info.clause}` ({info.cite}) reads {names}. {info.note or ''}".rstrip()]
+    return out
