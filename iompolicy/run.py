@@ -139,14 +139,26 @@ def peek_kind(name: str) -> str | None:
 
 def read_input(name: str, stdin_text: Callable[[], str | bytes] | None = None,
                limits: Limits = DEFAULT_LIMITS) -> Document:
-    """A file, or stdin for `-` (JSON when it starts with `{`, else YAML; bytes are decoded as UTF-8)."""
+    """A file, or stdin for `-` (bytes are decoded as UTF-8): JSON when it starts with `{` and
+    is JSON, else YAML (a YAML flow mapping, `{kind: proposal, ...}`, starts with `{` too)."""
     if name == "-":
         text = stdin_text() if stdin_text else ""
-        if isinstance(text, bytes):
-            fmt = "json" if text.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "yaml"
-            return load_bytes(text, "<stdin>", fmt, limits)
-        fmt = "json" if text.lstrip("\ufeff \t\r\n").startswith("{") else "yaml"
-        return load_text(text, "<stdin>", fmt, limits)
+        load = load_bytes if isinstance(text, bytes) else load_text
+        head = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        head = head[:4096].lstrip("\ufeff \t\r\n")
+        if not head.startswith("{"):
+            return load(text, "<stdin>", "yaml", limits)
+        try:
+            return load(text, "<stdin>", "json", limits)
+        except DocumentError as as_json:
+            if as_json.problems[0].code != "invalid_json":
+                raise
+            try:
+                return load(text, "<stdin>", "yaml", limits)
+            except DocumentError:
+                if head[1:].lstrip(" \t\r\n")[:1] in ('"', "}"):  # written as JSON: say what is wrong as JSON
+                    raise as_json from None
+                raise
     return load_file(name, limits)
 
 

@@ -298,3 +298,25 @@ def test_what_pyyaml_reads_otherwise_than_yaml_is_refused(text, line, column, me
 
 def test_a_last_line_of_spaces_ends_a_block_scalar_as_yaml_says():
     assert load_text("kind: p\nfoo: |\n  x\n   ", "f.yaml").value["foo"] == "x\n \n"  # PyYAML read "x\n "
+
+
+@pytest.mark.parametrize("body, fmt", [
+    (b"kind: proposal\nx: !!bool maybe\n", "yaml"),  # the service answered "not valid YAML: KeyError"
+    (b"kind: proposal\nx: !!timestamp hello\n", "yaml"),
+    (b"kind: proposal\nx: !!int ''\n", "yaml"),
+    (b'{"kind": "proposal", "x": 1e999999999999999999999999}', "json"),
+    (b"kind: proposal\nx: 1_000\n", "yaml"),
+])
+def test_the_service_refuses_with_the_words_of_the_command_line(body, fmt):
+    from iompolicy.resources import shipped_policies
+    from iompolicy.service import Service, ServiceError
+
+    with pytest.raises(DocumentError) as loaded:
+        load_bytes(body, "<body>", fmt)
+    (expected,) = loaded.value.problems
+    with pytest.raises(ServiceError) as answered:
+        Service(shipped_policies(), []).check(body, fmt, [])
+    (problem,) = answered.value.body()["error"]["problems"]
+    assert (problem["message"], problem["line"], problem["column"], problem["code"]) == \
+        (expected.message, expected.line, expected.column, expected.code)
+    assert "KeyError" not in problem["message"] and "internal" not in problem["message"]

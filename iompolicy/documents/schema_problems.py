@@ -7,6 +7,10 @@ line of what is wrong, with a hint where a usual mistake explains it.
 - Text where a number is wanted (`"150,000"`, `$150000`, `150 000`) is told to be
   written with digits only.
 - Text where a date is wanted (`10/04/2018`) is told to be written `YYYY-MM-DD`.
+- A whole number written with a decimal point (JSON `2.0`) where an integer is wanted
+  is told to be written without it. That is a decision: JSON Schema counts 2.0 as an
+  integer, but the reader keeps it a decimal (a count or a year written with a
+  fraction's precision is worth a word, and dates are built from years).
 """
 
 from __future__ import annotations
@@ -84,8 +88,12 @@ def _describe(error) -> str:
 
 
 def _hint(error) -> str | None:
-    """What to write instead, for text standing where a number or a date is wanted."""
+    """What to write instead, for text standing where a number or a date is wanted, or a
+    whole number written with a decimal point where an integer is wanted."""
     value = error.instance
+    if error.validator == "type" and error.validator_value == "integer" and isinstance(value, Decimal) \
+            and value.is_finite() and value == value.to_integral_value():
+        return f"`{value}` is written with a decimal point; write {int(value)} for a whole number"
     if not isinstance(value, str):
         return None
     if error.validator == "type" and error.validator_value in ("number", "integer"):
