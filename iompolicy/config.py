@@ -41,7 +41,7 @@ _KEYS = ("paths", "data", "policies", "fail_on", "format", "only", "skip", "waiv
 
 
 class ConfigError(Exception):
-    """A settings file that cannot be used; one `file:line: message` per problem."""
+    """A settings file that cannot be used; one `file:line:col: message` per problem."""
 
     def __init__(self, lines: list[str]):
         self.lines = lines
@@ -55,14 +55,26 @@ class Config(namedtuple("Config", "source paths data policies fail_on format onl
     `paths`, `data`, `only`, `skip` and `exclude` are tuples of text (`exclude` holds
     patterns, matched from that folder); `outputs` a tuple of (format, path); `readings`
     maps policy parameters to the reading chosen (checked against the policies when they
-    load); `lines` maps each setting to its line in the file (and `readings.NAME` to the
-    line of each reading)."""
+    load); `lines` maps each setting to the (line, column) of its key in the file (and
+    `readings.NAME` to the place of each reading, `paths[i]` to that of a list's item)."""
 
     __slots__ = ()
 
     @property
     def folder(self) -> Path:
         return self.source.parent
+
+    def where(self, key: str) -> str:
+        """`file:line:col` of a setting (of its list or mapping, or of the settings' table, when
+        the item itself has no place), or the file alone."""
+        return located(shown(self.source), self.lines or {}, key)
+
+
+def located(name: str, lines: dict, key: str) -> str:
+    """`name:line:col` of `key` in `lines` ((line, column) by setting), else of the setting
+    that holds it (`paths` for `paths[2]`, `readings` for `readings.cap`), else of `$`."""
+    place = lines.get(key) or lines.get(key.split("[")[0]) or lines.get(key.split(".")[0]) or lines.get("$")
+    return f"{name}:{place[0]}:{place[1]}" if place else name
 
 
 def shown(path: str | Path) -> str:
@@ -77,8 +89,14 @@ def find(start: Path | None = None) -> Path | None:
     """The settings file for `start` (default: the current folder): `.iompolicy.yaml`, or a
     pyproject.toml with a `[tool.iompolicy]` table, in `start` or its parents, up to the
     folder holding `.git`."""
+    from .documents import special_file
+
     folder = (start or Path.cwd()).resolve()
     while True:
+        for settings_name in (YAML_NAME, PYPROJECT_NAME):  # passed over, its settings would be lost
+            special = special_file(folder / settings_name)
+            if special is not None:
+                raise ConfigError([_special_refusal(shown(folder / settings_name), special)])
         candidates = [folder / YAML_NAME] if (folder / YAML_NAME).is_file() else []
         pyproject = folder / PYPROJECT_NAME
         if pyproject.is_file() and _has_tool_table(pyproject):
@@ -106,10 +124,25 @@ def load(path: str | Path) -> Config:
 
 
 def _read_text(path: Path, name: str) -> str:
-    """The settings file's text: read no further than documents are (`--config /dev/zero`
-    was read without end), and UTF-8, with the place of a byte that is not."""
+    """The settings file's text: UTF-8, with the place of a byte that is not."""
+    data = _read_bytes(path, name)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError([_not_utf8(name, data, error)]) from None
+    return text.removeprefix("\ufeff")
+
+
+def _read_bytes(path: Path, name: str) -> bytes:
+    """A settings file's bytes, read no further than a document's are (`--config` naming a
+    10 GiB file was read whole), from a regular file only: a FIFO would block the run, a
+    device (`/dev/zero`) might never end."""
+    from .documents import special_file
     from .limits import DEFAULT_LIMITS
 
+    special = special_file(path)
+    if special is not None:
+        raise ConfigError([_special_refusal(name, special)])
     limit = DEFAULT_LIMITS.max_bytes
     try:
         with open(path, "rb") as stream:
@@ -123,11 +156,12 @@ def _read_text(path: Path, name: str) -> str:
     if len(data) > limit:
         raise ConfigError([f"{name}: larger than {limit // (1024 * 1024)} MiB: refused unread "
                            "(a settings file has the size limit of a document)"])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ConfigError([_not_utf8(name, data, error)]) from None
-    return text.removeprefix("\ufeff")
+    return data
+
+
+def _special_refusal(name: str, what: str) -> str:
+    return (f"{name}: is {what}, not a settings file: refused unread "
+            "(hint: settings are read from a regular file: .iompolicy.yaml or pyproject.toml)")
 
 
 def resolve(explicit: str | Path | None = None, start: Path | None = None) -> Config | None:
@@ -169,11 +203,12 @@ def with_settings(config: Config | None, **given) -> dict:
 # `[ \t]*`, not `\s*`, after `^`: `\s` crosses line breaks, and from the start of each of
 # a million empty lines the scan ran over all the lines after it.
 _TOOL_TABLE = LazyPattern(r"tool\s*\.\s*iompolicy|^[ \t]*\[[ \t]*tool[ \t]*\]", re.MULTILINE)
-_TOML_PLACE = LazyPattern(r"\(at line (\d+), column \d+\)$")
+_TOML_PLACE = LazyPattern(r"\(at line (\d+), column (\d+)\)$")
 # Matched at the start of one line (`^` says so: searched from every position instead, a
 # pattern that starts with `\s*` would scan a run of spaces again from each of them).
 _TOML_TOOL_HEADER = LazyPattern(r"^\s*\[\s*tool\s*\.\s*iompolicy\s*\]")
 _TOML_HEADER = LazyPattern(r"^\s*\[")
+_TOML_TOOL_VALUE = LazyPattern(r"^[ \t]*((?:tool[ \t]*\.[ \t]*)?iompolicy)[ \t]*=")
 _TOML_KEY = LazyPattern(r"^\s*([A-Za-z0-9_-]+|\"[^\"]*\")\s*=")
 # Brackets outside strings and comments (a closing quote is optional, so that an unterminated
 # string is one match to the end of its line, not a scan from every quote after it).
@@ -181,10 +216,7 @@ _TOML_BRACKETS = LazyPattern(r'"(?:[^"\\\n]|\\.)*"?|\'[^\'\n]*\'?|#[^\n]*|[\[\]{
 
 
 def _has_tool_table(path: Path) -> bool:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return False
+    data = _read_bytes(path, shown(path))  # one that cannot be read might hold the settings: refused, never passed over
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -236,7 +268,7 @@ def _read_toml(text: str, name: str) -> tuple[dict | None, dict[str, int]]:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = _TOML_PLACE.search(message)
-        where = f"{name}:{found.group(1)}" if found else name
+        where = f"{name}:{found.group(1)}:{found.group(2)}" if found else name
         message = message[:found.start()].rstrip() if found else message
         raise ConfigError([f"{where}: not valid TOML: {message}"]) from None
     tool = document.get("tool")
@@ -244,26 +276,29 @@ def _read_toml(text: str, name: str) -> tuple[dict | None, dict[str, int]]:
     if table is None:
         return None, {}
     # tomllib gives no positions: find the table's header, then each key under it.
-    lines: dict[str, int] = {}
+    lines: dict[str, tuple[int, int]] = {}
     source = text.splitlines()
     header = next((n for n, line in enumerate(source, 1)
                    if _TOML_TOOL_HEADER.match(line)), None)
     if header is not None:
-        lines["$"] = header
+        lines["$"] = (header, source[header - 1].index("[") + 1)
         for number in range(header, len(source)):
             line = source[number]
             if _TOML_HEADER.match(line):
                 break
             key = _TOML_KEY.match(line)
             if key:
-                lines.setdefault(key.group(1).strip('"'), number + 1)
-    if not isinstance(table, dict):
-        raise ConfigError([f"{name}:{lines.get('$', 1)}: `tool.iompolicy` must be a table"])
+                lines.setdefault(key.group(1).strip('"'), (number + 1, key.start(1) + 1))
+    if not isinstance(table, dict):  # `iompolicy = 3` under [tool], or `tool.iompolicy = 3`
+        place = next(((n, found.start(1) + 1) for n, line in enumerate(source, 1)
+                      if (found := _TOML_TOOL_VALUE.match(line))), (1, 1))
+        raise ConfigError([f"{name}:{place[0]}:{place[1]}: `tool.iompolicy` must be a table"])
     return table, lines
 
 
-def _read_yaml(text: str, name: str) -> tuple[dict, dict[str, int]]:
-    """The mapping and the line of each top-level key (and of each list item, as `key[i]`).
+def _read_yaml(text: str, name: str) -> tuple[dict, dict[str, tuple[int, int]]]:
+    """The mapping and the (line, column) of each top-level key (and of each list item, as
+    `key[i]`, and each key of a mapping, as `key.sub`).
 
     Read by the document loader, under its limits: nesting, aliases, tags, merge keys
     and keys written twice are refused as they are in documents, with their place."""
@@ -276,34 +311,33 @@ def _read_yaml(text: str, name: str) -> tuple[dict, dict[str, int]]:
         if problem.code == "empty":
             return {}, {}
         if problem.code == "not_a_mapping":
-            raise ConfigError([f"{name}:{problem.line}: the settings must be a mapping of keys "
+            raise ConfigError([f"{name}:{problem.line}:{problem.column}: the settings must be a mapping of keys "
                                f"({', '.join(_KEYS)})"]) from None
         raise ConfigError([str(p) for p in error.problems]) from None
     values = document.value
-    lines: dict[str, int] = {}
+    lines: dict[str, tuple[int, int]] = {}
     for key, value in values.items():
-        lines[key] = document.position(f"$.{key}")[0]
+        lines[key] = document.position(f"$.{key}")
         if isinstance(value, list):
             for position in range(len(value)):
-                lines[f"{key}[{position}]"] = document.position(f"$.{key}[{position}]")[0]
+                lines[f"{key}[{position}]"] = document.position(f"$.{key}[{position}]")
         elif isinstance(value, dict):
             for sub in value:
                 position = document.position(f"$.{key}.{sub}")
                 if position:
-                    lines[f"{key}.{sub}"] = position[0]
+                    lines[f"{key}.{sub}"] = position
     return values, lines
 
 
 # -- checking -----------------------------------------------------------------
 
-def _build(source: Path, values: dict | None, lines: dict[str, int], name: str) -> Config:
+def _build(source: Path, values: dict | None, lines: dict[str, tuple[int, int]], name: str) -> Config:
     if values is None:
         raise ConfigError([f"{name}: has no [tool.iompolicy] table"])
     problems: list[str] = []
 
     def problem(key: str, message: str) -> None:
-        line = lines.get(key) or lines.get(key.split("[")[0]) or lines.get("$")
-        problems.append(f"{name}:{line}: {message}" if line else f"{name}: {message}")
+        problems.append(f"{located(name, lines, key)}: {message}")
 
     settings: dict[str, object] = {}
     for key, value in values.items():
@@ -344,12 +378,14 @@ def _build(source: Path, values: dict | None, lines: dict[str, int], name: str) 
                 problem(key, f"`readings` must be a mapping of parameter names to readings "
                              f"(`readings: {{cap_lines: line2_only}}`), not {_type(value)}")
                 continue
-            bad = [name for name, reading in value.items() if not isinstance(reading, str) or not reading.strip()]
-            for name in bad:
-                problem(f"readings.{name}", f"the reading of `{name}` must be non-empty text, not {_type(value[name])}")
+            bad = [parameter for parameter, reading in value.items()
+                   if not isinstance(reading, str) or not reading.strip()]
+            for parameter in bad:  # not `name`: that is the settings file's, for every message after this one
+                problem(f"readings.{parameter}",
+                        f"the reading of `{parameter}` must be non-empty text, not {_type(value[parameter])}")
             if bad:
                 continue
-            settings[key] = {str(name): reading.strip() for name, reading in value.items()}
+            settings[key] = {str(parameter): reading.strip() for parameter, reading in value.items()}
         elif key in ("fail_on", "format"):
             allowed = FAIL_ON if key == "fail_on" else FORMATS
             if value not in allowed:

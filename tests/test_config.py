@@ -175,31 +175,38 @@ def test_settings_name_the_waivers(repo):
 
 @pytest.mark.parametrize("file, content, expected", [
     (".iompolicy.yaml", "paths: [proposals]\nfail-on: warning\n",
-     ".iompolicy.yaml:2: unknown setting `fail-on` (did you mean `fail_on`?)"),
+     ".iompolicy.yaml:2:1: unknown setting `fail-on` (did you mean `fail_on`?)"),
     (".iompolicy.yaml", "paths: proposals\n",
-     ".iompolicy.yaml:1: `paths` must be a list of text (`paths: [proposals]`), not text"),
+     ".iompolicy.yaml:1:1: `paths` must be a list of text (`paths: [proposals]`), not text"),
     (".iompolicy.yaml", "data:\n  - data/member-states.yaml\n  - 3\n",
-     ".iompolicy.yaml:3: `data` item 2 must be non-empty text"),
+     ".iompolicy.yaml:3:5: `data` item 2 must be non-empty text"),
     (".iompolicy.yaml", "\n\nfail_on: never\n",
-     ".iompolicy.yaml:3: `fail_on` must be one of error, warning, not `never`"),
+     ".iompolicy.yaml:3:1: `fail_on` must be one of error, warning, not `never`"),
     (".iompolicy.yaml", "format: pdf\n",
-     ".iompolicy.yaml:1: `format` must be one of text, json, jsonl, sarif, junit, markdown, html, github, not `pdf`"),
-    (".iompolicy.yaml", "policies: [a, b]\n", ".iompolicy.yaml:1: `policies` must be a path (text), not a list"),
-    (".iompolicy.yaml", "waivers: 3\n", ".iompolicy.yaml:1: `waivers` must be a path (text), not a number"),
-    (".iompolicy.yaml", "only: III.5\n", ".iompolicy.yaml:1: `only` must be a list of text"),
+     ".iompolicy.yaml:1:1: `format` must be one of text, json, jsonl, sarif, junit, markdown, html, github, not `pdf`"),
+    (".iompolicy.yaml", "policies: [a, b]\n", ".iompolicy.yaml:1:1: `policies` must be a path (text), not a list"),
+    (".iompolicy.yaml", "waivers: 3\n", ".iompolicy.yaml:1:1: `waivers` must be a path (text), not a number"),
+    (".iompolicy.yaml", "only: III.5\n", ".iompolicy.yaml:1:1: `only` must be a list of text"),
     (".iompolicy.yaml", "skip: [III.5]\nskip: [III.1]\n",
      ".iompolicy.yaml:2:1: the key `skip` is written twice in this mapping (lines 1 and 2)"),
-    (".iompolicy.yaml", "- paths\n", ".iompolicy.yaml:1: the settings must be a mapping"),
+    (".iompolicy.yaml", "- paths\n", ".iompolicy.yaml:1:1: the settings must be a mapping"),
     (".iompolicy.yaml", "paths: [proposals\n", ".iompolicy.yaml:2:1: not valid YAML"),
     ("pyproject.toml", '[tool.iompolicy]\npaths = ["proposals"]\n\nfail-on = "warning"\n',
-     "pyproject.toml:4: unknown setting `fail-on`"),
+     "pyproject.toml:4:1: unknown setting `fail-on`"),
     ("pyproject.toml", '[tool.iompolicy]\ndata = "data/member-states.yaml"\n',
-     "pyproject.toml:2: `data` must be a list of text"),
-    ("pyproject.toml", '[tool.iompolicy]\nformat = 3\n', "pyproject.toml:2: `format` must be one of"),
-    ("pyproject.toml", '[tool]\niompolicy = 3\n', "pyproject.toml:1: `tool.iompolicy` must be a table"),
-    ("pyproject.toml", '[tool.iompolicy\npaths = []\n', "pyproject.toml:1: not valid TOML"),
+     "pyproject.toml:2:1: `data` must be a list of text"),
+    ("pyproject.toml", '[tool.iompolicy]\nformat = 3\n', "pyproject.toml:2:1: `format` must be one of"),
+    ("pyproject.toml", '[tool]\niompolicy = 3\n', "pyproject.toml:2:1: `tool.iompolicy` must be a table"),
+    # every refusal of a setting has its column too (issue 19: `file:line:col:`)
+    (".iompolicy.yaml", "paths: [proposals]\nreadings:\n    cap_lines: 3\n",
+     ".iompolicy.yaml:3:5: the reading of `cap_lines` must be non-empty text, not a number"),
+    ("pyproject.toml", '[tool.iompolicy]\n  paths = ["proposals"]\n  format = "pdf"\n',
+     "pyproject.toml:3:3: `format` must be one of"),
+    ("pyproject.toml", 'tool.iompolicy = "x"\n', "pyproject.toml:1:1: `tool.iompolicy` must be a table"),
+    ("pyproject.toml", '[tool]\n  iompolicy = 3\n', "pyproject.toml:2:3: `tool.iompolicy` must be a table"),
+    ("pyproject.toml", '[tool.iompolicy\npaths = []\n', "pyproject.toml:1:16: not valid TOML: Expected ']' at the end of a table declaration"),
 ])
-def test_bad_settings_exit_2_with_the_line(repo, file, content, expected):
+def test_bad_settings_exit_2_with_the_line_and_column(repo, file, content, expected):
     (repo / file).write_text(content)
     result = run("check", "proposals")
     assert result.exit_code == 2

@@ -33,9 +33,9 @@ def _check(tmp_path, settings_name: str, text: str | bytes):
      "pyproject.toml:2:73: lists and tables are nested too deeply to read"),
     # a NUL byte in a path reached open(): ValueError, an internal error
     ("pyproject.toml", '[tool.iompolicy]\ndata = ["a\\u0000b"]\n',
-     "pyproject.toml:2: `data` item 1 holds a NUL character, which no path can hold"),
+     "pyproject.toml:2:1: `data` item 1 holds a NUL character, which no path can hold"),
     ("pyproject.toml", '[tool.iompolicy]\nwaivers = "a\\u0000b"\n',
-     "pyproject.toml:2: `waivers` holds a NUL character, which no path can hold"),
+     "pyproject.toml:2:1: `waivers` holds a NUL character, which no path can hold"),
     (".iompolicy.yaml", 'paths: [x]\npolicies: "a\\0b"\n',
      ".iompolicy.yaml:2:1: $.policies: the text holds the control character U+0000 (NUL)"),
     (".iompolicy.yaml", b"paths: [x]\nfail_on: \xff\n", ".iompolicy.yaml:2:10: not UTF-8 text (byte 0xff)"),
@@ -50,16 +50,39 @@ def test_hostile_settings_are_refused_with_their_place(tmp_path, name, text, exp
     assert result.stderr.splitlines()[0].startswith(os.path.relpath(tmp_path / name) + ":")
 
 
-def test_a_settings_file_has_the_size_limit_of_a_document(tmp_path):
-    """`--config /dev/zero` read without end."""
-    result = CliRunner().invoke(main, ["--config", "/dev/zero", "check", COMPLIANT])
-    assert result.exit_code == 2
-    assert "zero: larger than 10 MiB: refused unread" in result.stderr
+def test_a_settings_file_has_the_size_limit_of_a_document(tmp_path, monkeypatch):
     big = tmp_path / "big.yaml"
     with open(big, "wb") as stream:
         stream.truncate(11 * 1024 * 1024)  # sparse: no disk used
     result = CliRunner().invoke(main, ["--config", str(big), "check", COMPLIANT])
     assert result.exit_code == 2 and "big.yaml: larger than 10 MiB: refused unread" in result.stderr
+    # a pyproject.toml met on the way up was read whole, whatever its size
+    (tmp_path / ".git").mkdir()
+    with open(tmp_path / "pyproject.toml", "wb") as stream:
+        stream.truncate(11 * 1024 * 1024)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check", COMPLIANT])
+    assert result.exit_code == 2
+    assert result.stderr == ("pyproject.toml: larger than 10 MiB: refused unread (a settings file has the size "
+                             "limit of a document)\n")
+
+
+@pytest.mark.parametrize("make, what", [(os.mkfifo, "a named pipe (FIFO)"),
+                                        (lambda path: os.symlink("/dev/zero", path), "a device")])
+@pytest.mark.parametrize("how", ["--config", ".iompolicy.yaml", "pyproject.toml"])
+def test_a_settings_file_that_is_a_fifo_or_a_device_is_refused_unread(tmp_path, make, what, how):
+    """`--config /dev/zero` was read without end, and `--config FIFO` blocked until a writer
+    came; a FIFO named .iompolicy.yaml was passed over as if there were no settings. Run
+    in a process with a time limit: a hang fails the test rather than the suite."""
+    (tmp_path / ".git").mkdir()
+    name = "settings.yaml" if how == "--config" else how
+    make(str(tmp_path / name))
+    args = ["--config", name] if how == "--config" else []
+    process = _real(*args, "check", COMPLIANT, cwd=tmp_path)
+    assert process.returncode == 2, process.stderr
+    assert process.stderr == (f"{name}: is {what}, not a settings file: refused unread (hint: settings are read "
+                              "from a regular file: .iompolicy.yaml or pyproject.toml)\n")
+    assert process.stdout == ""
 
 
 def _real(*args: str, **kwargs) -> subprocess.CompletedProcess:

@@ -168,7 +168,7 @@ def test_a_bad_reading_in_the_settings_names_its_line(repo):
     (repo / ".iompolicy.yaml").write_text("paths: [budgets/]\nreadings:\n  cap_lines: line_two\n")
     result = run("check")
     assert result.exit_code == 2
-    assert result.output.startswith(".iompolicy.yaml:3: `readings`: `line_two` is not a reading of parameter "
+    assert result.output.startswith(".iompolicy.yaml:3:3: `readings`: `line_two` is not a reading of parameter "
                                     "`cap_lines`"), result.output
     (repo / ".iompolicy.yaml").write_text("paths: [budgets/]\nreadings: [cap_lines]\n")
     result = run("check")

@@ -56,8 +56,8 @@ def test_the_settings_list_outputs_and_the_command_line_replaces_them(tmp_path, 
 
 
 @pytest.mark.parametrize("setting, message", [
-    ("outputs: [pdf=a.pdf]", ".iompolicy.yaml:1: `outputs` item 1 must be FORMAT=PATH"),
-    ("outputs: sarif=a.sarif", ".iompolicy.yaml:1: `outputs` must be a list of text"),
+    ("outputs: [pdf=a.pdf]", ".iompolicy.yaml:1:11: `outputs` item 1 must be FORMAT=PATH"),
+    ("outputs: sarif=a.sarif", ".iompolicy.yaml:1:1: `outputs` must be a list of text"),
 ])
 def test_a_bad_outputs_setting_is_refused_with_its_line(tmp_path, monkeypatch, setting, message):
     (tmp_path / ".iompolicy.yaml").write_text(f"{setting}\n")

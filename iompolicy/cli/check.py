@@ -184,15 +184,13 @@ def _selection(policies, only, skip, given_only: bool, given_skip: bool):
     """--only and --skip (or the settings' `only` and `skip`), comma lists split, each entry
     checked to name a clause of `policies`: a selector that names nothing is a usage error,
     and so is one that leaves no clause (every document would pass as not applicable)."""
-    from ..config import shown
     from ..selection import SelectionError, refuse_empty, resolve
 
     def where(key: str, given: bool) -> str:
         config = repository_settings()
         if given or config is None:
             return f"--{key}"
-        line = config.lines.get(key) if config.lines else None
-        return f"{shown(config.source)}:{line}: `{key}`" if line else f"{shown(config.source)}: `{key}`"
+        return f"{config.where(key)}: `{key}`"
 
     clauses = [compiled.clause for compiled in policies.clauses()]
     try:

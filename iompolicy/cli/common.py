@@ -75,7 +75,6 @@ def with_readings(policies, given=(), option: str = "--reading"):
     """`policies` under the settings' `readings`, then the NAME=VALUE readings `given` with
     `option` (which win); a parameter no policy declares, or a value it does not allow, is
     a usage error located where it was written, with the nearest name or value."""
-    from ..config import shown
     from ..language.parameters import resolve_readings
 
     config = repository_settings()
@@ -89,8 +88,7 @@ def with_readings(policies, given=(), option: str = "--reading"):
                 continue
             diagnostic = found[0]
             if source == "settings":
-                line = config.lines.get(f"readings.{name}") or config.lines.get("readings")
-                where = f"{shown(config.source)}:{line}: `readings`" if line else f"{shown(config.source)}: `readings`"
+                where = f"{config.where(f'readings.{name}')}: `readings`"
             else:
                 where = f"{option} {name}={value}"
             declared = f" (declared at {diagnostic.span})" if diagnostic.span else ""

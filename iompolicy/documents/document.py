@@ -268,18 +268,26 @@ def read_file(path: str | Path, limits: Limits | None = None) -> bytes:
 def not_a_regular_file(path: str | Path) -> Problem | None:
     """The refusal of a path that exists and is a FIFO, a device or a socket (None otherwise):
     iompolicy never opens one, so it cannot block on it or read it without end."""
+    what = special_file(path)
+    if what is None:
+        return None
+    return Problem(str(path), f"is {what}, not a file or folder: refused unread", code="not_a_file",
+                   hint="give the document as a file, or pipe it to `iompolicy check -`")
+
+
+def special_file(path: str | Path) -> str | None:
+    """What a path is when it exists and is neither a regular file nor a folder (`a named
+    pipe (FIFO)`, `a device`, `a socket`), following links; None otherwise."""
     import stat
 
     try:
         mode = os.stat(path).st_mode
-    except OSError:
-        return None  # missing or unreadable: opening it says so
+    except (OSError, ValueError):  # missing or unreadable: opening it says so (ValueError: a NUL in the path)
+        return None
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+    return ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
             else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-    return Problem(str(path), f"is {what}, not a file or folder: refused unread", code="not_a_file",
-                   hint="give the document as a file, or pipe it to `iompolicy check -`")
 
 
 def read_limited(stream, limits: Limits | None = None) -> bytes:
