@@ -33,7 +33,7 @@ The architecture map (docs/architecture.md draws it). Two inputs meet in the eng
   inputs, data, waivers), `parallel`, `report` (results), `waivers`, `selection`, `notices`,
   `dated` (dated register facts), `impact` (two rule sets over one corpus), `config`, `cache`,
   `resources`, `policytests`, `schema_docs`; and the foundation that every layer may use and
-  that imports nothing of the package: `values`, `limits`, `patterns`, `report`.
+  that imports nothing of the package: `values`, `limits`, `patterns`, `report`, `stopping`.
 
 Layers: `language` imports only the foundation; `documents` also `language`; `evaluation`
 also `documents`; nothing in a stage folder imports the engine, the run or a product, and a

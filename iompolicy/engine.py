@@ -17,6 +17,7 @@ from .language.source import Diagnostic, PolicyError, SourceFile, Span
 from .documents.validation import Validator
 from . import notices as said
 from .dated import DatedData
+from .stopping import checkpoint
 
 SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
 
@@ -238,11 +239,12 @@ class PolicySet:
         env = Env(doc.value, self.dated.as_of(data_values, judged_on))
         clauses = self.by_kind.get(kind.kind, ())
         evaluate_clause = evaluate_traced if trace_all else evaluate
-        results = tuple(
-            evaluate_clause(compiled, env, doc, judged_on)
-            for compiled in clauses
-            if select is None or select(compiled.clause)
-        )
+        results = []
+        for compiled in clauses:
+            if select is None or select(compiled.clause):
+                checkpoint()  # a service request told to stop (its client gone, its time up) stops here
+                results.append(evaluate_clause(compiled, env, doc, judged_on))
+        results = tuple(results)
         notices = self._notices(kind.kind, clauses, results, judged_on, data_values)
         return Report(doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices)
 

@@ -24,6 +24,7 @@ from .documents import (DEFAULT_LIMITS, Document, DocumentError, Limits, Problem
 from .engine import PolicySet
 from .patterns import LazyPattern
 from .report import Report
+from .stopping import checkpoint
 
 SUFFIXES = (".yaml", ".yml", ".json")
 _PEEK_BYTES = 65536
@@ -344,6 +345,7 @@ class Run:
         invalid Report. `observe(document, report)`, if given, sees each checked document
         beside its report (the HTML report reads facts from it)."""
         for document, digest in self._queued():
+            checkpoint()
             if isinstance(document, Report):
                 yield document
                 continue

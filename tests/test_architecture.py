@@ -19,11 +19,11 @@ PACKAGE = ROOT / "iompolicy"
 # foundation modules (limits, values, patterns, report) import nothing of the package.
 ALLOWED = {
     "language": {"limits", "values"},
-    "documents": {"language", "limits", "patterns", "values"},
-    "evaluation": {"documents", "language", "report", "values"},
+    "documents": {"language", "limits", "patterns", "stopping", "values"},
+    "evaluation": {"documents", "language", "report", "stopping", "values"},
     "traceability": {"language", "selection"},
 }
-FOUNDATION = ("limits", "values", "patterns", "report")
+FOUNDATION = ("limits", "values", "patterns", "report", "stopping")
 
 
 def _imports(path):

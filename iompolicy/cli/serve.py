@@ -32,7 +32,7 @@ SERVER_EXTRA_HINT = ('in a clone of iompolicy, pip install -e ".[server]"; with 
 @click.option("--body-timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, metavar="SECONDS",
               help="Answer 408 when a request body has not arrived in time.")
 @click.option("--request-timeout", type=click.FloatRange(0.1), default=30.0, show_default=True, metavar="SECONDS",
-              help="Answer 503 when a check takes longer.")
+              help="Answer 503 when a check takes longer, and stop the check.")
 @click.option("--idle-timeout", type=click.FloatRange(0.1), default=5.0, show_default=True, metavar="SECONDS",
               help="Close an idle keep-alive connection.")
 @click.option("--max-connections", type=click.IntRange(1), default=200, show_default=True, metavar="N",

@@ -12,7 +12,7 @@ import yaml
 
 from ..limits import MAX_NUMBER_DIGITS, Limits
 from ..patterns import LazyPattern
-
+from ..stopping import checkpoint
 from .problems import DocumentError, Problem, _Refused, _line_col, _short
 from .yaml_reader import _BaseLoader, _Reader, _number_problem
 
@@ -54,6 +54,7 @@ def _json_depth_problem(text: str, limits: Limits) -> _Refused | None:
 
 
 def _json_object(pairs: list) -> dict:
+    checkpoint()  # once per object: a service request told to stop stops inside a long body
     value = dict(pairs)
     if len(value) != len(pairs):
         seen = set()

@@ -15,6 +15,7 @@ from yaml.nodes import ScalarNode
 
 from ..limits import MAX_NUMBER_DIGITS, Limits
 from ..patterns import LazyPattern
+from ..stopping import Stopped, stop_flag
 
 from .problems import DocumentError, Problem, _Refused, _escape, _line_col, _short
 
@@ -156,7 +157,10 @@ class _Reader:
             return None
         loader.get_event()  # document start
         stack = self.stack
+        stop = stop_flag()  # read once: a call per event would cost the command line for nothing
         while True:
+            if stop is not None and stop.is_set():
+                raise Stopped
             event = loader.get_event()
             kind = type(event)
             if kind is ScalarEvent:

@@ -15,6 +15,7 @@ from . import operations as op
 from .functions import FUNCTIONS, finish_aggregate
 from ..language.parameters import PREFIX
 from ..language.unparse import precedence, unparse, wrap
+from ..stopping import checkpoint
 from ..values import MISSING, Undecided, format_value, is_scalar
 
 _SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
@@ -48,6 +49,7 @@ class Tracer:
         return traced
 
     def eval(self, node) -> Traced:
+        checkpoint()  # an explanation of a long list can take seconds: a stopped request stops here
         try:
             return getattr(self, "on_" + type(node).__name__)(node)
         except Undecided as undecided:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..documents import Document, DocumentError, Problem, load_bytes
+from ..stopping import checkpoint
 
 MAX_BODY = 1024 * 1024  # bytes of a request body (`iompolicy serve --max-body`)
 MAX_BATCH = 100  # documents in one batch (`iompolicy serve --max-batch`)
@@ -177,6 +178,7 @@ class Service:
         batch = read_body(body, fmt)
         documents, problems, codes = [], [], set()
         for index, value in enumerate(batch_items(batch, self.max_batch)):
+            checkpoint()  # a request told to stop (see iompolicy.stopping) stops between documents
             part = Part.of(batch, index, value)
             try:
                 admit(state, part)

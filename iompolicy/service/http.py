@@ -25,8 +25,11 @@ import contextlib
 import functools
 import json
 import logging
+import collections
 import signal
 import sys
+import threading
+import time
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +38,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..stopping import Stopped, stoppable
 from .guard import Timeouts, guarded_protocol
 from .core import MAX_BATCH, MAX_BODY, LoadError, Service, ServiceError, body_format
 
@@ -92,20 +96,72 @@ async def _body(request: Request, limit: int, seconds: float) -> bytes:
     return b"".join(chunks)
 
 
+class _StopFlag(threading.Event):
+    """The flag a check in a thread looks at (iompolicy.stopping), knowing when it was set."""
+
+    set_at = 0.0
+
+    def set(self) -> None:
+        self.set_at = time.monotonic()
+        super().set()
+
+
+StoppedAfter = collections.namedtuple("StoppedAfter", "seconds")  # a check stopped, this long after the flag
+
+
+def _until_stopped(stop: _StopFlag, check, *args):
+    """`check(*args)`, in a thread: its result, or how long it went on after `stop` was set,
+    if it was told to stop before it finished."""
+    try:
+        with stoppable(stop):
+            return check(*args)
+    except Stopped:
+        return StoppedAfter(time.monotonic() - stop.set_at)
+
+
+async def _client_gone(request: Request) -> None:
+    """Returns when the client has closed the connection (the body is read by then: the
+    next ASGI message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _log_stop(what: str, why: str, work: asyncio.Future) -> None:
+    if work.cancelled() or work.exception() is not None:
+        return
+    result = work.result()
+    if isinstance(result, StoppedAfter):
+        log.info("%s: %s; the check stopped %.3f s after it was told to", what, why, result.seconds)
+    else:
+        log.info("%s: %s; the check had finished before it was told to stop", what, why)
+
+
 def create_app(service: Service, timeouts: Timeouts = Timeouts()) -> Starlette:
     """The ASGI application answering for `service`, within `timeouts` (body and request)."""
 
     async def checking(request: Request, check) -> Response:
         fmt = body_format(request.headers.get("content-type"))
         body = await _body(request, service.max_body, timeouts.body)
-        try:  # the thread finishes its document, but the answer (and the connection) is not held for it
-            text, state = await asyncio.wait_for(
-                run_in_threadpool(check, body, fmt, request.query_params.multi_items()), timeouts.request)
-        except TimeoutError:
-            raise ServiceError(503, "request_timeout", f"the check took longer than {timeouts.request:g} s",
-                               headers={"Connection": "close"}) from None
-        return Response(text, media_type="application/json",
-                        headers={"X-IOMPolicy-Generation": str(state.generation)})
+        stop = _StopFlag()
+        work = asyncio.ensure_future(run_in_threadpool(_until_stopped, stop, check, body, fmt,
+                                                       request.query_params.multi_items()))
+        gone = asyncio.ensure_future(_client_gone(request))
+        done, _ = await asyncio.wait({work, gone}, timeout=timeouts.request, return_when=asyncio.FIRST_COMPLETED)
+        if work in done:
+            gone.cancel()
+            text, state = work.result()
+            return Response(text, media_type="application/json",
+                            headers={"X-IOMPolicy-Generation": str(state.generation)})
+        # The client went away, or the time is up: the thread is told to stop at its next
+        # checkpoint (iompolicy.stopping), and the log says when it did.
+        why = "the client went away" if gone in done else f"its {timeouts.request:g} s were up"
+        stop.set()
+        gone.cancel()
+        work.add_done_callback(functools.partial(_log_stop, f"{request.method} {request.url.path}", why))
+        if gone in done:
+            return Response(status_code=499)  # nobody is listening any more
+        raise ServiceError(503, "request_timeout", f"the check took longer than {timeouts.request:g} s, "
+                           "and was stopped", headers={"Connection": "close"})
 
     @_endpoint
     async def check(request: Request) -> Response:
