@@ -29,7 +29,8 @@ The architecture map (docs/architecture.md draws it). Two inputs meet in the eng
 - `analysis/`: `iompolicy analyze`, the SMT encoding (optional z3 extra).
 - `render/`, `service/`, `cli/`: the products: one module per report format, the HTTP
   service (core without a web framework, then HTTP), the commands.
-- At the top: `engine` (PolicySet: loading as named stages, and check), `run` (one audit:
+- At the top: `engine` (PolicySet: load and check), `loading` (the named stages of loading:
+  locate, read, parse, check, cite, constants; then the engine compiles), `run` (one audit:
   inputs, data, waivers), `parallel`, `report` (results), `waivers`, `selection`, `notices`,
   `dated` (dated register facts), `impact` (two rule sets over one corpus), `config`, `cache`,
   `resources`, `policytests`, `schema_docs`; and the foundation that every layer may use and

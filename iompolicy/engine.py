@@ -1,4 +1,8 @@
-"""A loaded policy set: checked, compiled once, and evaluated against documents."""
+"""A loaded policy set: checked, compiled once, and evaluated against documents.
+
+Loading is the named stages of `iompolicy.loading` (locate, read, parse, check, cite,
+constants), with the cache between locate and read, then compile; `check` is the hot path.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .language import syntax as n
-from .evaluation.clause import CompiledClause, check_constants, compile_file, evaluate, evaluate_traced
+from .evaluation.clause import CompiledClause, compile_file, evaluate, evaluate_traced
 from .evaluation.compiler import Env
 from .documents import DocumentError, Problem, as_document, date_of
 from .report import Report
 from .language.schemas import SchemaSet
 from .language.schemas import read_texts as read_schema_texts
-from .language.source import Diagnostic, PolicyError, SourceFile, Span
+from .language.source import Diagnostic, PolicyError, SourceFile
+from .loading import locate, read_policy_texts, run_stages
 from .documents.validation import Validator
 from . import notices as said
 from .dated import DatedData
@@ -94,11 +99,7 @@ class PolicySet:
 
         folders = [_shipped_policies() if str(f) == SHIPPED else Path(f)
                    for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
-        for one in folders:
-            if not one.is_dir():
-                raise PolicyError([Diagnostic("no_policies", f"`{one}` is not a folder of policies", None)])
-        policy_paths = [p for one in folders for p in sorted(one.rglob("*.iom"))]
-        provisions_paths = [one / "provisions.yaml" for one in folders if (one / "provisions.yaml").is_file()]
+        policy_paths, provisions_paths = locate(folders)
         if isinstance(schemas, SchemaSet):
             texts = read_policy_texts(policy_paths)
             policy_set = cls._build(texts, schemas, folders)
@@ -149,41 +150,16 @@ class PolicySet:
     @classmethod
     def from_texts(cls, texts: Mapping[str, str], schemas: str | Path | SchemaSet | None = None,
                    provisions=None, readings: Mapping[str, str] | None = None) -> "PolicySet":
-        """Load policies given as {file name: text}.
+        """Load policies given as {file name: text}, through the stages of `iompolicy.loading`.
 
         `provisions` (a `Provisions`, or a list of (folder, Provisions)) makes every
         clause (of files under that folder) cite a listed provision and quote it.
         `readings` as for `load`.
         """
-        from .language.checker import Checker
-        from .language.build import build_file
-
         schema_set = schemas if isinstance(schemas, SchemaSet) else SchemaSet.load(schemas or _shipped_schemas())
-        # A byte-order mark is legal at the start of a UTF-8 file and is not part of its text.
-        sources = {name: SourceFile(name, text.removeprefix("\ufeff")) for name, text in texts.items()}
-        diagnostics: list[Diagnostic] = []
-        files: list[n.PolicyFile] = []
-        for source in sources.values():
-            policy_file, problems = build_file(source)
-            diagnostics.extend(problems)
-            if policy_file is not None:
-                files.append(policy_file)
-        if not sources:
-            diagnostics.append(Diagnostic("empty_policy_set", "no policy files (*.iom) were found", None,
-                                          "point --policies at a folder of .iom files"))
-        diagnostics.extend(Checker(schema_set).check(files))
         scoped = provisions if isinstance(provisions, list) else [("", provisions)] if provisions else []
-        if scoped:
-            from .traceability.coverage import check_citations
-
-            for folder, listed in scoped:
-                under = [f for f in files if not folder or Path(f.path).is_relative_to(folder)]
-                diagnostics.extend(check_citations(under, listed))
-        if not diagnostics:
-            diagnostics.extend(check_constants(files))
-        if diagnostics:
-            raise PolicyError(diagnostics, sources)
-        return cls(files, schema_set, sources, scoped[0][1] if scoped else None, readings=readings)
+        loaded = run_stages(dict(texts), schema_set, scoped)
+        return cls(loaded.files, schema_set, loaded.sources, scoped[0][1] if scoped else None, readings=readings)
 
     # ---- what it holds -----------------------------------------------------------------
     def clauses(self, kind: str | None = None) -> list[CompiledClause]:
@@ -298,35 +274,3 @@ def _document_date(value: dict, rule: dict | None) -> dt.date | None:
     if type(year) is int and 1 <= year <= 9999:
         return dt.date(year, 12, 31)
     return None
-
-
-def read_policy_texts(paths: list[Path]) -> dict[str, str]:
-    """{path: text} of policy files; a path that is not a readable UTF-8 file is a PolicyError
-    naming it (with the line and column of a byte that is not UTF-8)."""
-    texts, diagnostics = {}, []
-    for path in paths:
-        try:
-            data = path.read_bytes()
-        except IsADirectoryError:
-            diagnostics.append(Diagnostic("not_a_policy_file", "is a folder, not a policy file", _whole(path),
-                                          "rename the folder: every *.iom under --policies is read as a policy"))
-            continue
-        except OSError as error:
-            diagnostics.append(Diagnostic("unreadable", f"cannot be read: {error.strerror or error}", _whole(path)))
-            continue
-        try:
-            texts[str(path)] = data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-            diagnostics.append(Diagnostic("not_utf8", f"not UTF-8 text (byte 0x{data[error.start]:02x})",
-                                          Span(str(path), error.start, error.start + 1, line, column),
-                                          "save the file as UTF-8"))
-    if diagnostics:
-        raise PolicyError(diagnostics)
-    return texts
-
-
-def _whole(path: Path) -> Span:
-    """A place for a problem of a whole file: its start."""
-    return Span(str(path), 0, 0, 1, 1)

@@ -23,12 +23,12 @@ import pytest
 import yaml
 
 from iompolicy.documents import DocumentError
-from iompolicy.documents.yaml_reader import _PureLoader, _parse_yaml
+from iompolicy.documents.yaml_reader import PureLoader, parse_yaml
 from iompolicy.limits import DEFAULT_LIMITS
 
 SUITE = json.loads((Path(__file__).parent / "yaml-test-suite" / "cases.json").read_text(encoding="utf-8"))
 CASES = {case["id"]: case for case in SUITE["cases"]}
-PARSERS = {"pure": _PureLoader}
+PARSERS = {"pure": PureLoader}
 if hasattr(yaml, "CSafeLoader"):
     PARSERS["libyaml"] = yaml.CSafeLoader
 
@@ -83,7 +83,7 @@ def _same(read, expected) -> bool:
 def _read(case: dict, parser) -> tuple[str, object]:
     """("read", value) or ("refused", code)."""
     try:
-        value, _ = _parse_yaml(case["yaml"], "case.yaml", DEFAULT_LIMITS, parser)
+        value, _ = parse_yaml(case["yaml"], "case.yaml", DEFAULT_LIMITS, parser)
     except DocumentError as error:
         return "refused", error.problems[0].code
     return "read", value
@@ -131,5 +131,5 @@ def test_the_suite_is_whole():
 
 def test_most_valid_single_documents_are_read():
     """The refusals stay the exception: of the suite's valid cases, at least 160 are read."""
-    read = [case_id for case_id, case in CASES.items() if not case["error"] and _read(case, _PureLoader)[0] == "read"]
+    read = [case_id for case_id, case in CASES.items() if not case["error"] and _read(case, PureLoader)[0] == "read"]
     assert len(read) >= 160, len(read)

@@ -121,9 +121,9 @@ def _chosen(policies) -> str:
 
 def _write(analysis, fmt, output, verbose) -> None:
     from ..analysis import report
-    from .check import _output
+    from .check import report_stream
 
     rendered = {"text": lambda: report.text(analysis, verbose), "json": lambda: report.as_json(analysis),
                 "sarif": lambda: report.sarif(analysis)}[fmt]()
-    with _output(output) as out:
+    with report_stream(output) as out:
         out.write(rendered)

@@ -275,7 +275,7 @@ def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
     summary = Summary(fail_on=fail_on)
     if len(targets) == 1:
         ((fmt, path),) = targets
-        with _output(path) as out, _progress(reports, len(run.pending)) as shown:
+        with report_stream(path) as out, _progress(reports, len(run.pending)) as shown:
             writer(fmt)(run.then_notices(shown, summary, stale=True), summary, _options(options, fmt, path), out)
         return summary
     with _progress(reports, len(run.pending)) as shown:
@@ -287,7 +287,7 @@ def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
     with contextlib.ExitStack() as files:  # every file renamed into place only once all are written
         for fmt, path in targets:
             if path not in (None, "-"):
-                write(fmt, path, files.enter_context(_output(path)))
+                write(fmt, path, files.enter_context(report_stream(path)))
     for fmt, path in targets:  # then stdout, whose reader may go away without costing the files
         if path in (None, "-"):
             write(fmt, path, sys.stdout)
@@ -339,7 +339,7 @@ def _progress(items, count: int):
     return click.progressbar(items, length=count, file=sys.stderr, label="checking")
 
 
-def _output(output: str | None):
+def report_stream(output: str | None):
     """stdout, or the --output file (written atomically where it can be: see cli/output.py)."""
     if output in (None, "-"):
         return contextlib.nullcontext(sys.stdout)

@@ -45,8 +45,8 @@ from yaml.nodes import ScalarNode
 
 from ..limits import DEFAULT_LIMITS, Limits
 from ..patterns import LazyPattern
-from .problems import DocumentError, Problem, _Refused, _escape, _line_col
-from .yaml_reader import _BaseLoader, _Reader, _TAG, _parse_yaml, _reading
+from .problems import DocumentError, Problem, Refused, escape_quotes, line_col
+from .yaml_reader import SafeLoader, EventReader, YAML_TAG, parse_yaml, yaml11_words
 
 
 _UNWANTED = LazyPattern("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -58,7 +58,7 @@ _CONTROL_NAMES = {0x00: "NUL", 0x07: "bell", 0x08: "backspace", 0x1B: "escape", 
 def _escape_position(text: str) -> tuple[int | None, int | None]:
     """Where the first escape of an unwanted character is written, when the text has no positions."""
     found = _UNWANTED_ESCAPE.search(text)
-    return _line_col(text, found.start()) if found else (None, None)
+    return line_col(text, found.start()) if found else (None, None)
 
 
 def _unwanted_characters(document: "Document") -> Problem | None:
@@ -172,18 +172,18 @@ _LEADING_ZERO = LazyPattern(r"[-+]?0[0-9_]+")
 
 
 def _hint(tag: str, text: str) -> str | None:
-    quoted = f'write "{_escape(text)}" in quotes if you meant text'
-    if tag == _TAG + "bool":
-        return f"`{text}` was read as {_reading(ScalarNode(tag, text))}; {quoted}"
-    if tag == _TAG + "null":
+    quoted = f'write "{escape_quotes(text)}" in quotes if you meant text'
+    if tag == YAML_TAG + "bool":
+        return f"`{text}` was read as {yaml11_words(ScalarNode(tag, text))}; {quoted}"
+    if tag == YAML_TAG + "null":
         if text == "":
             return "nothing is written here, which YAML reads as null"
         return f"`{text}` was read as null; {quoted}"
-    if tag in (_TAG + "int", _TAG + "float"):
+    if tag in (YAML_TAG + "int", YAML_TAG + "float"):
         return f"`{text}` was read as a number; {quoted}"
-    if tag == _TAG + "timestamp":
+    if tag == YAML_TAG + "timestamp":
         return f"`{text}` was read as a date{' and time' if len(text) > 10 else ''}; {quoted}"
-    if tag == _TAG + "str" and any(c.isdigit() for c in text) and _NUMBER_LIKE.fullmatch(text):
+    if tag == YAML_TAG + "str" and any(c.isdigit() for c in text) and _NUMBER_LIKE.fullmatch(text):
         if _LEADING_ZERO.fullmatch(text):
             return (f"`{text}` was read as text: in YAML 1.1 a leading zero makes a number octal, and "
                     f"{text.lstrip('+-')} is not one; write it without the leading zero")
@@ -205,11 +205,11 @@ def load_text(text: str, name: str = "<stdin>", format: str | None = None, limit
     fmt = format or ("json" if name.endswith(".json") else "yaml")
     dates: dict = {}
     if fmt == "json":
-        from .json_reader import _parse_json  # here: a run over YAML files never needs it
+        from .json_reader import parse_json  # here: a run over YAML files never needs it
 
-        value = _parse_json(text, name, limits)
+        value = parse_json(text, name, limits)
     else:
-        value, dates = _parse_yaml(text, name, limits)
+        value, dates = parse_yaml(text, name, limits)
     if value is None:
         raise DocumentError([Problem(name, "the document is empty", code="empty")])
     if not isinstance(value, dict):
@@ -326,11 +326,11 @@ def _tables(text: str | None) -> tuple[dict[str, tuple[int, int]], dict[str, tup
     text does not read. Limits were checked when the document loaded."""
     if text is None:
         return {}, {}
-    loader = _BaseLoader(text)
-    reader = _Reader(loader, None, strict=False, table=True)
+    loader = SafeLoader(text)
+    reader = EventReader(loader, None, strict=False, table=True)
     try:
         reader.read()
-    except (yaml.YAMLError, _Refused):
+    except (yaml.YAMLError, Refused):
         return {}, {}
     finally:
         loader.dispose()

@@ -13,8 +13,8 @@ import yaml
 from ..limits import MAX_NUMBER_DIGITS, Limits
 from ..patterns import LazyPattern
 from ..stopping import checkpoint
-from .problems import DocumentError, Problem, _Refused, _line_col, _short
-from .yaml_reader import _BaseLoader, _Reader, _number_problem
+from .problems import DocumentError, Problem, Refused, line_col, shorten
+from .yaml_reader import SafeLoader, EventReader, number_problem
 
 
 # A string's closing quote is optional: an unterminated string then runs to the end of the
@@ -34,7 +34,7 @@ class _JsonRefused(Exception):
         self.code, self.message, self.token, self.hint = code, message, token, hint
 
 
-def _json_depth_problem(text: str, limits: Limits) -> _Refused | None:
+def _json_depth_problem(text: str, limits: Limits) -> Refused | None:
     """Nesting deeper than allowed, found before `json.loads` recurses into it."""
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
     if not brackets or max(accumulate(map(_BRACKET_STEP.get, brackets))) <= limits.max_depth:
@@ -45,12 +45,12 @@ def _json_depth_problem(text: str, limits: Limits) -> _Refused | None:
         if token in "[{":
             depth += 1
             if depth > limits.max_depth:
-                line, column = _line_col(text, match.start())
-                return _Refused("too_deep", f"lists and objects are nested more than {limits.max_depth} levels deep",
+                line, column = line_col(text, match.start())
+                return Refused("too_deep", f"lists and objects are nested more than {limits.max_depth} levels deep",
                                 line=line, column=column, hint="raise --max-depth if the document is genuine")
         elif token in "]}":
             depth -= 1
-    return _Refused("too_deep", f"lists and objects are nested more than {limits.max_depth} levels deep")
+    return Refused("too_deep", f"lists and objects are nested more than {limits.max_depth} levels deep")
 
 
 def _json_object(pairs: list) -> dict:
@@ -60,7 +60,7 @@ def _json_object(pairs: list) -> dict:
         seen = set()
         for key, _ in pairs:
             if key in seen:
-                raise _JsonRefused("duplicate_key", f"the key `{_short(key)}` is written twice in one object",
+                raise _JsonRefused("duplicate_key", f"the key `{shorten(key)}` is written twice in one object",
                                    json.dumps(key),
                                    "keep one of them: a document must not depend on which one a reader keeps")
             seen.add(key)
@@ -69,7 +69,7 @@ def _json_object(pairs: list) -> dict:
 
 def _json_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise _JsonRefused("number_out_of_range", f"`{_short(text)}` has more than {MAX_NUMBER_DIGITS} digits", text)
+        raise _JsonRefused("number_out_of_range", f"`{shorten(text)}` has more than {MAX_NUMBER_DIGITS} digits", text)
     return int(text)
 
 
@@ -77,8 +77,8 @@ def _json_decimal(text: str) -> Decimal:
     try:
         value = Decimal(text)
     except InvalidOperation:  # an exponent beyond what Decimal holds (1e999999999999999999999999)
-        raise _JsonRefused("number_out_of_range", f"`{_short(text)}` lies beyond 10^{MAX_NUMBER_DIGITS}", text) from None
-    problem = _number_problem(value, text)
+        raise _JsonRefused("number_out_of_range", f"`{shorten(text)}` lies beyond 10^{MAX_NUMBER_DIGITS}", text) from None
+    problem = number_problem(value, text)
     if problem:
         raise _JsonRefused("number_out_of_range", problem, text)
     return value
@@ -88,7 +88,8 @@ def _json_constant(name: str):
     raise _JsonRefused("not_finite", f"`{name}` is not a finite number", name)
 
 
-def _parse_json(text: str, name: str, limits: Limits):
+def parse_json(text: str, name: str, limits: Limits):
+    """The value of a JSON text (exact Decimals; dates stay text), or a DocumentError."""
     deep = _json_depth_problem(text, limits)
     if deep is not None:
         raise DocumentError([deep.problem(name)])
@@ -121,18 +122,18 @@ def _json_locate(text: str, refused: _JsonRefused) -> tuple[int | None, int | No
     if token in ("NaN", "Infinity", "-Infinity"):
         for match in _JSON_CONSTANT.finditer(text):
             if match.group(1) == token:
-                return _line_col(text, match.start(1))
+                return line_col(text, match.start(1))
         return None, None
     position = text.find(token)
-    return _line_col(text, position) if position >= 0 else (None, None)
+    return line_col(text, position) if position >= 0 else (None, None)
 
 
 def _duplicate_lines(text: str) -> tuple[int, int, int] | None:
     """(line, column, first line) of a duplicate key, found by composing the JSON as YAML."""
-    loader = _BaseLoader(text)
+    loader = SafeLoader(text)
     try:
-        _Reader(loader, None, table=True).read()
-    except _Refused as refused:
+        EventReader(loader, None, table=True).read()
+    except Refused as refused:
         if refused.first_line is not None and refused.line is not None:
             return refused.line, refused.column, refused.first_line
     except yaml.YAMLError:

@@ -32,7 +32,7 @@ class Problem(namedtuple("Problem", "file message line column path hint code",
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """Raised inside the loader: a message, the mark of the place, and a hint; `first_line`
     is the line a duplicate key was first written on (the JSON reader reports both)."""
 
@@ -43,20 +43,24 @@ class _Refused(Exception):
         self.line, self.column = (mark.line + 1, mark.column + 1) if mark is not None else (line, column)
 
     def problem(self, name: str) -> Problem:
+        """The refusal as a located `Problem` of the file `name`."""
         return Problem(name, self.message, self.line, self.column, hint=self.hint, code=self.code)
 
 
-def _line_col(text: str, offset: int | None) -> tuple[int | None, int | None]:
+def line_col(text: str, offset: int | None) -> tuple[int | None, int | None]:
+    """The 1-based line and column of a character offset in `text` (None, None if unknown)."""
     if offset is None or offset < 0:
         return None, None
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _short(text: str, limit: int = 40) -> str:
+def shorten(text: str, limit: int = 40) -> str:
+    """`text` cut to `limit` characters with "..." when longer: a value quoted in a message."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _escape(text: str) -> str:
+def escape_quotes(text: str) -> str:
+    """`text` as it is written between double quotes (a hint that says "write it quoted")."""
     return text.replace("\\", "\\\\").replace('"', '\\"')
 

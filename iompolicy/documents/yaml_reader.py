@@ -17,48 +17,48 @@ from ..limits import MAX_NUMBER_DIGITS, Limits
 from ..patterns import LazyPattern
 from ..stopping import Stopped, stop_flag
 
-from .problems import DocumentError, Problem, _Refused, _escape, _line_col, _short
+from .problems import DocumentError, Problem, Refused, escape_quotes, line_col, shorten
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: the same reading, faster
-_PureLoader = yaml.SafeLoader
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: the same reading, faster
+PureLoader = yaml.SafeLoader
 
 
-_TAG = "tag:yaml.org,2002:"
+YAML_TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE, _MERGE_TAG = (
-    _TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge"))
+    YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge"))
 _OCTAL = LazyPattern(r"[-+]?0[0-7_]+")
 _INT_LIMIT = 10 ** MAX_NUMBER_DIGITS  # a number lies within ±10^100
 
 
-def _number_problem(value, written: str) -> str | None:
+def number_problem(value, written: str) -> str | None:
     """Why a number read from a document is refused, or None."""
     if type(value) is int:
         if abs(value) >= _INT_LIMIT:
-            return f"`{_short(written)}` has more than {MAX_NUMBER_DIGITS} digits"
+            return f"`{shorten(written)}` has more than {MAX_NUMBER_DIGITS} digits"
         return None
     if not value.is_finite():
-        return f"`{_short(written)}` is not a finite number"
+        return f"`{shorten(written)}` is not a finite number"
     digits, magnitude = len(value.as_tuple().digits), value.adjusted()
     if digits > MAX_NUMBER_DIGITS or not -MAX_NUMBER_DIGITS <= magnitude < MAX_NUMBER_DIGITS:
-        return f"`{_short(written)}` has more than {MAX_NUMBER_DIGITS} digits or lies beyond 10^{MAX_NUMBER_DIGITS}"
+        return f"`{shorten(written)}` has more than {MAX_NUMBER_DIGITS} digits or lies beyond 10^{MAX_NUMBER_DIGITS}"
     return None
 
 
 def _in_range(value, written: str, mark):
-    """The number, unless it is too big or too precise to be exact (`_number_problem`)."""
-    problem = _number_problem(value, written)
+    """The number, unless it is too big or too precise to be exact (`number_problem`)."""
+    problem = number_problem(value, written)
     if problem:
-        raise _Refused("number_out_of_range", problem, mark)
+        raise Refused("number_out_of_range", problem, mark)
     return value
 
 
 def _construct_decimal(loader, text: str, mark):
     if text.lstrip("+-").lower() in (".inf", ".nan"):
-        raise _Refused("not_finite", f"`{text}` is not a finite number", mark)
+        raise Refused("not_finite", f"`{text}` is not a finite number", mark)
     try:
         value = Decimal(text)
     except InvalidOperation:  # an exponent beyond what Decimal holds
-        raise _Refused("number_out_of_range", f"`{_short(text)}` has more than {MAX_NUMBER_DIGITS} digits or lies "
+        raise Refused("number_out_of_range", f"`{shorten(text)}` has more than {MAX_NUMBER_DIGITS} digits or lies "
                        f"beyond 10^{MAX_NUMBER_DIGITS}", mark) from None
     return _in_range(value, text, mark)
 
@@ -67,7 +67,7 @@ def _construct_int(loader, text: str, mark):
     # Only decimal integers get here (_check_plain refuses the other notations), and the
     # length is checked before int() converts: Python refuses more than 4,300 digits.
     if len(text.lstrip("+-").lstrip("0")) > MAX_NUMBER_DIGITS:
-        raise _Refused("number_out_of_range", f"`{_short(text)}` has more than {MAX_NUMBER_DIGITS} digits", mark)
+        raise Refused("number_out_of_range", f"`{shorten(text)}` has more than {MAX_NUMBER_DIGITS} digits", mark)
     return _in_range(int(text, 10), text, mark)
 
 
@@ -76,7 +76,7 @@ def _construct_date_text(loader, text: str, mark):
     try:
         value = yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:
-        raise _Refused("invalid_date", f"`{text}` is not a calendar date", mark) from None
+        raise Refused("invalid_date", f"`{text}` is not a calendar date", mark) from None
     return value.isoformat()
 
 
@@ -125,7 +125,7 @@ class _Anchor(namedtuple("_Anchor", "value size path order entries written key")
     __slots__ = ()
 
 
-class _Reader:
+class EventReader:
     """Reads a YAML event stream into values (or, with `table`, into a table of positions),
     one event at a time: no node graph, no recursion, every limit checked as it goes.
 
@@ -179,7 +179,7 @@ class _Reader:
                     continue
                 value, size = self.alias(event)
             else:
-                raise _Refused("invalid_yaml", f"unexpected {kind.__name__}", getattr(event, "start_mark", None))
+                raise Refused("invalid_yaml", f"unexpected {kind.__name__}", getattr(event, "start_mark", None))
             if not stack:
                 break
             self.add(stack[-1], value, size)
@@ -187,7 +187,7 @@ class _Reader:
         if self.quirks is not None:
             self.quirks.finish()
         if self.strict and not loader.check_event(StreamEndEvent):
-            raise _Refused("several_documents", "a second YAML document starts here; a file holds one document",
+            raise Refused("several_documents", "a second YAML document starts here; a file holds one document",
                            loader.peek_event().start_mark, "split the file, one document per file")
         return value
 
@@ -215,7 +215,7 @@ class _Reader:
     def count(self, size: int, mark) -> None:
         self.total += size
         if self.limits is not None and self.total > self.limits.max_nodes:
-            raise _Refused("too_many_values", f"more than {self.limits.max_nodes:,} keys and values (counting what "
+            raise Refused("too_many_values", f"more than {self.limits.max_nodes:,} keys and values (counting what "
                            "aliases repeat)", mark, "raise --max-nodes if the document is genuine")
 
     def define(self, name: str) -> int:
@@ -233,13 +233,13 @@ class _Reader:
         frame.size += 1
         if self.strict:
             if tag == _MERGE_TAG:
-                raise _Refused("merge_key", "`<<` merges other mappings into this one, and YAML readers disagree on "
+                raise Refused("merge_key", "`<<` merges other mappings into this one, and YAML readers disagree on "
                                "what that gives; a document does not use merge keys", event.start_mark,
                                'write the keys out in full, or "<<" in quotes for a key named <<')
             if tag not in (_STR, _VALUE):
                 node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
-                raise _Refused("key_not_text", f"a mapping key must be text, but `{_short(event.value)}` is read as "
-                               f"{_reading(node)}", event.start_mark, f'write "{_escape(event.value)}" in quotes')
+                raise Refused("key_not_text", f"a mapping key must be text, but `{shorten(event.value)}` is read as "
+                               f"{yaml11_words(node)}", event.start_mark, f'write "{escape_quotes(event.value)}" in quotes')
         self.take_key(frame, event.value, event.start_mark)
         if event.anchor is not None:  # `&name key: value` names the key, not the value
             end = len(self.entries)
@@ -252,7 +252,7 @@ class _Reader:
         if self.strict:
             first = frame.keys.get(text)
             if first is not None:
-                raise _Refused("duplicate_key", f"the key `{_short(text)}` is written twice in this mapping "
+                raise Refused("duplicate_key", f"the key `{shorten(text)}` is written twice in this mapping "
                                f"(lines {first} and {mark.line + 1})", mark,
                                "keep one of them: a document must not depend on which one a reader keeps",
                                first_line=first)
@@ -268,18 +268,18 @@ class _Reader:
         if tag == "!":  # the non-specific tag: text, which PyYAML reads as if no tag were written
             implied = self.loader.resolve(ScalarNode, event.value, (True, False)) if not event.style else _STR
             if self.strict and implied != _STR:
-                raise _Refused("explicit_tag", f"`! {_short(event.value)}` is text in YAML, but PyYAML reads it as "
-                               f"{_reading(ScalarNode(implied, event.value))}", event.start_mark,
-                               f'write "{_escape(event.value)}" in quotes for text, or leave out the `!`')
+                raise Refused("explicit_tag", f"`! {shorten(event.value)}` is text in YAML, but PyYAML reads it as "
+                               f"{yaml11_words(ScalarNode(implied, event.value))}", event.start_mark,
+                               f'write "{escape_quotes(event.value)}" in quotes for text, or leave out the `!`')
             return _STR
         if self.strict and tag != _STR:
             if tag in _CONSTRUCTORS or tag in (_VALUE, _MERGE_TAG):
-                raise _Refused("explicit_tag", f"the tag `{_short_tag(tag)}` is not allowed: a value is read from "
+                raise Refused("explicit_tag", f"the tag `{_short_tag(tag)}` is not allowed: a value is read from "
                                "how it is written, never from a tag", event.start_mark,
                                "leave out the tag: write a number in decimal, a date as YYYY-MM-DD, text in quotes")
             raise _refused_tag(tag, event.start_mark)
         if self.strict and event.value == "" and not event.style:
-            raise _Refused("explicit_tag", "the tag `!!str` stands on nothing: PyYAML's two parsers disagree on what "
+            raise Refused("explicit_tag", "the tag `!!str` stands on nothing: PyYAML's two parsers disagree on what "
                            "that is", event.start_mark, 'write "" for empty text')
         return tag
 
@@ -312,15 +312,15 @@ class _Reader:
     def start(self, event, is_map: bool) -> None:
         stack = self.stack
         if self.limits is not None and len(stack) >= self.limits.max_depth:
-            raise _Refused("too_deep", f"lists and mappings are nested more than {self.limits.max_depth} levels deep",
+            raise Refused("too_deep", f"lists and mappings are nested more than {self.limits.max_depth} levels deep",
                            event.start_mark, "raise --max-depth if the document is genuine")
         tag = event.tag
         if tag is None or tag == "!":
-            tag = _TAG + ("map" if is_map else "seq")
-        if self.strict and tag not in (_TAG + "map", _TAG + "seq"):
+            tag = YAML_TAG + ("map" if is_map else "seq")
+        if self.strict and tag not in (YAML_TAG + "map", YAML_TAG + "seq"):
             raise _refused_tag(tag, event.start_mark)
         if stack and stack[-1].is_map and stack[-1].key is None:
-            raise _Refused("key_not_text", "a mapping key must be text, not a list or a mapping", event.start_mark)
+            raise Refused("key_not_text", "a mapping key must be text, not a list or a mapping", event.start_mark)
         self.count(1, event.start_mark)
         path, mark = self.here(event.start_mark)
         if self.table:
@@ -362,14 +362,14 @@ class _Reader:
         """What an alias names (refused past the alias limit, undefined, or inside its own node)."""
         self.aliases += 1
         if self.limits is not None and self.aliases > self.limits.max_aliases:
-            raise _Refused("too_many_aliases", f"more than {self.limits.max_aliases} aliases (`*name`): refused as a "
+            raise Refused("too_many_aliases", f"more than {self.limits.max_aliases} aliases (`*name`): refused as a "
                            "possible alias bomb", event.start_mark, "raise --max-aliases if the document is genuine")
         name = event.anchor
         if name not in self.latest:
-            raise _Refused("undefined_alias", f"the alias `*{name}` has no anchor `&{name}` before it",
+            raise Refused("undefined_alias", f"the alias `*{name}` has no anchor `&{name}` before it",
                            event.start_mark)
         if name not in self.anchors or self.anchors[name].order != self.latest[name]:
-            raise _Refused("recursive_value", f"the alias `*{name}` is inside the node it refers to (a recursive "
+            raise Refused("recursive_value", f"the alias `*{name}` is inside the node it refers to (a recursive "
                            "structure)", event.start_mark)
         return self.anchors[name]
 
@@ -379,7 +379,7 @@ class _Reader:
             self.quirks.node(event)
         anchor = self.named(event)
         if anchor.key is None and self.strict:
-            raise _Refused("key_not_text", f"a mapping key must be text, but `*{event.anchor}` names something "
+            raise Refused("key_not_text", f"a mapping key must be text, but `*{event.anchor}` names something "
                            "else", event.start_mark)
         self.count(1, event.start_mark)
         frame.size += 1
@@ -416,7 +416,7 @@ class _Reader:
 
 
 def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
+    return "!!" + tag[len(YAML_TAG):] if tag.startswith(YAML_TAG) else tag
 
 
 def _base60(text: str) -> int:
@@ -439,24 +439,24 @@ def _check_plain(tag: str, event, path: str, dates: dict) -> None:
         if _OCTAL.fullmatch(text):
             digits = digits.replace("_", "")
             if int(digits, 8) != int(digits, 10):
-                raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the octal number "
+                raise Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the octal number "
                                f"{int(digits, 8)}, not {int(digits, 10)}", mark,
                                f'write {int(digits, 10)} without the leading zero, or "{text}" in quotes for text')
         if ":" in text:
-            raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the base-60 number {_base60(text)}",
+            raise Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the base-60 number {_base60(text)}",
                            mark, f'write the number in decimal, or "{text}" in quotes for text')
         if digits[:2] in ("0b", "0x"):
             value = int(text.replace("_", ""), 0)
             base = "binary" if digits[1] == "b" else "hexadecimal"
-            raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the {base} number {value}", mark,
+            raise Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the {base} number {value}", mark,
                            _in_decimal(text, value))
     elif tag == _FLOAT and ":" in text:
-        raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as a base-60 number", mark,
+        raise Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as a base-60 number", mark,
                        f'write the number in decimal, or "{text}" in quotes for text')
     elif tag == _TIMESTAMP:
         dates[path] = text
     if tag in (_INT, _FLOAT) and "_" in text:
-        raise _Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the number {text.replace('_', '')}, "
+        raise Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the number {text.replace('_', '')}, "
                        "but YAML 1.2 and JSON read it as text", mark, _in_decimal(text, text.replace("_", "")))
 
 
@@ -467,12 +467,12 @@ def _copy_dates(dates: dict, source: str, target: str) -> None:
             dates[target + path[len(source):]] = text
 
 
-def _refused_tag(tag: str, mark) -> _Refused:
-    return _Refused("unsupported_tag", f"the tag `{_short_tag(tag)}` is not allowed: a document holds only text, "
+def _refused_tag(tag: str, mark) -> Refused:
+    return Refused("unsupported_tag", f"the tag `{_short_tag(tag)}` is not allowed: a document holds only text, "
                     "numbers, booleans, null, dates, lists and mappings", mark)
 
 
-def _reading(node) -> str:
+def yaml11_words(node) -> str:
     """How YAML 1.1 reads a plain scalar, in words."""
     tag, text = node.tag, node.value
     if tag == _BOOL:
@@ -499,19 +499,19 @@ def _before_parsing(text: str) -> str:
     read the block scalar before it as YAML does."""
     tab = text.find("\t")
     if tab >= 0:
-        line, column = _line_col(text, tab)
+        line, column = line_col(text, tab)
         if not text[text.rfind("\n", 0, tab) + 1:tab].strip(" \t"):  # the tab is in the line's indentation
-            raise _Refused("tab_indent", "not valid YAML: this line is indented with a tab", line=line, column=1,
+            raise Refused("tab_indent", "not valid YAML: this line is indented with a tab", line=line, column=1,
                            hint="YAML indents with spaces only: replace the tab with spaces")
-        raise _Refused("tab", "a tab character: YAML forbids tabs as indentation, and PyYAML's parsers disagree on "
+        raise Refused("tab", "a tab character: YAML forbids tabs as indentation, and PyYAML's parsers disagree on "
                        "them elsewhere", hint="use spaces (inside double quotes, write \\t for a tab in text)",
                        line=line, column=column)
     directive = _DIRECTIVE.search(text)
     if directive is not None:
         start = _DOCUMENT_START.search(text)
         if start is None or start.start() > directive.start():
-            line, column = _line_col(text, directive.start())
-            raise _Refused("directive", "a directive (`%YAML`, `%TAG`...): a document does not use them", line=line,
+            line, column = line_col(text, directive.start())
+            raise Refused("directive", "a directive (`%YAML`, `%TAG`...): a document does not use them", line=line,
                            column=column, hint="remove the line")
     last = text.rfind("\n") + 1
     if last < len(text) and not text[last:].strip(" "):
@@ -527,14 +527,14 @@ class _Quirks:
     under their key, and a block scalar whose first lines have more spaces than its
     text."""
 
-    def __init__(self, text: str, reader: "_Reader"):
+    def __init__(self, text: str, reader: "EventReader"):
         self.text, self.reader = text, reader
         # `#` right after other text: inside a scalar it is text, elsewhere a comment YAML refuses
         self.hashes = [m.start() + 1 for m in _HASH_AFTER_TEXT.finditer(text)] if "#" in text else []
         self.next_hash = 0
 
     def refuse(self, message: str, mark, hint: str | None = None):
-        raise _Refused("yaml_quirk", message, mark, hint)
+        raise Refused("yaml_quirk", message, mark, hint)
 
     def node(self, event) -> None:
         """Any node: its anchor's name, and its place in a flow collection."""
@@ -544,7 +544,7 @@ class _Quirks:
             at = text.find(sign + event.anchor, mark.index)
             after = at + 1 + len(event.anchor)
             if at >= 0 and after < len(text) and text[after] not in _AFTER_NAME:
-                self.refuse(f"`{sign}{_short(event.anchor)}` is followed by `{text[after]}`: YAML reads both as one "
+                self.refuse(f"`{sign}{shorten(event.anchor)}` is followed by `{text[after]}`: YAML reads both as one "
                             "name, PyYAML stops before it", mark, "use letters, digits, `-` and `_` in anchor names")
         stack = self.reader.stack
         if stack and stack[-1].flow and mark.line > stack[-1].mark.line and mark.column < stack[-1].indent:
@@ -560,11 +560,11 @@ class _Quirks:
         if stack and stack[-1].flow and not event.style and event.tag is None:
             before = text[mark.index - 1] if mark.index else ""
             if "?" in value or before == "?" or (value[:1] == "-" and value[1:2] in ("", " ")):
-                self.refuse(f"`{_short(value)}` in a flow collection: YAML and PyYAML's parsers read `?` and `-` "
-                            "there differently", mark, f'write "{_escape(value)}" in quotes')
+                self.refuse(f"`{shorten(value)}` in a flow collection: YAML and PyYAML's parsers read `?` and `-` "
+                            "there differently", mark, f'write "{escape_quotes(value)}" in quotes')
             end = event.end_mark.index
             if text[end:end + 1] == ":" and text[end + 1:end + 2] in (",", "}", "]"):
-                self.refuse(f"`{_short(value)}:` with nothing after the colon: PyYAML's two parsers disagree on it",
+                self.refuse(f"`{shorten(value)}:` with nothing after the colon: PyYAML's two parsers disagree on it",
                             event.end_mark, "write a space after the colon")
         if event.style in ("'", '"') and event.end_mark.line > mark.line and not (stack and stack[-1].flow):
             self.quoted_lines(event)
@@ -579,7 +579,7 @@ class _Quirks:
         lines = self.text[event.start_mark.index:event.end_mark.index].split("\n")[1:]
         for number, line in enumerate(lines, event.start_mark.line + 2):
             if line.strip(" ") and len(line) - len(line.lstrip(" ")) <= indent:
-                raise _Refused("yaml_quirk", f"this line of a quoted text must be indented more than its key "
+                raise Refused("yaml_quirk", f"this line of a quoted text must be indented more than its key "
                                f"(at least {indent + 1} spaces)", line=number, column=1)
 
     def block_header(self, event) -> None:
@@ -603,7 +603,7 @@ class _Quirks:
             if line.strip(" "):
                 spaces = len(line) - len(line.lstrip(" "))
                 if spaces > indent and widest > spaces:
-                    raise _Refused("yaml_quirk", f"a first line of this block text holds {widest} spaces, more than "
+                    raise Refused("yaml_quirk", f"a first line of this block text holds {widest} spaces, more than "
                                    f"its text is indented ({spaces})", event.start_mark,
                                    "remove the spaces from the empty lines")
                 return
@@ -615,8 +615,8 @@ class _Quirks:
         hashes = self.hashes
         while self.next_hash < len(hashes) and hashes[self.next_hash] < end:
             if hashes[self.next_hash] < start:
-                line, column = _line_col(self.text, hashes[self.next_hash])
-                raise _Refused("yaml_quirk", "a comment needs a space before it: YAML refuses `#` right after "
+                line, column = line_col(self.text, hashes[self.next_hash])
+                raise Refused("yaml_quirk", "a comment needs a space before it: YAML refuses `#` right after "
                                "other text, PyYAML reads a comment", line=line, column=column,
                                hint="put a space before the `#`")
             self.next_hash += 1
@@ -626,18 +626,18 @@ class _Quirks:
             self.comments_before(len(self.text) + 1, len(self.text) + 1)
 
 
-def _parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
+def parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
     """(value, dates) of a YAML text, or a DocumentError. `loader_class` picks PyYAML's parser
     (default: libyaml's when installed); the tests hold both to the same readings."""
     try:
         text = _before_parsing(text)
-    except _Refused as refused:
+    except Refused as refused:
         raise DocumentError([refused.problem(name)]) from None
-    loader = (loader_class or _BaseLoader)(text)
+    loader = (loader_class or SafeLoader)(text)
     try:
-        reader = _Reader(loader, limits, text=text)
+        reader = EventReader(loader, limits, text=text)
         return reader.read(), reader.dates
-    except _Refused as refused:
+    except Refused as refused:
         raise DocumentError([refused.problem(name)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -651,7 +651,7 @@ def _parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
             code, message = "invalid_yaml", f"not valid YAML: {message}"
         raise DocumentError([Problem(name, message, line, column, code=code)]) from None
     except yaml.reader.ReaderError as error:
-        line, column = _line_col(text, error.position)
+        line, column = line_col(text, error.position)
         character = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
         raise DocumentError([Problem(name, f"not valid YAML: the character {character} is not allowed",
                                      line, column, code="invalid_yaml")]) from None
