@@ -38,7 +38,7 @@ The architecture map (docs/architecture.md draws it). Two inputs meet in the eng
 
 Layers: `language` imports only the foundation; `documents` also `language`; `evaluation`
 also `documents`; nothing in a stage folder imports the engine, the run or a product, and a
-folder uses only another's public names (tests/test_architecture.py holds these lines).
+module uses only another's public names (tests/test_architecture.py holds these lines).
 
 Record styles: the modules a command-line check loads (`cli/check`, the engine,
 `evaluation/`, `documents/`, `report`, `run`, `render/`) are written for a fast start

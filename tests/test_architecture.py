@@ -92,3 +92,18 @@ def test_the_architecture_map_names_every_folder():
     for folder in folders:
         assert f"{folder}/" in iompolicy.__doc__, folder
         assert f"{folder}/" in page, folder
+
+
+DATA_SUITES = {"conformance", "hostile", "golden", "schemas", "data", "yaml-test-suite"}
+
+
+def test_the_tests_mirror_the_stages():
+    """A test of one stage lives in the folder named after it (tests/language/ ...); the data
+    suites keep their own folders; a test that spans the stages stays at the top."""
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    tests = ROOT / "tests"
+    mirrored = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert mirrored <= folders, f"test folders with no stage of that name: {sorted(mirrored - folders)}"
+    others = {p.name for p in tests.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))} - mirrored
+    assert others <= DATA_SUITES, f"test folders that are neither a stage nor a data suite: {sorted(others - DATA_SUITES)}"
+    assert {"language", "documents", "evaluation", "service", "cli", "render"} <= mirrored

@@ -289,7 +289,7 @@ def test_the_reader_agrees_with_pyyaml(first, second, flow, shared):
     ("kind: p\nx: >\n \n  \n # c\n", 2, 4, "a first line of this block text holds 2 spaces, more than its text"),
 ])
 def test_what_pyyaml_reads_otherwise_than_yaml_is_refused(text, line, column, message):
-    """Found by the YAML test suite (tests/test_yaml_test_suite.py): PyYAML read these otherwise
+    """Found by the YAML test suite (tests/documents/test_yaml_test_suite.py): PyYAML read these otherwise
     than YAML says, accepted them though YAML does not, or its two parsers disagreed."""
     problem = refused(text)
     assert message in problem.message and (problem.line, problem.column) == (line, column), problem

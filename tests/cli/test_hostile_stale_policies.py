@@ -1,7 +1,7 @@
 """Stale policies (issue 19): the command line's policy cache must not serve a policy
 set whose text differs from the files, even when an edit keeps each file's size and
 modification time (`touch -r`, a restored backup, a coarse file-system clock).
-(The service's reload: tests/test_service_reload.py.)"""
+(The service's reload: tests/service/test_service_reload.py.)"""
 
 from __future__ import annotations
 

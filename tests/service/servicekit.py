@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 DATA = [EXAMPLES / "data" / "member-states.yaml", EXAMPLES / "data" / "funded-projects.yaml"]
 DOCUMENTS = sorted(p for folder in ("proposals", "budgets", "governance") for p in (EXAMPLES / folder).glob("*.yaml"))

@@ -26,7 +26,7 @@ from iompolicy.documents import DocumentError
 from iompolicy.documents.yaml_reader import PureLoader, parse_yaml
 from iompolicy.limits import DEFAULT_LIMITS
 
-SUITE = json.loads((Path(__file__).parent / "yaml-test-suite" / "cases.json").read_text(encoding="utf-8"))
+SUITE = json.loads((Path(__file__).parent.parent / "yaml-test-suite" / "cases.json").read_text(encoding="utf-8"))
 CASES = {case["id"]: case for case in SUITE["cases"]}
 PARSERS = {"pure": PureLoader}
 if hasattr(yaml, "CSafeLoader"):
