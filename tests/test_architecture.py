@@ -95,6 +95,10 @@ def test_the_architecture_map_names_every_folder():
 
 
 DATA_SUITES = {"conformance", "hostile", "golden", "schemas", "data", "yaml-test-suite"}
+# The tests that span the stages, and so stay at the top of tests/.
+SPANNING = {"test_api", "test_architecture", "test_benchmarks", "test_conformance", "test_golden",
+            "test_hostile_scaling", "test_installed", "test_loading", "test_packaging", "test_patterns",
+            "test_readme"}
 
 
 def test_the_tests_mirror_the_stages():
@@ -107,3 +111,6 @@ def test_the_tests_mirror_the_stages():
     others = {p.name for p in tests.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))} - mirrored
     assert others <= DATA_SUITES, f"test folders that are neither a stage nor a data suite: {sorted(others - DATA_SUITES)}"
     assert {"language", "documents", "evaluation", "service", "cli", "render"} <= mirrored
+    at_the_top = {p.stem for p in tests.glob("test_*.py")} - SPANNING
+    assert not at_the_top, (f"{sorted(at_the_top)}: move each into the folder of the stage it tests "
+                            "(tests/cli/, tests/service/, ...), or add it to SPANNING if it spans them")
