@@ -1,6 +1,8 @@
 """What a report must say to be reproduced and defended: iompolicy's version, the
 policies (each file's SHA-256, the set's digest, each policy's id and version), the
-value of each named parameter (`const`) in force, the reference data (file, SHA-256,
+value of each named constant (`const`) in force, the reading of each parameter of the
+Strategy (`param`) in force and which were chosen rather than left at their default,
+the reference data (file, SHA-256,
 `as_of`), the waivers (file, SHA-256, the waivers it holds), the as-of rule, the
 run's start, and each document's SHA-256.
 
@@ -104,6 +106,7 @@ def build(run, policy_folders, as_of: dt.date | None, waivers_file: str | None, 
         "policies": [{"id": f.header.id, "version": f.header.version, "kind": f.header.kind} for f in policies.files],
         "parameters": parameters(policies),
         "readings": dict(policies.readings),
+        "readings_chosen": sorted(policies.chosen),
         "data": data,
         "waivers": waivers,
         "selection": {"only": list(only or ()), "skip": list(skip or ())},
@@ -111,21 +114,49 @@ def build(run, policy_folders, as_of: dt.date | None, waivers_file: str | None, 
 
 
 class DocumentDigests:
-    """Each checked document's digest, seen through `Run.reports(observe=...)`, else read
-    from its file (reports made in worker processes)."""
+    """Each checked document's digest, seen through `Run.reports(observe=...)` (or, with
+    --jobs, computed in the worker by `seen` and `record`ed here), else read from its file
+    (an input that could not be checked)."""
 
     def __init__(self):
-        self.by_report: dict[int, str] = {}
+        self.by_report: dict[int, tuple[str | None, str]] = {}  # id(report) -> (its path, digest)
+
+    @classmethod
+    def in_worker(cls, policies, data) -> "DocumentDigests":
+        return cls()
+
+    def seen(self, document, report) -> str | None:
+        """The digest of a checked document (of its text as read, UTF-8)."""
+        if document.text is None:
+            return None
+        return digest_bytes(document.text.encode("utf-8", "surrogateescape"))
+
+    def record(self, report, digest: str | None) -> None:
+        if digest is not None:
+            # with the path: a report dropped after it was written may leave its id to another
+            self.by_report[id(report)] = (report.path, digest)
 
     def observe(self, document, report) -> None:
-        if document.text is not None:
-            self.by_report[id(report)] = digest_bytes(document.text.encode("utf-8", "surrogateescape"))
+        self.record(report, self.seen(document, report))
 
     def of(self, report) -> str | None:
-        found = self.by_report.get(id(report))
-        if found is None and report.path not in (None, "-", "<stdin>"):
-            found = digest_file(report.path)
-        return found
+        path, found = self.by_report.get(id(report), (None, None))
+        if found is not None and path == report.path:
+            return found
+        if report.path not in (None, "-", "<stdin>"):
+            return digest_file(report.path)
+        return None
+
+
+def readings_text(provenance: dict) -> str | None:
+    """`cap_lines = line2_only (chosen), ...`: every parameter's reading in force, or None
+    when the policies declare none."""
+    readings = provenance.get("readings") or {}
+    chosen = set(provenance.get("readings_chosen") or ())
+    if not readings:
+        return None
+    return ", ".join(f"{name} = {value} ({'chosen' if name in chosen else 'default'})"
+                     for name, value in sorted(readings.items()))
 
 
 def one_line(provenance: dict) -> str:
@@ -134,6 +165,8 @@ def one_line(provenance: dict) -> str:
     data = ", ".join(f"{d['kind']} {(d['digest'] or 'unreadable')[:19]}" for d in provenance["data"]) or "none"
     waivers = provenance["waivers"]  # named only when in use: --no-waivers leaves no word of them
     as_of = provenance["as_of"].get("date") or provenance["as_of"]["rule"]
-    return (f"provenance: iompolicy {provenance['iompolicy_version']}; policies {sets}; data {data}; "
+    readings = readings_text(provenance)
+    return (f"provenance: iompolicy {provenance['iompolicy_version']}; policies {sets}; "
+            + (f"readings {readings}; " if readings else "") + f"data {data}; "
             + (f"waivers {(waivers['digest'] or 'unreadable')[:19]}; " if waivers else "")
             + f"as of {as_of}; started {provenance['started_at']}")

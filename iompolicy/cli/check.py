@@ -261,14 +261,13 @@ def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
 
     select = selector(settings["only"], settings["skip"])
     digests = DocumentDigests()
+    finder = _fact_finder(run) if any(fmt == "html" for fmt, _ in targets) else None
     if jobs > 1:
         from ..parallel import parallel_reports
 
         reports = parallel_reports(run, jobs, as_of, settings, policy_folders(settings["policies"]),
-                                   run.policies.chosen)
-        finder = None  # the worker processes do not hand documents back (digests are read from the files)
+                                   run.policies.chosen, observers=tuple(o for o in (digests, finder) if o is not None))
     else:
-        finder = _fact_finder(run) if any(fmt == "html" for fmt, _ in targets) else None
         reports = run.reports(as_of=as_of, select=select, observe=_observers(digests, finder))
     options = RenderOptions.for_policies(run.policies, verbose=verbose, facts=finder, provenance=provenance,
                                          digests=digests)

@@ -24,20 +24,35 @@ BUDGET_LETS = {
 
 
 class FactFinder:
-    """`facts(document)` for each checked document; `observe` fits `Run.reports(observe=...)`."""
+    """`facts(document)` for each checked document; `observe` fits `Run.reports(observe=...)`.
+    With --jobs, each worker process has its own (`in_worker`), whose `seen` facts are
+    handed back and `record`ed here."""
 
     def __init__(self, policies, data: dict | None = None):
         self.policies = policies
         self.data = data or {}
         self._lets: dict[str, dict] = {}  # kind -> {let name: closure}
-        self.by_report: dict[int, dict] = {}  # id(report) -> facts
+        self.by_report: dict[int, tuple[str | None, dict]] = {}  # id(report) -> (its path, facts)
+
+    @classmethod
+    def in_worker(cls, policies, data) -> "FactFinder":
+        return cls(policies, data)
+
+    def seen(self, document, report) -> dict:
+        return self.facts(document, report.kind)
+
+    def record(self, report, facts: dict | None) -> None:
+        if facts is not None:
+            # with the path: a report dropped after it was drawn may leave its id to another
+            self.by_report[id(report)] = (report.path, facts)
 
     def observe(self, document, report) -> None:
-        self.by_report[id(report)] = self.facts(document, report.kind)
+        self.record(report, self.seen(document, report))
 
     def of(self, report) -> dict:
-        """The facts seen for a report ({} if none: an invalid input, or a run with --jobs)."""
-        return self.by_report.get(id(report), {})
+        """The facts seen for a report ({} if none: an input that could not be checked)."""
+        path, facts = self.by_report.get(id(report), (None, None))
+        return facts if facts is not None and path == report.path else {}
 
     def facts(self, document, kind: str) -> dict:
         value = document.value if hasattr(document, "value") else document

@@ -104,7 +104,8 @@ def _charts(reports, documents, finder) -> dict:
     charts["by_state"] = stacked_bars("Proposals by applicant state and outcome", states, _series(_ORDER)) \
         if states else ""
     charts["by_state_missing"] = ("No proposal was checked." if finder is not None else
-                                  "Not drawn: this run did not record the documents' applicants (--jobs above 1).")
+                                  "Not drawn: the report was made without the documents' facts "
+                                  "(RenderOptions.facts: a FactFinder that saw each document).")
     groups = []
     for report in reports:
         figures = finder.of(report).get("budget") if finder is not None else None
@@ -119,7 +120,8 @@ def _charts(reports, documents, finder) -> dict:
             ]))
     charts["budgets"] = measured_bars("Facility budgets against the formula and the cap", groups) if groups else ""
     charts["budgets_missing"] = "No facility budget was checked, or the policies do not define the formula's figures." \
-        if finder is not None else "Not drawn: this run did not record the budgets' figures (--jobs above 1)."
+        if finder is not None else ("Not drawn: the report was made without the budgets' figures "
+                                    "(RenderOptions.facts: a FactFinder that saw each document).")
     return charts
 
 

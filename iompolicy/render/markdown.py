@@ -236,6 +236,11 @@ def _provenance(provenance: dict, reports, options) -> list[str]:
         markdown_text(f"{p['id']} {p['version'] or '(no version)'}") for p in provenance["policies"]))
     out.append("- named parameters: " + ", ".join(
         markdown_text(f"{p['name']} = {p['value']}") for p in provenance["parameters"]))
+    from ..provenance import readings_text
+
+    readings = readings_text(provenance)
+    out.append(f"- readings of the Strategy in force: {markdown_text(readings)}" if readings else
+               "- readings of the Strategy in force: none (the policies declare no parameter)")
     for data in provenance["data"]:
         out.append(f"- reference data {markdown_text(data['kind'])}: {markdown_text(data['file'])}, "
                    f"digest {data['digest']}, as of {data['as_of'] or 'not stated'}")

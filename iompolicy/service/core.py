@@ -93,6 +93,7 @@ class Loaded:
     loaded_at: str
     missing_data: tuple[str, ...]
     waivers: tuple = ()  # the Waivers of the waivers file, applied to every report
+    provenance: dict | None = None  # what this generation loaded (iompolicy.provenance.build), as of its loading
 
     def describe(self) -> dict:
         return {"generation": self.generation, "loaded_at": self.loaded_at,
@@ -106,8 +107,9 @@ def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_
     """Load and check the policy folder (under `readings` of its parameters), the data files
     and the waivers; LoadError if anything is wrong."""
     from ..engine import PolicySet
-    from ..run import Run
     from ..language.source import PolicyError
+    from ..provenance import build as build_provenance, started_at
+    from ..run import Run
 
     try:
         policies = PolicySet.load(policy_dir, reread=True, readings=readings)  # a reload reads every text again, whatever its time
@@ -124,8 +126,11 @@ def load(policy_dir: str, data_files: tuple[str, ...], generation: int, waivers_
         raise LoadError([str(p) for p in run.problems],
                         [{**_from_problem(p), "file": p.file} for p in run.problems])
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    # digests of the files as this generation read them: a later edit shows in the next reload's
+    provenance = build_provenance(run, [policy_dir], None, waivers_file, started_at())
     return Loaded(policies, dict(run.data), dict(run.data_sources), str(policy_dir), generation, stamp,
-                  tuple(run.missing_data()), tuple(run.waivers.waivers) if run.waivers is not None else ())
+                  tuple(run.missing_data()), tuple(run.waivers.waivers) if run.waivers is not None else (),
+                  provenance)
 
 
 def _diagnostic(diagnostic) -> dict:
@@ -169,7 +174,7 @@ class Service:
         as_of, fail_on = parse_query(query)
         document = read_body(body, fmt)
         admit(state, document)
-        return report(state, [document], as_of, fail_on), state
+        return report(state, [document], as_of, fail_on, body, document_digests=True), state
 
     def check_batch(self, body: bytes, fmt: str, query) -> tuple[str, Loaded]:
         """One JSON report of every document of `{"documents": [...]}`, in order."""
@@ -193,7 +198,7 @@ class Service:
         if problems:
             raise ServiceError(422, codes.pop() if len(codes) == 1 else "invalid_documents",
                                f"{len(problems)} problem(s) in the batch: no document was checked", problems)
-        return report(state, documents, as_of, fail_on), state
+        return report(state, documents, as_of, fail_on, body), state
 
     def clauses(self) -> dict:
         from ..traceability.catalog import listing
@@ -387,8 +392,33 @@ def admit(state: Loaded, document: Document) -> None:
                            [_from_problem(p, prefix) for p in error.problems]) from None
 
 
-def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail_on: str) -> str:
-    """The JSON report, written by the CLI's writer; documents have no path (`null`)."""
+class _BodyDigest:
+    """The `digests` of a report of one request: the body's own, when the body is the
+    document; none for the documents of a batch (they have no bytes of their own)."""
+
+    def __init__(self, digest: str | None):
+        self.digest = digest
+
+    def of(self, report) -> str | None:
+        return self.digest
+
+
+def answer_provenance(state: Loaded, as_of: dt.date | None, body: bytes) -> dict:
+    """The provenance of one answer: what the serving generation loaded (policies, their
+    digests and readings, data, waivers), with this request's time, as-of rule and body."""
+    from ..provenance import digest_bytes, started_at
+
+    return {**state.provenance, "started_at": started_at(),
+            "as_of": {"date": as_of.isoformat()} if as_of else {"rule": "each document's own date"},
+            "service": {"generation": state.generation, "loaded_at": state.loaded_at,
+                        "body_digest": digest_bytes(body)}}
+
+
+def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail_on: str, body: bytes = b"",
+           document_digests: bool = False) -> str:
+    """The JSON report, written by the CLI's writer, with the answer's provenance; documents
+    have no path (`null`); each has the body's digest when `document_digests` (the body is it)."""
+    from ..provenance import digest_bytes
     from ..render import RenderOptions, Summary, writer
     from ..run import Run
 
@@ -397,8 +427,10 @@ def report(state: Loaded, documents: list[Document], as_of: dt.date | None, fail
     summary = Summary(fail_on=fail_on)
     reports = (r._replace(path=None) for r in run.reports(as_of=as_of))
     out = io.StringIO()
-    writer("json")(run.then_notices(reports, summary, stale=False), summary,
-                   RenderOptions.for_policies(state.policies), out)
+    options = RenderOptions.for_policies(
+        state.policies, provenance=answer_provenance(state, as_of, body) if state.provenance else None,
+        digests=_BodyDigest(digest_bytes(body) if document_digests else None))
+    writer("json")(run.then_notices(reports, summary, stale=False), summary, options, out)
     if run.problems:  # cannot happen: every document was admitted
         raise ServiceError(422, "schema_violation", "a document cannot be checked",
                            [_from_problem(p) for p in run.problems])

@@ -104,6 +104,20 @@ def test_the_verdict_charts_and_the_strategy_beside_the_results(examples):
     assert any(a.get("href") == "#doc-10" for a in provision.iter("a"))  # 04-tajikistan, which failed it
 
 
+def test_with_jobs_the_page_is_the_same_charts_and_all(examples, tmp_path, monkeypatch):
+    """With --jobs above 1 the documents are checked in other processes, which hand back
+    what the page draws (applicants, budget figures) and each document's digest: the charts
+    by state and of the budgets were left out, the digests read again from the files."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1213574400")
+    result = CliRunner().invoke(main, ["check", "examples/", "--jobs", "2", "--format", "html",
+                                       "-o", str(tmp_path / "jobs.html")])
+    assert result.exit_code == 1, result.output
+    page = (tmp_path / "jobs.html").read_text(encoding="utf-8")
+    assert len(svgs(parsed(page))) == 4 and "Not drawn" not in page
+    assert page == (examples / "audit.html").read_text(encoding="utf-8")
+
+
 def test_text_from_a_document_is_escaped(tmp_path):
     hostile = tmp_path / "proposal.yaml"
     text = (ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml").read_text(encoding="utf-8")

@@ -69,25 +69,49 @@ def test_the_json_report_states_what_the_run_used(audit):
 
 @pytest.mark.parametrize("fmt, found", [
     ("text", lambda out: re.search(r"^provenance: iompolicy \S+; policies sha256:[0-9a-f]{12} \(\d+ files\); "
-                                   r"data funded_projects sha256:[0-9a-f]{12}, member_states sha256:[0-9a-f]{12}; "
+                                   r"readings cap_lines = both_lines \(default\), cap_recovered_funds = counted "
+                                   r"\(default\); data funded_projects sha256:[0-9a-f]{12}, member_states sha256:[0-9a-f]{12}; "
                                    r"waivers sha256:[0-9a-f]{12}; as of each document's own date; "
                                    r"started 2008-06-16T00:00:00Z$", out, re.MULTILINE)),
-    ("github", lambda out: "provenance: iompolicy" in out),
+    ("github", lambda out: "provenance: iompolicy" in out and "; readings cap_lines = both_lines (default)" in out),
     ("jsonl", lambda out: json.loads(out.splitlines()[-1])["provenance"]["policy_sets"]
+     and json.loads(out.splitlines()[-1])["provenance"]["readings"]["cap_lines"] == "both_lines"
      and all(json.loads(line)["digest"].startswith("sha256:") for line in out.splitlines()[:-1])),
     ("sarif", lambda out: json.loads(out)["runs"][0]["properties"]["provenance"]["data"]
+     and json.loads(out)["runs"][0]["properties"]["provenance"]["readings"]["cap_lines"] == "both_lines"
      and all(r["properties"]["documentDigest"] for r in json.loads(out)["runs"][0]["results"])),
     ("junit", lambda out: any(p.get("name") == "policy_sets[0].digest" for p in ET.fromstring(out).iter("property"))
-     and any(p.get("name") == "digest" for p in ET.fromstring(out).iter("property"))),
+     and any(p.get("name") == "digest" for p in ET.fromstring(out).iter("property"))
+     and any(p.get("name") == "readings.cap_lines" and p.get("value") == "both_lines"
+             for p in ET.fromstring(out).iter("property"))),
     ("markdown", lambda out: "## Provenance" in out and "LINE2\\_NATIONAL\\_CEILING = 200,000" in out
-     and "Content digest sha256:" in out),
+     and "Content digest sha256:" in out
+     and "- readings of the Strategy in force: cap\\_lines = both\\_lines (default), cap\\_recovered\\_funds = "
+         "counted (default)" in out),
     ("html", lambda out: 'id="provenance"' in out and "LINE2_NATIONAL_CEILING" in out
-     and "content digest <code>sha256:" in out),
+     and "content digest <code>sha256:" in out
+     and "<tr><th>Readings of the Strategy</th><td><code>cap_lines</code> = <code>both_lines</code> (default)" in out),
 ])
 def test_every_format_states_the_provenance(audit, fmt, found):
     result = check("examples/", "--policies", "policies", "--waivers", "examples/waivers.yaml", "--format", fmt)
     assert result.exit_code == 1
     assert found(result.stdout)
+
+
+@pytest.mark.parametrize("fmt, said", [
+    ("text", "readings cap_lines = line2_only (chosen), cap_recovered_funds = counted (default);"),
+    ("github", "readings cap_lines = line2_only (chosen), cap_recovered_funds = counted (default);"),
+    ("markdown", "readings of the Strategy in force: cap\\_lines = line2\\_only (chosen), cap\\_recovered\\_funds"),
+    ("html", "<code>cap_lines</code> = <code>line2_only</code> (chosen), <code>cap_recovered_funds</code> = "
+             "<code>counted</code> (default)"),
+    ("json", '"readings_chosen": ["cap_lines"]'),
+    ("junit", 'name="readings_chosen[0]" value="cap_lines"'),
+])
+def test_every_format_names_the_readings_chosen(audit, fmt, said):
+    """The readings of the Strategy in force, and which were chosen (issue 13's parameters),
+    are in the provenance of every report, not only in the results of the clauses they judged."""
+    result = check("examples/", "--policies", "policies", "--reading", "cap_lines=line2_only", "--format", fmt)
+    assert said in result.stdout
 
 
 def verify():

@@ -108,12 +108,14 @@ def cli_json(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def without_paths(report: dict) -> dict:
-    """The report as the service writes it: every document's `path` null, and without the
-    command line's provenance and document digests (the service does not state them yet)."""
-    report = {key: value for key, value in report.items() if key != "provenance"}
-    return {**report, "documents": [{**{k: v for k, v in d.items() if k != "digest"}, "path": None}
-                                    for d in report["documents"]]}
+def comparable(report: dict, digests: bool = True) -> dict:
+    """A report (the command line's or the service's) without what differs between the two:
+    each document's `path` (null in the service's), the run's start, and the service's own
+    part of the provenance (the generation, the body's digest); and without each document's
+    digest unless `digests` (the documents of a batch have none)."""
+    provenance = {key: value for key, value in report["provenance"].items() if key not in ("started_at", "service")}
+    return {**report, "provenance": provenance,
+            "documents": [{**d, "path": None, "digest": d["digest"] if digests else None} for d in report["documents"]]}
 
 
 def is_error(answer: httpx.Response, status: int | None = None, code: str | None = None) -> dict:
