@@ -136,7 +136,8 @@ def locate(folders: list[Path]) -> tuple[list[Path], list[Path]]:
     provisions.yaml files; a folder that is not one is a PolicyError."""
     for one in folders:
         if not one.is_dir():
-            raise PolicyError([Diagnostic("no_policies", f"`{one}` is not a folder of policies", None)])
+            what = "is a file, not a folder of policies" if one.exists() else "no such folder of policies"
+            raise PolicyError([Diagnostic("no_policies", what, _whole(one), "give the folder that holds the *.iom files")])
     policy_paths = [p for one in folders for p in sorted(one.rglob("*.iom"))]
     provisions_paths = [one / "provisions.yaml" for one in folders if (one / "provisions.yaml").is_file()]
     return policy_paths, provisions_paths

@@ -25,12 +25,56 @@ class RunError(Exception):
 def fail(lines: list[str]) -> None:
     """Print the lines to stderr and exit 2. Each line is one line on stderr: a line break
     in it (a file name may hold anything) is escaped, so no part of a name can pass for
-    a line of its own."""
+    a line of its own. A line about a path the settings name says where they name it."""
     from ..render.printable import printable
 
+    places = _settings_places()
     for line in lines:
-        click.echo(printable(line), err=True)
+        click.echo(printable(_with_settings_place(line, places)), err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _settings_places() -> list[tuple[str, str]]:
+    """(path as shown, `file:line:col` of the setting) for each path the settings name and
+    the command line does not (a path given there is the user's own), longest first; none
+    when no settings were read."""
+    from ..config import shown
+
+    context = click.get_current_context(silent=True)
+    config = context.find_root().meta.get("iompolicy.config") if context is not None else None
+    if config is None:
+        return []
+    given = {_real(value) for value in _texts(context.params.values())}
+    named = [(f"paths[{i}]", p) for i, p in enumerate(config.paths or ())]
+    named += [(f"data[{i}]", p) for i, p in enumerate(config.data or ())]
+    named += [(f"outputs[{i}]", p) for i, (_, p) in enumerate(config.outputs or ()) if p != "-"]
+    named += [(key, getattr(config, key)) for key in ("policies", "waivers") if getattr(config, key)]
+    places = [(form, config.where(key)) for key, path in named if _real(path) not in given
+              for form in {str(path), shown(path)}]
+    return sorted(places, key=lambda place: -len(place[0]))
+
+
+def _real(path) -> str:
+    try:
+        return os.path.realpath(path)
+    except (ValueError, OSError):  # a NUL in the text: no file has that name
+        return str(path)
+
+
+def _texts(values):
+    """Every text among a command's parameters (tuples of them included)."""
+    for value in values:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            yield from _texts(value)
+
+
+def _with_settings_place(line: str, places: list[tuple[str, str]]) -> str:
+    for path, where in places:
+        if line.startswith(path + ":"):
+            return f"{line} (named at {where})"
+    return line
 
 
 def policy_folders(folders) -> list:

@@ -214,6 +214,30 @@ def test_bad_settings_exit_2_with_the_line_and_column(repo, file, content, expec
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("content, expected", [
+    ("paths: [proposals]\npolicies: nope/\n",
+     "nope:1:1: error[no_policies]: no such folder of policies (named at .iompolicy.yaml:2:1)"),
+    ("paths: [proposals]\ndata:\n  - data/member-states.yaml\n  - data/nope.yaml\n",
+     "data/nope.yaml: no such file (named at .iompolicy.yaml:4:5)"),
+    ("paths: [proposals]\nwaivers: nope.yaml\n", "nope.yaml: no such file (named at .iompolicy.yaml:2:1)"),
+    ("paths: [proposals, drafts]\n", "drafts: no such file or folder (named at .iompolicy.yaml:1:20)"),
+])
+def test_a_path_the_settings_name_is_refused_with_where_they_name_it(repo, content, expected):
+    """A missing folder or file named in the settings was refused with its path alone
+    (the policy folder not even with that): the user had to find where it was named."""
+    (repo / ".iompolicy.yaml").write_text(content)
+    result = run("check")
+    assert result.exit_code == 2
+    assert expected in result.stderr.splitlines(), result.stderr
+
+
+def test_a_path_given_on_the_command_line_is_not_said_to_come_from_the_settings(repo):
+    (repo / ".iompolicy.yaml").write_text("paths: [proposals]\ndata: [data/nope.yaml]\n")
+    result = run("check", "proposals", "--data", "data/nope.yaml")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == ["data/nope.yaml: no such file"]
+
+
 def test_config_file_given_must_exist(repo):
     result = run("--config", "nope.yaml", "check", "proposals")
     assert result.exit_code == 2
