@@ -13,7 +13,7 @@ from pathlib import Path
 from .language import syntax as n
 from .evaluation.clause import CompiledClause, compile_file, evaluate, evaluate_traced
 from .evaluation.compiler import Env
-from .documents import DocumentError, Problem, as_document, date_of
+from .documents import Document, DocumentError, Problem, as_document, date_of
 from .report import Report
 from .language.schemas import SchemaSet
 from .language.schemas import read_texts as read_schema_texts
@@ -22,8 +22,9 @@ from .loading import locate, read_policy_texts, run_stages
 from .documents.validation import Validator
 from . import notices as said
 from .dated import DatedData
-from .stopping import checkpoint
+from .stopping import Stopped, stop_flag
 
+_new_report = tuple.__new__  # a Report without namedtuple's keyword handling: built once per document
 SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
 
 
@@ -51,11 +52,11 @@ class PolicySet:
         self.readings = resolved  # every parameter's reading: the one chosen, else its default
         self.chosen = {name: resolved[name] for name in (readings or {})}  # those chosen
         defaults = {name: parameter.default for name, parameter in self.declared.items()}
-        self._data_read: dict[str, set[str]] = {}  # kind -> the data its clauses read
         self.by_kind: dict[str, list[CompiledClause]] = {}
         for policy_file in self.files:
             self.by_kind.setdefault(policy_file.header.kind, []).extend(
                 compile_file(policy_file, resolved, defaults))
+        self.notices = said.Notices(self.by_kind, self._data_read, self.dated, self.provisions)
 
     def with_readings(self, readings: Mapping[str, str] | None) -> "PolicySet":
         """The same policies compiled under other readings (`{parameter: value}`; a parameter
@@ -203,41 +204,30 @@ class PolicySet:
         A failed clause is explained when its explanation is first read, from the
         document and data as given: do not change them while the report is in use.
         """
-        doc = as_document(document)
+        doc = document if type(document) is Document else as_document(document)
         kind = self.validator.validate(doc) if validate else self.validator.kind_of(doc)
         if kind.role != "document":
             hint = "pass it as data" if kind.is_data else "name it with --waivers or in the configuration"
             raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
                                          hint=hint)])
-        own_date = _document_date(doc.value, kind.date_rule)
-        judged_on = as_of or own_date
+        judged_on = as_of or _document_date(doc.value, kind.date_rule)
         data_values = _data_values(data)
-        env = Env(doc.value, self.dated.as_of(data_values, judged_on))
+        env = Env(doc.value, self.dated.as_of(data_values, judged_on) if data_values else data_values)
         clauses = self.by_kind.get(kind.kind, ())
         evaluate_clause = evaluate_traced if trace_all else evaluate
+        flag = stop_flag()  # a service request told to stop (its client gone, its time up) stops at a clause
         results = []
         for compiled in clauses:
             if select is None or select(compiled.clause):
-                checkpoint()  # a service request told to stop (its client gone, its time up) stops here
+                if flag is not None and flag.is_set():
+                    raise Stopped
                 results.append(evaluate_clause(compiled, env, doc, judged_on))
         results = tuple(results)
-        notices = self._notices(kind.kind, clauses, results, judged_on, data_values)
-        return Report(doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices)
+        notices = self.notices.of(kind.kind, results, judged_on, data_values)
+        return _new_report(Report, (doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices, ()))
 
-    def _notices(self, kind: str, clauses, results, judged_on, data_values) -> tuple[str, ...]:
-        """What the report must say beside its verdicts (see `iompolicy.notices`)."""
-        if not clauses:
-            return (f"no policy applies to `{kind}` documents",)
-        # said out loud: the selection, not the document, made it not applicable
-        found = [f"--only/--skip leave no clause for `{kind}` documents"] if not results else []
-        found += said.no_clause_applied(results, judged_on, [c.start for c in clauses if c.start is not None])
-        found += said.later_texts(self.provisions, judged_on)
-        if data_values:
-            read = self._data_read.get(kind)
-            if read is None:
-                read = self._data_read[kind] = self.data_needed({kind})
-            found += said.registers_of_another_year(data_values, read, self.dated, judged_on)
-        return tuple(found)
+    def _data_read(self, kind: str) -> set[str]:
+        return self.data_needed({kind})
 
 
 def _shipped_policies() -> Path:
@@ -253,10 +243,13 @@ def _shipped_schemas() -> Path:
 
 
 def _data_values(data) -> dict:
-    if data is None:
+    if not data:
         return {}
     if isinstance(data, Mapping):
-        return {name: as_document(value).value for name, value in data.items()}
+        for value in data.values():
+            if type(value) is not dict:
+                return {name: as_document(value).value for name, value in data.items()}
+        return data  # values already: read as given, not copied for each document checked
     values = {}
     for item in data:
         doc = as_document(item)
@@ -264,12 +257,23 @@ def _data_values(data) -> dict:
     return values
 
 
+_DATES: dict[str, tuple] = {}  # ISO text -> (its date, or None when it is not one)
+
+
 def _document_date(value: dict, rule: dict | None) -> dt.date | None:
     """The date a document is judged as of, by its schema's `x-iompolicy-date` rule."""
     if not rule:
         return None
     if "field" in rule:
-        return date_of(value.get(rule["field"]))
+        written = value.get(rule["field"])
+        if type(written) is str:  # documents share few dates: each text is read as a date once
+            known = _DATES.get(written)
+            if known is None:
+                if len(_DATES) >= 4096:
+                    _DATES.clear()
+                known = _DATES[written] = (date_of(written),)
+            return known[0]
+        return date_of(written)
     year = value.get(rule.get("year", ""))
     if type(year) is int and 1 <= year <= 9999:
         return dt.date(year, 12, 31)

@@ -3,6 +3,11 @@
 Nothing is passed in silence: a document that no clause applied to says why; a
 document dated after a later text that may govern says so; a register of flat facts
 as of another year than the document's says that its facts may not be that year's.
+
+`Notices` works them out for one policy set. What depends only on the policies (the
+earliest effective date of a kind's clauses, the registers its clauses read) is found
+once per kind, and each notice's text once per date it names: a check then costs a few
+comparisons per document (profiled: recomputing them was a third of a check's time).
 """
 
 from __future__ import annotations
@@ -11,43 +16,95 @@ import datetime as dt
 
 from .report import Outcome
 
-def no_clause_applied(results, judged_on: dt.date | None, starts: list[dt.date]) -> list[str]:
-    """Why no clause applied, when none did (an empty list otherwise)."""
-    if not results:
-        return []
-    if any(r.outcome is not Outcome.NOT_APPLICABLE for r in results):
-        return []
-    if judged_on is not None and starts and judged_on < min(starts):
-        return [f"no clause applied to this document: it is dated {judged_on}, before the policies' "
-                f"effective dates (in force from {min(starts)}); it is not a pass"]
-    return ["no clause applied to this document: no clause's conditions select it; it is not a pass"]
+_NOT_APPLICABLE = Outcome.NOT_APPLICABLE
+_MEMO_SIZE = 4096  # notice texts kept per kind of notice (one per document date, register and as_of)
 
 
-def later_texts(provisions, judged_on: dt.date | None) -> list[str]:
+class Notices:
+    """The notices of documents judged by one policy set (`by_kind`: kind -> compiled
+    clauses; `data_read(kind)`: the reference data its clauses read; `dated`: the set's
+    `DatedData`; `provisions`: its `Provisions` or None)."""
+
+    def __init__(self, by_kind: dict, data_read, dated, provisions):
+        self.by_kind = by_kind
+        self.data_read = data_read
+        self.dated = dated
+        self.provisions = provisions
+        self._kinds: dict[str, tuple] = {}  # kind -> (earliest start or None, sorted data read)
+        self._texts: dict[tuple, str | None] = {}
+
+    def _kind(self, kind: str) -> tuple:
+        known = self._kinds.get(kind)
+        if known is None:
+            starts = [c.start for c in self.by_kind.get(kind, ()) if c.start is not None]
+            known = self._kinds[kind] = (min(starts, default=None), tuple(sorted(self.data_read(kind))))
+        return known
+
+    def of(self, kind: str, results, judged_on: dt.date | None, data: dict) -> tuple[str, ...]:
+        """The notices of one document's report: its `results` (a tuple), the date it was
+        judged as of, and the reference data given (name -> value)."""
+        if not self.by_kind.get(kind):
+            return (f"no policy applies to `{kind}` documents",)
+        earliest, read = self._kind(kind)
+        found = []
+        if not results:  # said out loud: the selection, not the document, made it not applicable
+            found.append(f"--only/--skip leave no clause for `{kind}` documents")
+        else:
+            for result in results:
+                if result.outcome is not _NOT_APPLICABLE:
+                    break
+            else:
+                found.append(self._memo(("none", judged_on, earliest), no_clause_applied_text, judged_on, earliest))
+        if self.provisions is not None and judged_on is not None:
+            found.extend(self._memo(("later", judged_on), later_texts, self.provisions, judged_on))
+        if data and judged_on is not None:
+            for name in read:
+                value = data.get(name)
+                if isinstance(value, dict) and self.dated.kind_has_dated_facts(name) and not self.dated.paths(name, value):
+                    as_of = value.get("as_of")
+                    try:
+                        key = ("register", name, as_of, judged_on)
+                        hash(key)
+                    except TypeError:  # an as_of that is no date at all (a list): it says nothing
+                        continue
+                    text = self._memo(key, register_text, name, as_of, judged_on)
+                    if text is not None:
+                        found.append(text)
+        return tuple(found)
+
+    def _memo(self, key: tuple, make, *args):
+        texts = self._texts
+        if key in texts:
+            return texts[key]
+        if len(texts) >= _MEMO_SIZE:
+            texts.clear()
+        text = texts[key] = make(*args)
+        return text
+
+
+def no_clause_applied_text(judged_on: dt.date | None, earliest: dt.date | None) -> str:
+    """Why no clause applied to a document that had clauses and results, all not applicable."""
+    if judged_on is not None and earliest is not None and judged_on < earliest:
+        return (f"no clause applied to this document: it is dated {judged_on}, before the policies' "
+                f"effective dates (in force from {earliest}); it is not a pass")
+    return "no clause applied to this document: no clause's conditions select it; it is not a pass"
+
+
+def later_texts(provisions, judged_on: dt.date) -> tuple[str, ...]:
     """The notices of the later texts that may govern a document of this date."""
-    if provisions is None or judged_on is None:
-        return []
-    return [f"dated {judged_on}, after {text.after}: later texts may govern. {text.notice}"
-            for text in provisions.later_texts if judged_on > text.after]
+    return tuple(f"dated {judged_on}, after {text.after}: later texts may govern. {text.notice}"
+            for text in provisions.later_texts if judged_on > text.after)
 
 
-def registers_of_another_year(data: dict, kinds: set[str], dated, judged_on: dt.date | None) -> list[str]:
-    """A notice for each register read (of a kind that allows dated facts but giving none)
-    whose `as_of` is in another year than the document's date."""
-    if judged_on is None:
-        return []
-    notices = []
-    for kind in sorted(kinds):
-        value = data.get(kind)
-        if not isinstance(value, dict) or not dated.kind_has_dated_facts(kind) or dated.paths(kind, value):
-            continue
-        as_of = value.get("as_of")
-        as_of = as_of if isinstance(as_of, dt.date) else _iso(as_of)
-        if as_of is not None and as_of.year != judged_on.year:
-            notices.append(f"reference data `{kind}` is as of {as_of}, and this document is judged as of "
-                           f"{judged_on}: its facts may not be those of {judged_on.year}. Give them as dated "
-                           "facts (`{from, until, value}`) to judge each year by its own")
-    return notices
+def register_text(kind: str, as_of, judged_on: dt.date) -> str | None:
+    """The notice of a register of flat facts as of `as_of` (a date or ISO text) read for a
+    document judged as of `judged_on`, when the two are in different years (else None)."""
+    as_of = as_of if isinstance(as_of, dt.date) else _iso(as_of)
+    if as_of is None or as_of.year == judged_on.year:
+        return None
+    return (f"reference data `{kind}` is as of {as_of}, and this document is judged as of "
+            f"{judged_on}: its facts may not be those of {judged_on.year}. Give them as dated "
+            "facts (`{from, until, value}`) to judge each year by its own")
 
 
 def _iso(text) -> dt.date | None:

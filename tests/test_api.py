@@ -84,3 +84,31 @@ def test_documents_compare_by_content_and_shapes_without_a_schema_hash():
     assert hash(Shape.of("number")) == hash(Shape.of("number"))
     with pytest.raises(TypeError):
         hash(Shape(frozenset({"object"}), {"type": "object"}))  # as the frozen dataclass it was
+
+
+def test_notices_follow_each_document_and_the_register_as_given():
+    """The notices of a report are worked out once per date and register (issue 18), never
+    carried over: each document's own date is named, a register whose `as_of` changes is
+    read again, and dated facts say nothing."""
+    policies = PolicySet.load(ROOT / "benchmarks" / "policies")
+    register = {"kind": "member_states", "as_of": "2016-01-01",
+                "states": {"BOL": {"name": "Bolivia", "member": True, "developing": True, "article4": False}}}
+    proposal = dict(load_file(EXAMPLES / "proposals" / "01-bolivia-climate-line2-national.yaml").value)
+
+    def notices(submitted_on, data):
+        return policies.check({**proposal, "submitted_on": submitted_on}, data={"member_states": data},
+                              validate=False).notices
+
+    other_year = [n for n in notices("2012-05-01", register) if "reference data `member_states`" in n]
+    assert len(other_year) == 1 and "judged as of 2012-05-01" in other_year[0] and "as of 2016-01-01" in other_year[0]
+    assert "judged as of 2013-02-03" in " ".join(notices("2013-02-03", register))
+    assert not [n for n in notices("2016-07-01", register) if "reference data" in n]  # the same year
+    register["as_of"] = "2012-01-01"  # changed in place: read again, not remembered
+    assert not [n for n in notices("2012-05-01", register) if "reference data" in n]
+    dated = {**register, "states": {"BOL": {**register["states"]["BOL"],
+                                            "article4": [{"from": "2000-01-01", "value": False}]}}}
+    assert not [n for n in notices("2013-02-03", dated) if "reference data" in n]
+    nothing = {**proposal, "submitted_on": "2012-05-01", "funding": {**proposal["funding"], "line": 1},
+               "government_request": True}
+    assert not [n for n in policies.check(nothing, data={"member_states": register}, validate=False).notices
+                if n.startswith("no clause applied")]
