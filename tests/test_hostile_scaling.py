@@ -50,11 +50,12 @@ def _cost(work, repeat: int = 5) -> float:
     return best
 
 
-def _assert_linear(make_work, small: int) -> None:
-    """`make_work(n)` gives a function doing the work for size n; its cost must grow linearly."""
+def _assert_linear(make_work, small: int, growth: int = GROWTH, limit: float = LINEAR) -> None:
+    """`make_work(n)` gives a function doing the work for size n; its cost must grow linearly:
+    `growth` times the input may cost at most `limit` times the time."""
     make_work(small)()  # warm up: imports, compiled patterns, validators
-    ratio = _cost(make_work(GROWTH * small)) / _cost(make_work(small))
-    assert ratio < LINEAR, f"{GROWTH}x the input cost {ratio:.1f}x the time: worse than linear"
+    ratio = _cost(make_work(growth * small)) / _cost(make_work(small))
+    assert ratio < limit, f"{growth}x the input cost {ratio:.1f}x the time: worse than linear"
 
 
 def _refused(text: str, name: str):
@@ -120,7 +121,9 @@ def test_duplicate_waiver_ids(policies, tmp_path):
     def make(n):
         ids = [f"W-{i}" for i in range(n)] + ["W-7", "W-3"]
         return lambda: repeated(ids) == ["W-3", "W-7"] or pytest.fail("wrong duplicates")
-    _assert_linear(make, 5_000)
+    # 8x, not 4x: ids that outgrow the processor's caches cost more each, and under load 4x the
+    # ids once measured 13.6x (CI) and 10.2x; quadratic would be 64x, linear with that margin ~12x
+    _assert_linear(make, 5_000, growth=8, limit=24)
     path = tmp_path / "waivers.yaml"  # what the check is for
     entry = ("- {{id: W-{}, clause: part3.line2_national_ceiling, documents: [P-1], reason: r, approved_by: a, "
              "decision: d, granted: 2010-01-01, expires: 2011-01-01}}\n")
