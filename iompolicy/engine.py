@@ -192,12 +192,14 @@ class PolicySet:
     # ---- checking ----------------------------------------------------------------------
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
               validate: bool = True, select: Callable[[n.Clause], bool] | None = None,
-              trace_all: bool = False) -> Report:
+              trace_all: bool = False, sources: Mapping[str, str] | None = None) -> Report:
         """Judge one document (a dict, a path or a Document) against its kind's clauses.
 
         `data` maps reference-data names to documents (dicts or Documents), or is a
         list of Documents named by their `kind`. `as_of` overrides the document's
-        own date. Raises DocumentError if the document is not of a known kind or
+        own date. `sources` names the file each reference-data set came from (found from
+        the Documents given, when they were read from files), so that a key the data lacks
+        is said with its register's file and date. Raises DocumentError if the document is not of a known kind or
         does not match its schema. `trace_all` decides every clause with the
         explaining evaluator instead of the compiled one (slower; same verdicts).
 
@@ -211,8 +213,11 @@ class PolicySet:
             raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
                                          hint=hint)])
         judged_on = as_of or _document_date(doc.value, kind.date_rule)
-        data_values = _data_values(data)
-        env = Env(doc.value, self.dated.as_of(data_values, judged_on) if data_values else data_values)
+        data_values, data_files = _data_values(data)
+        if data_files and sources:
+            data_files = {**data_files, **sources}
+        env = Env(doc.value, self.dated.as_of(data_values, judged_on) if data_values else data_values,
+                  data_files or sources)
         clauses = self.by_kind.get(kind.kind, ())
         evaluate_clause = evaluate_traced if trace_all else evaluate
         flag = stop_flag()  # a service request told to stop (its client gone, its time up) stops at a clause
@@ -242,19 +247,25 @@ def _shipped_schemas() -> Path:
     return shipped_schemas()
 
 
-def _data_values(data) -> dict:
+def _data_values(data) -> tuple[dict, dict]:
+    """Reference data by name, and the file each set read from a file came from. Values
+    given as dicts are used as given, not copied for each document checked."""
     if not data:
-        return {}
+        return {}, {}
     if isinstance(data, Mapping):
-        for value in data.values():
-            if type(value) is not dict:
-                return {name: as_document(value).value for name, value in data.items()}
-        return data  # values already: read as given, not copied for each document checked
-    values = {}
-    for item in data:
+        if all(type(value) is dict for value in data.values()):
+            return data, {}
+        named = data.items()
+    else:
+        named = ((None, item) for item in data)
+    values, files = {}, {}
+    for name, item in named:
         doc = as_document(item)
-        values[doc.kind] = doc.value
-    return values
+        name = doc.kind if name is None else name
+        values[name] = doc.value
+        if doc.format is not None:
+            files[name] = doc.name
+    return values, files
 
 
 _DATES: dict[str, tuple] = {}  # ISO text -> (its date, or None when it is not one)

@@ -17,13 +17,14 @@ _worker: dict = {}
 
 
 def _start(folders: list, data: dict, as_of: dt.date | None, only: tuple, skip: tuple, limits=None,
-           digests: bool = False, readings: dict | None = None, observers: tuple = ()) -> None:
+           digests: bool = False, readings: dict | None = None, observers: tuple = (),
+           sources: dict | None = None) -> None:
     from .engine import PolicySet
     from .selection import selector
 
     policies = PolicySet.load(folders if len(folders) > 1 else folders[0], readings=readings)
-    _worker.update(policies=policies, data=data, as_of=as_of, select=selector(only, skip), limits=limits,
-                   digests=digests, observers=[kind.in_worker(policies, data) for kind in observers])
+    _worker.update(policies=policies, data=data, sources=sources, as_of=as_of, select=selector(only, skip),
+                   limits=limits, digests=digests, observers=[kind.in_worker(policies, data) for kind in observers])
 
 
 def _check(name: str):
@@ -39,7 +40,7 @@ def _check(name: str):
     if isinstance(document, Report):
         return document, None, [None] * len(observers)
     report = policies.check(document, data=_worker["data"], as_of=_worker["as_of"], validate=False,
-                            select=_worker["select"])
+                            select=_worker["select"], sources=_worker["sources"])
     return report, digest, [observer.seen(document, report) for observer in observers]
 
 
@@ -57,7 +58,7 @@ def parallel_reports(run, jobs: int, as_of, settings: dict, folders: list, readi
     names = [item for item in run.pending if isinstance(item, str)]
     digests = run.waivers is not None and run.waivers.pins_digest
     arguments = (folders, run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
-                 run.limits, digests, readings, tuple(type(observer) for observer in observers))
+                 run.limits, digests, readings, tuple(type(observer) for observer in observers), run.data_sources)
     select = selector(settings["only"], settings["skip"])
 
     def observe(document, report) -> None:

@@ -349,7 +349,8 @@ class Run:
             if isinstance(document, Report):
                 yield document
                 continue
-            report = self.policies.check(document, data=self.data, as_of=as_of, validate=False, select=select)
+            report = self.policies.check(document, data=self.data, as_of=as_of, validate=False, select=select,
+                                         sources=self.data_sources)
             report = self.finish(report, digest, document)
             if observe is not None:
                 observe(document, report)

@@ -34,13 +34,17 @@ MISSING = _Missing()
 class Undecided(Exception):
     """Evaluation could not decide: a missing field, a failed lookup, a type mismatch.
 
-    `path` is the JSON path of the input that made it so, when there is one.
+    `path` is the JSON path of the input that made it so, when there is one. `missing` is
+    the operand found missing (its source text), and `why_missing` what the explaining
+    evaluator found of why (a key not in a register: see `explain.Tracer`).
     """
 
-    def __init__(self, reason: str, path: str | None = None):
+    def __init__(self, reason: str, path: str | None = None, missing: str | None = None):
         super().__init__(reason)
         self.reason = reason
         self.path = path
+        self.missing = missing
+        self.why_missing: str | None = None
 
 
 def is_number(value: object) -> bool:

@@ -159,7 +159,7 @@ def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt
 def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
     from .explain import Tracer
 
-    tracer = Tracer(env.doc, env.data, compiled.bindings)
+    tracer = Tracer(env.doc, env.data, compiled.bindings, env.sources)
     truths = []
     for condition in conditions:
         try:
@@ -196,7 +196,7 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
     """Re-run the deciding conditions with the tracer: (message, explanation, location)."""
     from .explain import Tracer
 
-    tracer = Tracer(env.doc, env.data, compiled.bindings)
+    tracer = Tracer(env.doc, env.data, compiled.bindings, env.sources)
     failed, undecided, location_path = [], [], None  # (condition, traced text) and (condition, Undecided)
     for condition in conditions:
         tracer.reads.clear()
@@ -210,11 +210,11 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
         if outcome is Outcome.FAIL and traced.value is False:
             failed.append(traced.text)
             location_path = location_path or (tracer.reads[0] if tracer.reads else None)
-    reasons = [reason.reason for _, reason in undecided]
+    reasons = [reason.why_missing or reason.reason for _, reason in undecided]
     if outcome is Outcome.FAIL:  # a failed clause is explained by what failed, not by what could not be decided
         lines = failed
     else:
-        lines = [f"could not decide `{unparse(condition)}`: {reason.reason}" for condition, reason in undecided]
+        lines = [f"could not decide `{unparse(condition)}`: {_reason(reason)}" for condition, reason in undecided]
     lines.extend(f"where {note}" for note in tracer.notes)
     explanation = "\n".join(lines)
     if outcome is Outcome.UNDECIDED:
@@ -222,6 +222,13 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
     else:
         message = _message(compiled, env) or compiled.clause.title
     return message, explanation, _location(doc, location_path)
+
+
+def _reason(undecided) -> str:
+    """Why a condition was undecided: what was missing and, when the tracer found it, why."""
+    if undecided.why_missing:
+        return f"{undecided.reason}, as {undecided.why_missing}"
+    return undecided.reason
 
 
 def _message(compiled: CompiledClause, env: Env) -> str:

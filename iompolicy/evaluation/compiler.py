@@ -19,14 +19,16 @@ from ..values import MISSING, Undecided
 
 
 class Env:
-    """What one evaluation reads: the document, reference data, bound variables,
-    and the values of `let`s computed so far (each is computed once per document)."""
+    """What one evaluation reads: the document, reference data (with the file each set
+    came from, in `sources`, to explain a key it lacks), bound variables, and the values
+    of `let`s computed so far (each is computed once per document)."""
 
-    __slots__ = ("doc", "data", "locals", "cache")
+    __slots__ = ("doc", "data", "sources", "locals", "cache")
 
-    def __init__(self, doc: dict, data: dict):
+    def __init__(self, doc: dict, data: dict, sources: dict | None = None):
         self.doc = doc
         self.data = data
+        self.sources = sources or {}
         self.locals: dict = {}
         self.cache: dict = {}
 

@@ -8,6 +8,7 @@ is only run for results that need an explanation.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 from ..language import syntax as n
@@ -28,15 +29,18 @@ class Traced(NamedTuple):
     text: str
     path: str | None = None
     label: str | None = None  # a field's name with concrete keys: `states["BGR"].member`
+    absent: str | None = None  # why a missing value is missing: `"FRA"` is not in a register
 
 
 class Tracer:
     """Evaluates nodes like the compiler does, keeping what it read and why."""
 
-    def __init__(self, doc: dict, data: dict, bindings: dict[str, n.Binding]):
+    def __init__(self, doc: dict, data: dict, bindings: dict[str, n.Binding], sources: dict | None = None):
         self.doc = doc
         self.data = data
+        self.sources = sources or {}  # reference-data name -> the file it came from
         self.bindings = bindings
+        self.absences: dict[str, str] = {}  # an operand's text -> why it was last found missing
         self.locals: dict[str, Traced] = {}
         self.let_values: dict[str, Traced | Undecided] = {}
         self.notes: list[str] = []
@@ -51,11 +55,16 @@ class Tracer:
     def eval(self, node) -> Traced:
         checkpoint()  # an explanation of a long list can take seconds: a stopped request stops here
         try:
-            return getattr(self, "on_" + type(node).__name__)(node)
+            traced = getattr(self, "on_" + type(node).__name__)(node)
         except Undecided as undecided:
             if undecided.path is None:
                 undecided.path = self.reads[-1] if self.reads else None
+            if undecided.why_missing is None and undecided.missing is not None:
+                undecided.why_missing = self.absences.get(undecided.missing)
             raise
+        if traced.absent is not None:
+            self.absences[unparse(node)] = traced.absent
+        return traced
 
     def operand(self, node) -> Traced:
         """An operand shown inside a larger expression (formulas show their result)."""
@@ -108,7 +117,7 @@ class Tracer:
             raise found
         if isinstance(binding.expr, n.Literal) and binding.expr.kind == "percent":
             return Traced(found.value, f"{name} ({binding.expr.text})")  # 30%, as written, not 0.3
-        return Traced(found.value, _shown(name, found.value), found.path)
+        return Traced(found.value, _shown(name, found.value), found.path, absent=found.absent)
 
     def on_DataRef(self, node: n.DataRef) -> Traced:
         if node.name not in self.data:
@@ -125,7 +134,8 @@ class Tracer:
         value = op.attribute(parent.value, node.name, unparse(node.obj))
         path = f"{parent.path}.{node.name}" if parent.path else None
         self.read(path, replaces=parent.path)
-        return self.field(value, f"{parent.label or unparse(node.obj)}.{node.name}", path)
+        traced = self.field(value, f"{parent.label or unparse(node.obj)}.{node.name}", path)
+        return traced._replace(absent=parent.absent) if value is MISSING and parent.absent else traced
 
     def on_Index(self, node: n.Index) -> Traced:
         parent = self.eval(node.obj)
@@ -135,7 +145,46 @@ class Tracer:
         if parent.path and key.value is not MISSING:
             path = f"{parent.path}[{key.value}]" if isinstance(parent.value, list) else f"{parent.path}.{key.value}"
         self.read(path, replaces=parent.path)
-        return self.field(value, f"{parent.label or unparse(node.obj)}[{format_value(key.value)}]", path)
+        traced = self.field(value, f"{parent.label or unparse(node.obj)}[{format_value(key.value)}]", path)
+        if value is MISSING and type(parent.value) is dict and isinstance(key.value, str):
+            return traced._replace(absent=self.not_in_register(parent.value, key.value) or parent.absent)
+        return traced._replace(absent=parent.absent) if value is MISSING and parent.absent else traced
+
+    def not_in_register(self, mapping: dict, key: str) -> str | None:
+        """`FRA` is not in the `member_states` register (its file, as of its date), when
+        `mapping` is reference data or a part of it; None for a part of the document."""
+        register = self.register_holding(mapping)
+        return None if register is None else f"`{key[:80]}` is not in the {register}"
+
+    def register_holding(self, part) -> str | None:
+        """The `name` register (its file, as of its date) that `part` is, or is a field of;
+        None when `part` is not reference data. Found by identity: only on explaining."""
+        for name, register in self.data.items():
+            if register is part or (type(register) is dict and any(v is part for v in register.values())):
+                where = [self.sources[name]] if name in self.sources else []
+                as_of = register.get("as_of") if type(register) is dict else None
+                if isinstance(as_of, (str, dt.date)):
+                    where.append(f"as of {as_of if isinstance(as_of, str) else as_of.isoformat()}")
+                return f"`{name}` register" + (f" ({', '.join(where)})" if where else "")
+        return None
+
+    def not_found(self, node: n.Aggregate, source: Traced) -> str | None:
+        """Why `first(... for x in register.items where x.field == key)` found nothing: `key`
+        is not in the register (or, for another condition, no item of it meets it)."""
+        register = self.register_holding(source.value)
+        if register is None or node.where is None:
+            return None
+        where = node.where
+        if isinstance(where, n.Compare) and where.op == "==":
+            for mine, other in ((where.left, where.right), (where.right, where.left)):
+                if _reads_only(mine, node.var) and not _reads_only(other, node.var):
+                    try:
+                        key = self.eval(other).value
+                    except Undecided:
+                        break
+                    if isinstance(key, (str, int)) and not isinstance(key, bool):
+                        return f"`{str(key)[:80]}` is not in the {register}"
+        return f"no `{node.var}` of the {register} has `{unparse(where)}`"
 
     def on_ListLiteral(self, node: n.ListLiteral) -> Traced:
         items = [self.eval(i) for i in node.items]
@@ -168,7 +217,12 @@ class Tracer:
         for _position, _item, _path in self.each(node.var, source):
             if node.where is None or self.condition(node.where).value:
                 chosen.append(None if node.func == "count" else self.eval(node.value).value)
-        value = finish_aggregate(node.func, chosen, unparse(node.value), unparse(node.source))
+        try:
+            value = finish_aggregate(node.func, chosen, unparse(node.value), unparse(node.source))
+        except Undecided as undecided:
+            if node.func == "first" and not chosen:  # `first` of nothing: say what was looked for, and where
+                undecided.why_missing = self.not_found(node, source)
+            raise
         where = f" where {unparse(node.where)}" if node.where is not None else ""
         text = f"{node.func}({unparse(node.value)} for {node.var} in {source.text}{where})"
         return Traced(value, text)
@@ -291,6 +345,13 @@ class Tracer:
     def on_Not(self, node: n.Not) -> Traced:
         inner = self.condition(node.operand)
         return Traced(not inner.value, "not " + wrap(node.operand, inner.text, precedence(node)))
+
+
+def _reads_only(node, var: str) -> bool:
+    """`node` is a field of the comprehension's variable: `project.id`."""
+    while isinstance(node, (n.Attribute, n.Index)):
+        node = node.obj
+    return isinstance(node, n.Name) and node.name == var
 
 
 def _shown(label: str, value) -> str:

@@ -16,7 +16,7 @@ from ..values import EXACT, MISSING, STRICT, Undecided, format_value, is_number,
 def present(value, what: str):
     """The value itself, or Undecided if it is missing (null is a value)."""
     if value is MISSING:
-        raise Undecided(f"`{what}` is missing")
+        raise Undecided(f"`{what}` is missing", missing=what)
     return value
 
 

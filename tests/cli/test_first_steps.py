@@ -111,3 +111,75 @@ def test_jobs_auto_checks_what_one_process_checks():
         (one.exit_code, started.sub("started <time>", one.output))
     refused = run("check", EXAMPLES / "proposals", "--jobs", "many")
     assert refused.exit_code == 2 and "`many` is not a number of processes or `auto`" in refused.output
+
+
+def _proposal_from(state: str, tmp_path):
+    """The compliant example, made a proposal of `state` alone."""
+    text = COMPLIANT.read_text(encoding="utf-8").replace("applicant: BOL", f"applicant: {state}")
+    path = tmp_path / f"{state.lower()}.yaml"
+    path.write_text(text.replace("beneficiary_states: [BOL]", f"beneficiary_states: [{state}]"), encoding="utf-8")
+    return path
+
+
+def test_a_state_missing_from_the_register_is_named_with_the_register_file_and_date(tmp_path):
+    import json
+
+    register = EXAMPLES / "data" / "member-states.yaml"
+    result = run("check", _proposal_from("FRA", tmp_path), "--data", register, "--format", "json")
+    undecided = {r["clause"]: r for r in json.loads(result.output)["documents"][0]["results"] if r["outcome"] == "error"}
+    said = f"`FRA` is not in the `member_states` register ({register}, as of 2017-12-31)"
+    assert sorted(undecided) == ["part3.applicant_developing_member_state", "part3.beneficiaries_developing_member_states",
+                                 "part3.line2_article4", "part3.line2_outstanding_contributions"]
+    assert {r["message"] for r in undecided.values()} == {said}
+    assert undecided["part3.beneficiaries_developing_member_states"]["explanation"] == (
+        "could not decide `all state in beneficiary_states: register[state].member == true and "
+        f"register[state].developing == true`: `register[state].member` is missing, as {said}")
+    text = run("check", _proposal_from("FRA", tmp_path), "--data", register).output
+    assert (f"      could not decide `lead.member == true and lead.developing == true`: `lead.member` is missing, "
+            f"as {said}") in text.splitlines()
+
+
+def test_the_register_is_named_the_same_with_several_processes(tmp_path):
+    register = EXAMPLES / "data" / "member-states.yaml"
+    for state in ("FRA", "DEU"):
+        _proposal_from(state, tmp_path)
+    one = run("check", tmp_path, "--data", register, "--jobs", "1")
+    two = run("check", tmp_path, "--data", register, "--jobs", "2")
+    assert f"`DEU` is not in the `member_states` register ({register}, as of 2017-12-31)" in one.output
+    assert two.output.split("provenance:")[0] == one.output.split("provenance:")[0]
+
+
+def test_a_register_given_through_the_api_is_named_without_a_file(tmp_path):
+    from iompolicy import PolicySet, load_file
+
+    register = load_file(EXAMPLES / "data" / "member-states.yaml").value
+    report = PolicySet.shipped().check(_proposal_from("FRA", tmp_path), data={"member_states": register})
+    messages = {r.message for r in report.results if r.outcome.value == "error"}
+    assert messages == {"`FRA` is not in the `member_states` register (as of 2017-12-31)"}
+
+
+def test_a_follow_up_of_a_project_not_in_the_register_names_it(tmp_path):
+    import json
+
+    text = (EXAMPLES / "proposals" / "05-burundi-diaspora-followup-line2.yaml").read_text(encoding="utf-8")
+    (tmp_path / "f.yaml").write_text(text.replace("1035-L1-2009-BDI-01", "1035-L1-2099-XXX-01"), encoding="utf-8")
+    register = EXAMPLES / "data" / "funded-projects.yaml"
+    result = run("check", tmp_path / "f.yaml", "--data", register, "--data", EXAMPLES / "data" / "member-states.yaml",
+                 "--format", "json")
+    undecided = [r for r in json.loads(result.output)["documents"][0]["results"] if r["outcome"] == "error"]
+    assert [r["clause"] for r in undecided] == ["part3.follow_up_of_earlier_project", "part3.follow_up_of_line1",
+                                                "part3.follow_up_of_same_states"]
+    said = f"`1035-L1-2099-XXX-01` is not in the `funded_projects` register ({register}, as of 2017-12-31)"
+    assert {r["message"] for r in undecided} == {said}
+    assert undecided[0]["location"] == {"path": "$.funding.follow_up_of", "line": 21, "column": 3}
+
+
+def test_a_field_missing_from_the_document_is_still_said_as_missing():
+    from iompolicy import PolicySet, load_file
+
+    proposal = load_file(COMPLIANT).value
+    del proposal["funding"]["requested_usd"]
+    report = PolicySet.shipped().check(proposal, data=[load_file(EXAMPLES / "data" / "member-states.yaml")],
+                                       validate=False)
+    ceiling = next(r for r in report.results if r.clause == "part3.line2_national_ceiling")
+    assert ceiling.message == "`funding.requested_usd` is missing"
