@@ -56,7 +56,7 @@ def _unknown_keys(error):
     allowed = _allowed(error.schema)
     patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
     for key in error.instance:
-        if key in allowed or any(p.search(str(key)) for p in patterns):
+        if key in error.schema.get("properties", {}) or any(p.search(str(key)) for p in patterns):
             continue
         missing = [name for name in allowed if name not in error.instance]
         close = difflib.get_close_matches(str(key), missing, n=1, cutoff=0.75) or \
@@ -65,7 +65,8 @@ def _unknown_keys(error):
 
 
 def _allowed(schema: dict) -> list[str]:
-    return list(schema.get("properties", {}))
+    """The fields to suggest: `$schema`, which only editors read, is allowed but not suggested."""
+    return [name for name in schema.get("properties", {}) if not name.startswith("$")]
 
 
 def _required_name(error) -> str | None:

@@ -16,6 +16,7 @@ import re
 from _thread import allocate_lock  # what threading.Lock is, without importing threading (1 ms)
 
 from .document import Document, DocumentError, Problem
+from .placeholders import MARK
 from ..patterns import LazyPattern
 from ..values import equality_key
 from ..language.schemas import KindSchema, SchemaSet
@@ -164,13 +165,20 @@ def _detailed_class():
 
 
 def _no_unquoted_dates(document: Document, kind: KindSchema) -> KindSchema:
-    """The kind, unless a YAML date written without quotes stands where text is wanted."""
+    """The kind, unless a YAML date written without quotes stands where text is wanted, or
+    a line is still marked `# FILL IN` (a template's placeholder: see `placeholders`)."""
     if document.dates:
         from .yaml11 import unquoted_dates
 
         problems = unquoted_dates(document, kind)
         if problems:
             raise DocumentError(problems)
+    if document.text is not None and MARK in document.text:
+        from .placeholders import placeholders
+
+        problems = placeholders(document)
+        if problems:
+            raise DocumentError(problems[:_MAX_PROBLEMS])
     return kind
 
 
