@@ -68,6 +68,12 @@ JOBS = _Jobs()
 @click.option("--jobs", "-j", type=JOBS, default="1", show_default=True, metavar="N|auto",
               help="Check with N processes (for big audits); `auto`: one per core of the machine.")
 @click.option("--verbose", "-v", is_flag=True, help="List passing and not-applicable clauses too.")
+@click.option("--quiet/--no-quiet", "-q", default=None,
+              help="text: list only the documents with something failed, undecided or invalid, then the summary.  "
+                   "[default: quiet on a terminal for more than 50 documents]")
+@click.option("--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text report: `auto` on a terminal, unless NO_COLOR is set "
+                                      "(FORCE_COLOR, set, colours it anywhere).")
 @click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_bytes, show_default=True,
               metavar="N", help="Refuse an input file (or stdin) larger than N bytes.")
 @click.option("--max-depth", type=click.IntRange(1, 10_000), default=DEFAULT_LIMITS.max_depth, show_default=True,
@@ -77,7 +83,7 @@ JOBS = _Jobs()
 @click.option("--max-nodes", type=click.IntRange(1), default=DEFAULT_LIMITS.max_nodes, show_default=True,
               metavar="N", help="Refuse a document of more than N keys and values, counting what aliases repeat.")
 def check(paths, data_files, policy_dirs, as_of, readings, fmt, outputs, fail_on, only, skip, exclude, waivers_file, no_waivers,
-          jobs, verbose, verify_report=None, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
+          jobs, verbose, quiet=None, color="auto", verify_report=None, max_bytes=DEFAULT_LIMITS.max_bytes, max_depth=DEFAULT_LIMITS.max_depth,
           max_aliases=DEFAULT_LIMITS.max_aliases, max_nodes=DEFAULT_LIMITS.max_nodes):
     """Check documents (files, folders, or - for stdin) against the policies.
 
@@ -161,7 +167,7 @@ def check(paths, data_files, policy_dirs, as_of, readings, fmt, outputs, fail_on
 
         provenance = build(run, policy_folders(settings["policies"]), as_of, waivers_file, started,
                            settings["only"], settings["skip"])
-        summary = _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance)
+        summary = _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance, _Display(color, quiet))
         if files:
             click.echo(summary.line(), err=True)  # the report went to a file: the outcome still shows
         if run.problems:  # inputs that could not be checked: in the report, and each located here
@@ -251,7 +257,30 @@ def _targets(outputs, settings) -> list[tuple[str, str | None]]:
     return list(settings["outputs"]) or [(settings["format"], None)]
 
 
-def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
+class _Display:
+    """--color and --quiet, and what they come to for one report: colour (`auto`: a terminal,
+    unless NO_COLOR is set; FORCE_COLOR set colours it anywhere; NO_COLOR wins over it)
+    and quiet (unset: quiet for a big audit on a terminal, where a line per passing
+    document would bury the failures)."""
+
+    def __init__(self, color: str = "auto", quiet: bool | None = None):
+        self.color, self.quiet = color, quiet
+
+    def options(self, options, fmt: str, path: str | None, documents: int):
+        on_terminal = path in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
+        if fmt != "text":
+            return options._replace(colour=False, quiet=False)
+        if self.color == "auto":
+            colour = not os.environ.get("NO_COLOR") and (bool(os.environ.get("FORCE_COLOR")) or on_terminal)
+        else:
+            colour = self.color == "always"
+        quiet = self.quiet
+        if quiet is None:
+            quiet = on_terminal and documents > PROGRESS_AFTER and not options.verbose
+        return options._replace(colour=colour, quiet=quiet)
+
+
+def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance, display=None):
     """Check every pending document and write the report(s): one report as the run goes;
     several from one pass over the documents, kept in memory, each then written in turn."""
     from ..render import RenderOptions, Summary, writer
@@ -272,16 +301,20 @@ def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
     options = RenderOptions.for_policies(run.policies, verbose=verbose, facts=finder, provenance=provenance,
                                          digests=digests)
     summary = Summary(fail_on=fail_on)
+    display = display or _Display()
+    documents = len(run.pending)
     if len(targets) == 1:
         ((fmt, path),) = targets
-        with report_stream(path) as out, _progress(reports, len(run.pending)) as shown:
-            writer(fmt)(run.then_notices(shown, summary, stale=True), summary, _options(options, fmt, path), out)
+        with report_stream(path) as out, _progress(reports, documents) as shown:
+            writer(fmt)(run.then_notices(shown, summary, stale=True), summary,
+                        display.options(options, fmt, path, documents), out)
         return summary
     with _progress(reports, len(run.pending)) as shown:
         checked = list(summary.counting(run.then_notices(shown, summary, stale=True)))
 
     def write(fmt, path, out):
-        writer(fmt)(iter(checked), Summary(fail_on, notices=list(summary.notices)), _options(options, fmt, path), out)
+        writer(fmt)(iter(checked), Summary(fail_on, notices=list(summary.notices)),
+                    display.options(options, fmt, path, documents), out)
 
     with contextlib.ExitStack() as files:  # every file renamed into place only once all are written
         for fmt, path in targets:
@@ -291,12 +324,6 @@ def _report(run, settings, as_of, targets, fail_on, jobs, verbose, provenance):
         if path in (None, "-"):
             write(fmt, path, sys.stdout)
     return summary
-
-
-def _options(options, fmt: str, path: str | None):
-    """The renderer's options for one report: colour only for text on a terminal."""
-    on_terminal = path in (None, "-") and sys.stdout.isatty()
-    return options._replace(colour=fmt == "text" and on_terminal and "NO_COLOR" not in os.environ)
 
 
 def _verify(report: str, limits) -> None:

@@ -13,10 +13,11 @@ from collections import namedtuple
 from .summary import Summary
 
 
-class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date facts provenance digests",
-                               defaults=(False, False, (), None, None, None, None))):
+class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date facts provenance digests quiet",
+                               defaults=(False, False, (), None, None, None, None, False))):
     """What a renderer may use besides the reports: `verbose` (every clause, not only the
-    failing ones), `colour` (terminal colours, text only), `clauses` (the `ClauseInfo` of
+    failing ones), `colour` (terminal colours, text only), `quiet` (text only: a document
+    with nothing failed, undecided or invalid is not listed), `clauses` (the `ClauseInfo` of
     every clause loaded, in order: SARIF's rules), `date` (the date a report is dated;
     None: today, or SOURCE_DATE_EPOCH), `facts` (a `facts.FactFinder` that saw each
     document: what the HTML report draws beyond the results; None when the run kept none),

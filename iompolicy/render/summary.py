@@ -52,10 +52,24 @@ class Summary:
         return self.documents_by_outcome[Outcome.INVALID.value]
 
     def line(self) -> str:
+        """`16 documents: 10 passed, 5 failed, 1 invalid; 312 clause results: ...`: documents
+        by outcome (passed and failed always, the others when there are any), then clause
+        results by outcome and how many fail the run."""
+        by = self.documents_by_outcome
+        documents = [f"{by['pass']} passed", f"{by['fail']} failed"]
+        documents += [f"{by[outcome]} {word}" for outcome, word in _DOCUMENT_WORDS if by[outcome]]
         r = self.results
-        docs = "document" if self.documents == 1 else "documents"
+        total = sum(r.values())
         waived = f", {r['waived']} waived" if r["waived"] else ""
-        invalid = f" ({self.invalid} invalid, not judged)" if self.invalid else ""
-        return (f"{self.documents} {docs} checked{invalid}: {r['pass']} passed, {r['fail']} failed{waived}, "
-                f"{r['error']} undecided, {r['not_applicable']} not applicable "
-                f"({self.failing} failing at --fail-on {self.fail_on})")
+        return (f"{_count(self.documents, 'document')}: {', '.join(documents)}; {_count(total, 'clause result')}: "
+                f"{r['pass']} passed, {r['fail']} failed{waived}, {r['error']} undecided, "
+                f"{r['not_applicable']} not applicable ({self.failing} failing at --fail-on {self.fail_on})")
+
+
+# The outcomes of a document said only when some document has them (after passed and failed).
+_DOCUMENT_WORDS = (("error", "undecided"), ("not_applicable", "not applicable"), ("waived", "waived"),
+                   ("invalid", "invalid, not judged"))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

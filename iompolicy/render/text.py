@@ -8,7 +8,24 @@ from .printable import printable
 from .summary import Summary
 
 _COLOURS = {Outcome.FAIL: "red", Outcome.UNDECIDED: "magenta", Outcome.PASS: "green", Outcome.NOT_APPLICABLE: None,
-            Outcome.WAIVED: "yellow", Outcome.INVALID: "red"}
+            Outcome.WAIVED: "cyan", Outcome.INVALID: "red"}
+WARNING = "yellow"  # a failed or undecided `should` clause, and a document that has nothing worse
+_LISTED = (Outcome.FAIL, Outcome.UNDECIDED, Outcome.INVALID)  # what --quiet lists
+
+
+def _colour(result) -> str | None:
+    """A shown result's colour: a warning is yellow, not the red of an error."""
+    if result.severity == "warning" and result.outcome in (Outcome.FAIL, Outcome.UNDECIDED):
+        return WARNING
+    return _COLOURS[result.outcome]
+
+
+def _document_colour(report) -> str | None:
+    """A document's colour: its outcome's, or yellow when all that failed were warnings."""
+    if report.outcome in (Outcome.FAIL, Outcome.UNDECIDED) and not report.problems and all(
+            r.severity == "warning" for r in report.results if r.outcome in (Outcome.FAIL, Outcome.UNDECIDED)):
+        return WARNING
+    return _COLOURS[report.outcome]
 
 
 def _style(text: str, colour: bool, **kwargs) -> str:
@@ -22,9 +39,17 @@ def _style(text: str, colour: bool, **kwargs) -> str:
 
 
 def write(reports, summary: Summary, options, out) -> None:
-    """Each document as it is checked: failures in full, then one summary line."""
+    """Each document as it is checked: failures in full, then one summary line. `quiet`
+    leaves out the documents with nothing failed, undecided or invalid, and says how many."""
+    unlisted = 0
     for report in summary.counting(reports):
+        if options.quiet and report.outcome not in _LISTED and not report.problems:
+            unlisted += 1
+            continue
         out.write("\n".join(_document(report, options)) + "\n")
+    if unlisted:
+        out.write(f"{unlisted} document{'' if unlisted == 1 else 's'} with nothing failed or undecided "
+                  "not listed (--no-quiet lists them)\n")
     for notice in summary.notices:
         out.write("\n".join(_lines(notice, "note: ", "      ")) + "\n")
     if options.provenance is not None:
@@ -41,7 +66,7 @@ def _document(report, options) -> list[str]:
     title = f"{report.kind or 'unknown kind'} {report.id}" if report.id else report.kind or "unknown kind"
     as_of = f", as of {report.as_of}" if report.as_of else ""
     outcome = report.outcome
-    out = [_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_COLOURS[outcome])]
+    out = [_style(f"{name} ({title}{as_of}): {outcome.value}", colour, bold=True, fg=_document_colour(report))]
     if verbose and (digest := digest_of(report, options)):
         out.append(printable(f"  digest {digest}"))
     for notice in report.notices:
@@ -64,7 +89,7 @@ def _document(report, options) -> list[str]:
         elif result.outcome is Outcome.WAIVED:
             level = f"{result.severity} (waived)"
         head = f"  {where}: {level} {result.clause} [{result.cite}] {result.title}"
-        out.append(_style(head, colour, fg=_COLOURS[result.outcome] if shown else None))
+        out.append(_style(head, colour, fg=_colour(result) if shown else None))
         if not shown:
             if result.outcome is Outcome.NOT_APPLICABLE and result.explanation:
                 out.extend(_lines(result.explanation, "      "))

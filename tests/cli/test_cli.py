@@ -30,7 +30,7 @@ def data_args():
 def test_compliant_proposal_exits_0():
     result = run("check", COMPLIANT, *data_args())
     assert result.exit_code == 0, result.output
-    assert "1 document checked" in result.output
+    assert "1 document:" in result.output
     assert " 0 failed" in result.output
 
 
@@ -46,7 +46,7 @@ def test_examples_folder_uses_registers_as_data():
     assert result.exit_code == 1
     assert "member-states.yaml (" not in result.output  # data is not checked
     assert "reference data" not in result.output        # and was found
-    assert "17 documents checked" in result.output.splitlines()[-1]
+    assert "17 documents:" in result.output.splitlines()[-1]
 
 
 def test_json_report_matches_its_schema():
@@ -99,7 +99,7 @@ def test_output_file_is_written_whole(tmp_path):
     result = run("check", OVER_CEILING, *data_args(), "--format", "json", "--output", target)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.startswith("1 document checked: ")  # the summary line still shows
+    assert result.stderr.startswith("1 document: ")  # the summary line still shows
     assert json.loads(target.read_text())["summary"]["fail"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left
 
@@ -270,7 +270,7 @@ def test_a_run_refused_early_still_names_every_bad_file(tmp_path):
     assert "unknown document kind `spaceship`" in result.output
     assert f"{tmp_path / 'b-bad-amount.yaml'}:18:3: $.funding.requested_usd: 'lots' is not of type 'number'" \
         in result.output
-    assert "document checked" not in result.output  # nothing was judged
+    assert "2 documents: 0 passed, 0 failed, 2 invalid, not judged; 0 clause results:" in result.output  # none judged
 
 
 def test_a_check_from_a_warm_cache_imports_nothing_heavy(tmp_path):

@@ -51,7 +51,7 @@ def test_yaml_settings_give_paths_and_data(repo):
     result = run("check")
     assert result.exit_code == 1, result.output
     assert "proposals/04-tajikistan-border-over-ceiling.yaml:18:3: error part3.line2_national_ceiling" in result.output
-    assert result.output.splitlines()[-1].startswith("2 documents checked: 19 passed, 1 failed, 0 undecided")
+    assert result.output.splitlines()[-1].startswith("2 documents: 1 passed, 1 failed; 38 clause results: 19 passed, 1 failed, 0 undecided")
 
 
 def test_settings_are_found_from_a_subfolder_and_paths_are_relative_to_the_file(repo, monkeypatch):
@@ -105,7 +105,7 @@ def test_command_line_overrides_settings(repo):
                      "--format", "text")
     assert overridden.exit_code == 1
     assert "part3.line2_national_ceiling" in overridden.output
-    assert overridden.output.splitlines()[-1].startswith("1 document checked")
+    assert overridden.output.splitlines()[-1].startswith("1 document:")
 
 
 def test_every_report_format_can_be_set(repo):
@@ -251,7 +251,7 @@ def test_data_files_named_among_paths_are_data_once(repo):
     result = run("check", "data/member-states.yaml", "proposals/01-bolivia-climate-line2-national.yaml")
     assert result.exit_code == 0, result.output
     assert "also given by" not in result.output
-    assert result.output.splitlines()[-1].startswith("1 document checked: 10 passed")
+    assert result.output.splitlines()[-1].startswith("1 document: 1 passed, 0 failed; 19 clause results: 10 passed")
 
 
 def test_only_reference_data_given_is_nothing_to_check_and_passes(repo):
@@ -331,7 +331,7 @@ def test_progress_bar_on_a_terminal(big_audit):
     assert status == 0
     assert "checking" in terminal and "100%" in terminal
     assert "checking" not in stdout  # the report stays clean
-    assert stdout.splitlines()[-1].startswith(f"{PROGRESS_AFTER + 5} documents checked")
+    assert stdout.splitlines()[-1].startswith(f"{PROGRESS_AFTER + 5} documents:")
 
 
 def test_no_progress_bar_for_a_small_audit_on_a_terminal():

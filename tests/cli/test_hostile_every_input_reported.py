@@ -66,7 +66,7 @@ def test_json_lists_each_bad_input_with_its_located_problems(audit, tmp_path):
     assert summary["documents_by_outcome"]["invalid"] == 3 and summary["documents_by_outcome"]["pass"] == 1
     # stderr: each problem located, then nothing else but the summary line
     assert set(_problem_lines(result.stderr)) == {f"audit/{name}" for name in BAD}
-    assert "4 documents checked (3 invalid, not judged): " in result.stderr
+    assert "4 documents: 1 passed, 0 failed, 3 invalid, not judged; " in result.stderr
 
 
 def test_json_lines_has_an_invalid_entry_and_counts_it(audit):
@@ -115,7 +115,7 @@ def test_human_formats_list_bad_inputs_with_the_failures(audit, fmt):
     for name, line in BAD.items():
         assert f"audit/{name}:{line}:" in result.stdout, result.stdout
     assert "invalid" in result.stdout
-    assert "4 documents checked (3 invalid, not judged)" in result.stdout
+    assert "4 documents: 1 passed, 0 failed, 3 invalid, not judged" in result.stdout
 
 
 def test_a_file_with_no_kind_does_not_stop_the_others(audit):
@@ -146,7 +146,7 @@ def test_summary_goes_to_stderr_with_output(audit, tmp_path):
     result = check("audit/compliant.yaml", *DATA, "-o", tmp_path / "report.txt")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert result.stderr.startswith("1 document checked: ")
+    assert result.stderr.startswith("1 document: ")
 
 
 def test_exclude_leaves_files_out_and_says_so(audit):

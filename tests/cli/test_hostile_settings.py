@@ -110,4 +110,4 @@ def test_closed_stdout_is_refused_unless_the_report_goes_to_a_file(tmp_path):
     code = code.replace("'check', ", f"'check', '-o', {str(report)!r}, '--data', {data[0]!r}, '--data', {data[1]!r}, ")
     process = subprocess.run([sys.executable, "-c", code], text=True, stderr=subprocess.PIPE, timeout=60)
     assert process.returncode == 0, process.stderr
-    assert "1 document checked" in report.read_text()
+    assert "1 document:" in report.read_text()

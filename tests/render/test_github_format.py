@@ -51,7 +51,7 @@ def test_each_failing_clause_is_an_annotation_on_its_line(monkeypatch):
         assert properties["title"].startswith(clause) and ("could not be decided" in properties["title"]) == (
             outcome == "error")
         assert "\u201c" in message  # the quoted sentence of the Strategy
-    assert result.stdout.splitlines()[-1].startswith("17 documents checked")
+    assert result.stdout.splitlines()[-1].startswith("17 documents:")
 
 
 def test_a_waived_failure_is_a_notice(monkeypatch):
