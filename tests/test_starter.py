@@ -188,3 +188,12 @@ def test_the_fields_clauses_read_carry_the_strategys_words(kind, field, cite):
     for part in field.strip("/").split("/"):
         node = node[part]
     assert f"{cite}: \u201c" in node["description"]
+
+
+def test_the_readmes_local_hook_is_what_init_writes():
+    from iompolicy.cli.starter import PRE_COMMIT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## pre-commit\n"):]
+    shown = re.search(r"```yaml\n(repos:\n  - repo: local\n.*?)```", section, re.DOTALL).group(1)
+    assert yaml.safe_load(shown) == yaml.safe_load(PRE_COMMIT)

@@ -61,6 +61,12 @@ class Repository:
 
 @pytest.fixture
 def repository(tmp_path) -> Repository:
+    return make_repository(tmp_path, PRE_COMMIT_CONFIG)
+
+
+def make_repository(tmp_path, config: str, first: str = "Passed", **extra_env: str) -> Repository:
+    """A git repository of proposals with `config` as its .pre-commit-config.yaml, the
+    settings and the example registers committed through the hook (which says `first`)."""
     bin_dir = Path(sys.executable).parent  # where pip put `iompolicy` and `pre-commit`
     path = str(bin_dir) + os.pathsep + os.environ.get("PATH", "")
     pre_commit = shutil.which("pre-commit", path=path)
@@ -68,8 +74,9 @@ def repository(tmp_path) -> Repository:
     assert shutil.which("iompolicy", path=path), "iompolicy is not installed: pip install -e ."
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GIT_", "PRE_COMMIT"))}
     env.update(PATH=path, HOME=str(tmp_path / "home"), PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
-               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1", PRE_COMMIT_COLOR="never")
-    (tmp_path / "home").mkdir()
+               GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1", PRE_COMMIT_COLOR="never",
+               **extra_env)
+    (tmp_path / "home").mkdir(parents=True)
     root = tmp_path / "proposals-repo"
     (root / "data").mkdir(parents=True)
     (root / "proposals").mkdir()
@@ -78,16 +85,16 @@ def repository(tmp_path) -> Repository:
                  ("config", "user.name", "Compliance Officer"), ("config", "commit.gpgsign", "false")):
         done = repo.git(*args)
         assert done.returncode == 0, done.stderr
-    (root / ".pre-commit-config.yaml").write_text(PRE_COMMIT_CONFIG)
+    (root / ".pre-commit-config.yaml").write_text(config)
     (root / ".iompolicy.yaml").write_text(SETTINGS)
     for register in sorted((EXAMPLES / "data").glob("*.yaml")):
         shutil.copy(register, root / "data")
     installed = subprocess.run([pre_commit, "install"], cwd=root, env=env, capture_output=True, text=True)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     # The first commit holds only settings and registers: reference data, nothing to check.
-    first = repo.commit("Settings and registers")
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "iompolicy" in first.stdout + first.stderr and "Passed" in first.stdout + first.stderr
+    done = repo.commit("Settings and registers")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "iompolicy" in done.stdout + done.stderr and first in done.stdout + done.stderr
     return repo
 
 
@@ -114,3 +121,38 @@ def test_a_change_to_a_register_alone_goes_through(repository):
     register.write_text(register.read_text() + "# reviewed\n")
     accepted = repository.commit("Review the member-state register")
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_the_readmes_remote_configuration_works_as_written_against_a_local_clone(tmp_path):
+    """The README's command, run in a clone of this repository, prints a configuration that
+    pre-commit installs iompolicy from (built from the clone's commit) and runs."""
+    import re
+    import sysconfig
+
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## pre-commit\n"):]
+    command = re.search(r"```sh\n(printf [^\n]+)\n```", section).group(1)
+    clone = tmp_path / "iompolicy"
+    cloned = subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], capture_output=True, text=True)
+    assert cloned.returncode == 0, cloned.stderr
+    printed = subprocess.run(["bash", "-c", command], cwd=clone, capture_output=True, text=True)
+    assert printed.returncode == 0, printed.stderr
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+    assert printed.stdout == (f"repos:\n  - repo: {ROOT}\n    rev: {head}\n    hooks:\n      - id: iompolicy\n"
+                              "        files: ^(proposals|budgets|governance|registers)/\n")
+    # Offline: pre-commit builds iompolicy from the clone's commit without an index; its
+    # dependencies (and the build's setuptools) come from this test environment's packages.
+    repository = make_repository(tmp_path / "work", printed.stdout, "(no files to check)Skipped", PIP_NO_INDEX="1", PIP_NO_DEPS="1",
+                                 PIP_NO_BUILD_ISOLATION="0", PYTHONPATH=sysconfig.get_paths()["purelib"])
+    refused = repository.commit("Add the Tajikistan proposal", OVER_CEILING)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert "iompolicy (IOM Strategy)....." in output and "Failed" in output  # the hook of .pre-commit-hooks.yaml
+    assert "proposals/04-tajikistan-border-over-ceiling.yaml:18:3: error part3.line2_national_ceiling [III.5.2]" in output
+    (repository.root / "proposals" / OVER_CEILING.name).unlink()
+    accepted = repository.commit("Add the Bolivia proposal", COMPLIANT)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    environments = list((tmp_path / "work" / "pre-commit-home").glob("repo*/py_env-*/bin/iompolicy"))
+    assert environments, "pre-commit did not install iompolicy in an environment of its own"
