@@ -41,7 +41,8 @@ def test_init_writes_the_settings_the_hook_the_registers_the_schemas_and_a_templ
     assert result.output.splitlines()[0] == "wrote .iompolicy.yaml"
     settings = yaml.safe_load((repo / ".iompolicy.yaml").read_text())
     assert settings == {"paths": ["proposals/", "budgets/", "governance/"],
-                        "data": ["registers/member-states.yaml", "registers/funded-projects.yaml"]}
+                        "data": ["registers/member-states.yaml", "registers/funded-projects.yaml"],
+                        "exclude": ["templates", "schemas"]}
     hook = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"][0]
     assert (hook["id"], hook["entry"], hook["files"]) == ("iompolicy", "iompolicy check",
                                                           "^(proposals|budgets|governance|registers)/")
@@ -197,3 +198,11 @@ def test_the_readmes_local_hook_is_what_init_writes():
     section = readme[readme.index("## pre-commit\n"):]
     shown = re.search(r"```yaml\n(repos:\n  - repo: local\n.*?)```", section, re.DOTALL).group(1)
     assert yaml.safe_load(shown) == yaml.safe_load(PRE_COMMIT)
+
+
+def test_check_of_the_whole_repository_leaves_the_templates_and_schemas_out(repo):
+    run("init")
+    result = run("check", ".")
+    assert result.exit_code == 2
+    named = {line.split(":")[0] for line in result.output.splitlines()}
+    assert named == {"registers/member-states.yaml", "registers/funded-projects.yaml"}  # placeholders to fill in

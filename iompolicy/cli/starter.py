@@ -32,6 +32,7 @@ paths: [proposals/, budgets/, governance/]
 data:
   - registers/member-states.yaml
   - registers/funded-projects.yaml
+exclude: [templates, schemas]  # so that `iompolicy check .` leaves them out too
 """
 
 PRE_COMMIT = """\
