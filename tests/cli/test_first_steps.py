@@ -157,6 +157,10 @@ def test_a_register_given_through_the_api_is_named_without_a_file(tmp_path):
     report = PolicySet.shipped().check(_proposal_from("FRA", tmp_path), data={"member_states": register})
     messages = {r.message for r in report.results if r.outcome.value == "error"}
     assert messages == {"`FRA` is not in the `member_states` register (as of 2017-12-31)"}
+    named = PolicySet.shipped().check(_proposal_from("FRA", tmp_path), data={"member_states": register},
+                                      sources={"member_states": "registers/states.yaml"})
+    assert {r.message for r in named.results if r.outcome.value == "error"} == {
+        "`FRA` is not in the `member_states` register (registers/states.yaml, as of 2017-12-31)"}
 
 
 def test_a_follow_up_of_a_project_not_in_the_register_names_it(tmp_path):
