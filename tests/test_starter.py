@@ -206,3 +206,10 @@ def test_check_of_the_whole_repository_leaves_the_templates_and_schemas_out(repo
     assert result.exit_code == 2
     named = {line.split(":")[0] for line in result.output.splitlines()}
     assert named == {"registers/member-states.yaml", "registers/funded-projects.yaml"}  # placeholders to fill in
+
+
+def test_the_validator_looks_for_the_mark_the_templates_write():
+    from iompolicy.documents.placeholders import MARK
+    from iompolicy.documents.validation import PLACEHOLDER_MARK
+
+    assert PLACEHOLDER_MARK == MARK == "# FILL IN"

@@ -16,7 +16,6 @@ import re
 from _thread import allocate_lock  # what threading.Lock is, without importing threading (1 ms)
 
 from .document import Document, DocumentError, Problem
-from .placeholders import MARK
 from ..patterns import LazyPattern
 from ..values import equality_key
 from ..language.schemas import KindSchema, SchemaSet
@@ -164,6 +163,9 @@ def _detailed_class():
     return validators.extend(Draft202012Validator, {"uniqueItems": unique_items})
 
 
+PLACEHOLDER_MARK = "# FILL IN"  # placeholders.MARK, kept here so that a check loads that module only when needed
+
+
 def _no_unquoted_dates(document: Document, kind: KindSchema) -> KindSchema:
     """The kind, unless a YAML date written without quotes stands where text is wanted, or
     a line is still marked `# FILL IN` (a template's placeholder: see `placeholders`)."""
@@ -173,7 +175,7 @@ def _no_unquoted_dates(document: Document, kind: KindSchema) -> KindSchema:
         problems = unquoted_dates(document, kind)
         if problems:
             raise DocumentError(problems)
-    if document.text is not None and MARK in document.text:
+    if document.text is not None and PLACEHOLDER_MARK in document.text:
         from .placeholders import placeholders
 
         problems = placeholders(document)
