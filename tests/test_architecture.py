@@ -97,8 +97,8 @@ def test_the_architecture_map_names_every_folder():
 DATA_SUITES = {"conformance", "hostile", "golden", "schemas", "data", "yaml-test-suite"}
 # The tests that span the stages, and so stay at the top of tests/.
 SPANNING = {"test_api", "test_architecture", "test_benchmarks", "test_conformance", "test_golden",
-            "test_hostile_scaling", "test_installed", "test_loading", "test_packaging", "test_patterns",
-            "test_readme", "test_security_doc"}
+            "test_hostile_scaling", "test_installed", "test_loading", "test_new_user", "test_packaging",
+            "test_patterns", "test_readme", "test_security_doc"}
 
 
 def test_the_tests_mirror_the_stages():
