@@ -28,7 +28,7 @@ class Env:
     def __init__(self, doc: dict, data: dict, sources: dict | None = None):
         self.doc = doc
         self.data = data
-        self.sources = sources or {}
+        self.sources = sources  # None when no data came from a file (the tracer reads it only to explain)
         self.locals: dict = {}
         self.cache: dict = {}
 
