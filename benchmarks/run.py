@@ -75,7 +75,11 @@ def in_process(count: int, repeats: int) -> list[bool]:
           f"(explanations are worked out when read)")
     print(f"  also: with every explanation read (to_dict) {explained * 1e6:.2f} us/doc = {explained / plain:.1f}x; "
           f"with schema validation {with_schema * 1e6:.2f} us/doc")
-    results = [target("iompolicy / plain Python", ours, plain, 15), disagreements == 0]
+    closures = best_of(repeats, lambda: [policies.check(d, data=data, validate=False, evaluator="closures")
+                                         for d in docs]) / count
+    print(f"  the same with the compiler's closures instead of the generated Python: {closures * 1e6:.2f} us/doc "
+          f"= {closures / plain:.1f}x")
+    results = [target("iompolicy / plain Python", ours, plain, 3), disagreements == 0]
 
     print(f"\n2. The full shipped Strategy policy set on {10 * count} proposals, in process, one core")
     shipped = PolicySet.load(ROOT / "policies")
@@ -85,7 +89,7 @@ def in_process(count: int, repeats: int) -> list[bool]:
     clauses = len(shipped.clauses("proposal"))
     print(f"  {clauses} proposal clauses x {len(many)} proposals: {seconds:.3f} s "
           f"({seconds / len(many) * 1e6:.1f} us/doc)")
-    limit = 1.0 * len(many) / 10_000
+    limit = 0.25 * len(many) / 10_000
     ok = seconds <= limit
     print(f"  {'MET ' if ok else 'MISSED'}  under {limit:g} s")
     results.append(ok)
@@ -171,7 +175,7 @@ def processes(count: int, repeats: int) -> list[bool]:
         }, repeats, env)
         (ours, ours_memory), (plain, _) = timed["ours"], timed["plain"]
         print(f"  plain Python {plain:.3f} s; iompolicy {ours:.3f} s, peak memory {ours_memory // 1024} MiB")
-        results.append(target("iompolicy / plain Python", ours, plain, 3))
+        results.append(target("iompolicy / plain Python", ours, plain, 2))
         results.append(memory_is_flat(command, folder, count, env))
 
         print("\n4. Cold start: `iompolicy check` on one proposal, whole process")

@@ -22,9 +22,10 @@ The architecture map (docs/architecture.md draws it). Two inputs meet in the eng
   and the kinds' schemas read as types (`schemas`), built-in function signatures, unparse.
 - `documents/`: bytes to a `Document`: the YAML and JSON readers (exact Decimals, positions,
   limits), problems, YAML 1.1 readings, schema validation and its messages.
-- `evaluation/`: the hot path: operator semantics and built-in bodies shared by both
-  evaluators, the compiler (closures), the explaining tracer, the per-clause loop (`clause`),
-  and headroom (the change that would make a failed clause pass).
+- `evaluation/`: the hot path: operator semantics and built-in bodies shared by the
+  evaluators, the compiler (closures), `codegen` (a kind's clauses as one generated Python
+  function, once a run has many documents), the explaining tracer, the per-clause loop
+  (`clause`), and headroom (the change that would make a failed clause pass).
 - `traceability/`: the Strategy's provisions, which clauses encode them, the clause catalogue.
 - `analysis/`: `iompolicy analyze`, the SMT encoding (optional z3 extra).
 - `render/`, `service/`, `cli/`: the products: one module per report format, the HTTP

@@ -13,7 +13,7 @@ from pathlib import Path
 from .language import syntax as n
 from .evaluation.clause import CompiledClause, compile_file, evaluate, evaluate_traced
 from .evaluation.compiler import Env
-from .documents import Document, DocumentError, Problem, as_document, date_of
+from .documents import Document, DocumentError, Problem, as_document, date_of, document_id
 from .report import Report
 from .language.schemas import SchemaSet
 from .language.schemas import read_texts as read_schema_texts
@@ -25,7 +25,9 @@ from .dated import DatedData
 from .stopping import Stopped, stop_flag
 
 _new_report = tuple.__new__  # a Report without namedtuple's keyword handling: built once per document
-SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
+SHIPPED = "shipped"
+_EVALUATORS = frozenset({"auto", "generated", "closures", "traced"})
+WARM_UP = 200  # documents of a kind checked with the closures before its clauses are generated as Python  # as a folder of policies: the shipped ones, wherever iompolicy is installed
 
 
 class PolicySet:
@@ -56,6 +58,8 @@ class PolicySet:
         for policy_file in self.files:
             self.by_kind.setdefault(policy_file.header.kind, []).extend(
                 compile_file(policy_file, resolved, defaults))
+        self._programs: dict[tuple, object] = {}  # (kind, clauses chosen) -> codegen.Program
+        self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
         self.notices = said.Notices(self.by_kind, self._data_read, self.dated, self.provisions)
 
     def with_readings(self, readings: Mapping[str, str] | None) -> "PolicySet":
@@ -192,44 +196,94 @@ class PolicySet:
     # ---- checking ----------------------------------------------------------------------
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
               validate: bool = True, select: Callable[[n.Clause], bool] | None = None,
-              trace_all: bool = False, sources: Mapping[str, str] | None = None) -> Report:
+              trace_all: bool = False, sources: Mapping[str, str] | None = None, evaluator: str = "auto") -> Report:
         """Judge one document (a dict, a path or a Document) against its kind's clauses.
 
         `data` maps reference-data names to documents (dicts or Documents), or is a
         list of Documents named by their `kind`. `as_of` overrides the document's
         own date. `sources` names the file each reference-data set came from (found from
         the Documents given, when they were read from files), so that a key the data lacks
-        is said with its register's file and date. Raises DocumentError if the document is not of a known kind or
-        does not match its schema. `trace_all` decides every clause with the
-        explaining evaluator instead of the compiled one (slower; same verdicts).
+        is said with its register's file and date. Raises DocumentError if the document is
+        not of a known kind or does not match its schema.
+
+        `evaluator` decides the clauses: `generated` (the kind's clauses as one
+        generated Python function, see `compiled_source`), `closures` (the compiler's
+        closures), `traced` (the explaining evaluator; slower), or `auto`: the
+        closures for the first WARM_UP documents of a kind, then the generated
+        function. All give the same verdicts; the conformance suite runs every case
+        through each. `trace_all=True` is `evaluator="traced"`.
 
         A failed clause is explained when its explanation is first read, from the
         document and data as given: do not change them while the report is in use.
         """
-        doc = document if type(document) is Document else as_document(document)
-        kind = self.validator.validate(doc) if validate else self.validator.kind_of(doc)
+        doc, value, kind = None, document, None
+        if type(document) is dict and not validate:  # a dict is read as it is: a Document only when one is needed
+            name = document.get("kind")
+            kind = self.validator.schemas.get(name) if type(name) is str else None
+        if kind is None:
+            doc = document if type(document) is Document else as_document(document)
+            kind = self.validator.validate(doc) if validate else self.validator.kind_of(doc)
+            value = doc.value
         if kind.role != "document":
+            doc = doc or as_document(document)
             hint = "pass it as data" if kind.is_data else "name it with --waivers or in the configuration"
             raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
                                          hint=hint)])
-        judged_on = as_of or _document_date(doc.value, kind.date_rule)
+        judged_on = as_of or _document_date(value, kind.date_rule)
         data_values, data_files = _data_values(data)
         if data_files and sources:
             data_files = {**data_files, **sources}
-        env = Env(doc.value, self.dated.as_of(data_values, judged_on) if data_values else data_values,
-                  data_files or sources)
+        data_files = data_files or sources
+        resolved = self.dated.as_of(data_values, judged_on) if data_values else data_values
         clauses = self.by_kind.get(kind.kind, ())
-        evaluate_clause = evaluate_traced if trace_all else evaluate
         flag = stop_flag()  # a service request told to stop (its client gone, its time up) stops at a clause
-        results = []
-        for compiled in clauses:
-            if select is None or select(compiled.clause):
-                if flag is not None and flag.is_set():
-                    raise Stopped
-                results.append(evaluate_clause(compiled, env, doc, judged_on))
-        results = tuple(results)
+        program = None
+        if evaluator not in _EVALUATORS:
+            raise ValueError(f"unknown evaluator `{evaluator}`: one of {', '.join(sorted(_EVALUATORS))}")
+        if trace_all:
+            evaluator = "traced"
+        elif evaluator == "auto" or evaluator == "generated":
+            chosen = None if select is None else tuple(bool(select(c.clause)) for c in clauses)
+            program = self._programs.get((kind.kind, chosen)) or self._program(kind.kind, chosen, evaluator == "auto")
+        if program is not None:
+            results = program.judge(value, resolved, judged_on, flag, doc or value, data_files)
+        else:
+            evaluate_clause = evaluate_traced if evaluator == "traced" else evaluate
+            doc = doc or as_document(document)
+            env = Env(value, resolved, data_files)
+            results = []
+            for compiled in clauses:
+                if select is None or select(compiled.clause):
+                    if flag is not None and flag.is_set():
+                        raise Stopped
+                    results.append(evaluate_clause(compiled, env, doc, judged_on))
+            results = tuple(results)
         notices = self.notices.of(kind.kind, results, judged_on, data_values)
-        return _new_report(Report, (doc.name if doc.format else None, kind.kind, doc.id, judged_on, results, notices, ()))
+        path = doc.name if doc is not None and doc.format else None
+        return _new_report(Report, (path, kind.kind, document_id(value), judged_on, results, notices, ()))
+
+    def _program(self, kind: str, chosen: tuple[bool, ...] | None = None, warm_up: bool = False):
+        """The generated function of a kind's clauses (those `chosen`, if given), written and
+        compiled now, then kept. With `warm_up`, None until WARM_UP documents of that kind
+        were checked: writing and compiling it takes about as long as the closures take to
+        check a few hundred documents, so a short run (one file at a cold start) never pays it."""
+        from .evaluation.codegen import generate
+
+        if warm_up:
+            seen = self._seen[kind] = self._seen.get(kind, 0) + 1
+            if seen <= WARM_UP:
+                return None
+        clauses = self.by_kind.get(kind, ())
+        if chosen is not None:
+            clauses = [c for c, keep in zip(clauses, chosen) if keep]
+        program = self._programs[(kind, chosen)] = generate(clauses, kind)
+        return program
+
+    def compiled_source(self, kind: str) -> str:
+        """The Python that decides the clauses of `kind` documents, as generated from the
+        checked policies: readable, with a comment naming each clause and where it is
+        written, and the values its names stand for (no document was read to write it)."""
+        return (self._programs.get((kind, None)) or self._program(kind)).listing()
 
     def _data_read(self, kind: str) -> set[str]:
         return self.data_needed({kind})

@@ -17,6 +17,7 @@ import datetime as dt
 from .report import Outcome
 
 _NOT_APPLICABLE = Outcome.NOT_APPLICABLE
+_UNKNOWN = object()
 _MEMO_SIZE = 4096  # notice texts kept per kind of notice (one per document date, register and as_of)
 
 
@@ -37,15 +38,17 @@ class Notices:
         known = self._kinds.get(kind)
         if known is None:
             starts = [c.start for c in self.by_kind.get(kind, ()) if c.start is not None]
-            known = self._kinds[kind] = (min(starts, default=None), tuple(sorted(self.data_read(kind))))
+            # only a register whose kind allows dated facts can be of another year than a document
+            registers = tuple(name for name in sorted(self.data_read(kind)) if self.dated.kind_has_dated_facts(name))
+            known = self._kinds[kind] = (bool(self.by_kind.get(kind)), min(starts, default=None), registers)
         return known
 
     def of(self, kind: str, results, judged_on: dt.date | None, data: dict) -> tuple[str, ...]:
         """The notices of one document's report: its `results` (a tuple), the date it was
         judged as of, and the reference data given (name -> value)."""
-        if not self.by_kind.get(kind):
+        has_clauses, earliest, registers = self._kinds.get(kind) or self._kind(kind)
+        if not has_clauses:
             return (f"no policy applies to `{kind}` documents",)
-        earliest, read = self._kind(kind)
         found = []
         if not results:  # said out loud: the selection, not the document, made it not applicable
             found.append(f"--only/--skip leave no clause for `{kind}` documents")
@@ -55,27 +58,28 @@ class Notices:
                     break
             else:
                 found.append(self._memo(("none", judged_on, earliest), no_clause_applied_text, judged_on, earliest))
-        if self.provisions is not None and judged_on is not None:
+        if judged_on is None:
+            return tuple(found)
+        if self.provisions is not None:
             found.extend(self._memo(("later", judged_on), later_texts, self.provisions, judged_on))
-        if data and judged_on is not None:
-            for name in read:
+        if data:
+            for name in registers:
                 value = data.get(name)
-                if isinstance(value, dict) and self.dated.kind_has_dated_facts(name) and not self.dated.paths(name, value):
+                if isinstance(value, dict) and not self.dated.paths(name, value):
                     as_of = value.get("as_of")
-                    try:
-                        key = ("register", name, as_of, judged_on)
-                        hash(key)
-                    except TypeError:  # an as_of that is no date at all (a list): it says nothing
-                        continue
-                    text = self._memo(key, register_text, name, as_of, judged_on)
+                    text = self._texts.get(("register", name, as_of, judged_on), _UNKNOWN) \
+                        if type(as_of) is str or isinstance(as_of, dt.date) else None  # else it names no date
+                    if text is _UNKNOWN:
+                        text = self._memo(("register", name, as_of, judged_on), register_text, name, as_of, judged_on)
                     if text is not None:
                         found.append(text)
         return tuple(found)
 
     def _memo(self, key: tuple, make, *args):
         texts = self._texts
-        if key in texts:
-            return texts[key]
+        text = texts.get(key, _UNKNOWN)  # one look-up: another thread may clear the memo meanwhile
+        if text is not _UNKNOWN:
+            return text
         if len(texts) >= _MEMO_SIZE:
             texts.clear()
         text = texts[key] = make(*args)

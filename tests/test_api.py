@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
@@ -112,3 +113,31 @@ def test_notices_follow_each_document_and_the_register_as_given():
                "government_request": True}
     assert not [n for n in policies.check(nothing, data={"member_states": register}, validate=False).notices
                 if n.startswith("no clause applied")]
+
+
+def test_the_dask_example_gives_the_reports_of_check_jobs_1(tmp_path):
+    """docs/api.md's Dask path (examples/api/dask_audit.py) audits a generated corpus through
+    dask.bag on the local scheduler: the reports are those of `iompolicy check --jobs 1`."""
+    pytest.importorskip("dask.bag", reason="dask is not installed (pip install 'dask[bag]', in the test extra)")
+    import json
+
+    from audit_corpus import write_audit
+
+    folder = tmp_path / "corpus"
+    write_audit(folder, 60, 6)
+    (folder / "not-a-proposal.yaml").write_text("kind: proposal\nid: [broken\n", encoding="utf-8")
+    data = EXAMPLES / "data"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # both sides run this checkout's iompolicy
+    result = subprocess.run([sys.executable, str(EXAMPLES / "api" / "dask_audit.py"), str(folder), str(data)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    through_dask = json.loads(result.stdout)
+    command = subprocess.run([sys.executable, "-m", "iompolicy", "check", str(folder), "--jobs", "1",
+                              "--format", "json", "--data", *sorted(str(p) for p in data.glob("*.yaml"))],
+                             capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+    assert command.returncode == 2, command.stderr  # an input that could not be checked: exit 2
+    by_command = {r["path"]: {k: v for k, v in r.items() if k != "digest"} for r in json.loads(command.stdout)["documents"]}
+    assert len(through_dask) == 61 == len(by_command)
+    assert {r["path"]: r for r in through_dask} == by_command
+    assert sum(r["outcome"] == "fail" for r in through_dask) == 6
+    assert [r["outcome"] for r in through_dask if r["path"].endswith("not-a-proposal.yaml")] == ["invalid"]

@@ -1,7 +1,8 @@
 """The data-driven conformance suite: tests/conformance/*.yaml.
 
-Every case runs through both evaluators (compiled closures and the tracer),
-which must agree with the expected outcome of every clause.
+Every case runs through the three evaluators (compiled closures, the generated Python
+of `evaluation/codegen.py` and the tracer), which must agree with the expected outcome
+of every clause, and give the same reports.
 """
 
 from __future__ import annotations
@@ -80,12 +81,14 @@ def test_conformance(case):
         pytest.fail("policy refused:\n" + error.render())
     as_of = dt.date.fromisoformat(case["as_of"]) if "as_of" in case else None
     data = {name: value for name, value in case.get("data", {}).items()}
-    fast = policies.check(_document(case), data=data, as_of=as_of, validate=False)
-    traced = policies.check(_document(case), data=data, as_of=as_of, validate=False, trace_all=True)
-
+    fast = policies.check(_document(case), data=data, as_of=as_of, validate=False, evaluator="closures")
     outcomes = {r.clause: r.outcome.value for r in fast.results}
     assert outcomes == case["expect"], _show(fast)
-    assert {r.clause: r.outcome.value for r in traced.results} == case["expect"], "tracer disagrees:\n" + _show(traced)
+    for evaluator in ("generated", "traced"):
+        other = policies.check(_document(case), data=data, as_of=as_of, validate=False, evaluator=evaluator)
+        assert {r.clause: r.outcome.value for r in other.results} == case["expect"], \
+            f"the {evaluator} evaluator disagrees:\n" + _show(other) + "\n" + policies.compiled_source("proposal")
+        assert other.to_dict() == fast.to_dict()  # the same explanations, messages and locations too
 
     by_clause = {r.clause: r for r in fast.results}
     for clause, text in case.get("explanation", {}).items():
@@ -103,9 +106,10 @@ def _show(report) -> str:
 
 
 def test_every_kind_of_expression_has_a_case_everywhere_the_language_is_given_meaning():
-    """The language's semantics live in the checker, two evaluators (compiled closures and the
-    explaining tracer) and `unparse`: a new kind of expression that one of them lacks fails here,
-    not on the first document that uses it."""
+    """The language's semantics live in the checker, three evaluators (compiled closures, the
+    generated Python of `codegen` and the explaining tracer) and `unparse`: a new kind of
+    expression that one of them lacks fails here, not on the first document that uses it."""
+    from iompolicy.evaluation.codegen import Writer
     from iompolicy.evaluation.compiler import _COMPILERS
     from iompolicy.evaluation.explain import Tracer
     from iompolicy.language import syntax as nodes
@@ -115,7 +119,7 @@ def test_every_kind_of_expression_has_a_case_everywhere_the_language_is_given_me
     kinds = set(nodes.Expr.__args__)
     assert set(_CASES) == kinds, "unparse"
     assert set(_COMPILERS) == kinds, "the compiler"
-    for visitor in (Checker, Tracer):  # they dispatch to `on_<node class>`
+    for visitor in (Checker, Tracer, Writer):  # they dispatch to `on_<node class>`
         cases = {name[3:] for name in dir(visitor) if name.startswith("on_")}
         assert cases == {kind.__name__ for kind in kinds}, visitor.__name__
 

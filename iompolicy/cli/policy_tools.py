@@ -31,18 +31,28 @@ def list_clauses(policy_dir):
 @click.command()
 @click.argument("what")
 @click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
-def explain(what, policy_dir):
+@click.option("--compiled", is_flag=True,
+              help="WHAT is a document kind: print the Python generated from its clauses (what checks decide with).")
+def explain(what, policy_dir, compiled):
     """Show the clause(s) with id WHAT, or citing WHAT (and what is under it).
 
     \b
     Examples:
       iompolicy explain III.5.2
       iompolicy explain III.5
+      iompolicy explain --compiled proposal
     """
     from ..traceability.catalog import explain_lines
     from ..selection import did_you_mean, selector
 
     policies = policies_or_exit(policy_dir)
+    if compiled:
+        kinds = sorted(policies.by_kind)
+        if what not in policies.by_kind:
+            fail([f"no clause applies to `{what}` documents",
+                  f"hint: the kinds with clauses are {', '.join(kinds)}"])
+        click.echo(policies.compiled_source(what), nl=False)
+        return
     select = selector((what,), ())
     chosen = [c for c in policies.clauses() if select(c.clause)]
     if not chosen:

@@ -129,11 +129,7 @@ class Document:
 
     @property
     def id(self) -> str | None:
-        if isinstance(self.value, dict):
-            for key in ("id", "document"):
-                if isinstance(self.value.get(key), str):
-                    return self.value[key]
-        return None
+        return document_id(self.value)
 
     def _tables(self) -> tuple[dict, dict]:
         if self._positions is None:
@@ -294,6 +290,16 @@ def read_limited(stream, limits: Limits | None = None) -> bytes:
     """At most `max_bytes + 1` bytes of a binary stream (enough to tell it is too big)."""
     limits = limits or DEFAULT_LIMITS
     return stream.read(limits.max_bytes + 1)
+
+
+def document_id(value) -> str | None:
+    """A document's id: its `id` field, else its `document` field (text only), else None."""
+    if isinstance(value, dict):
+        for key in ("id", "document"):
+            found = value.get(key)
+            if isinstance(found, str):
+                return found
+    return None
 
 
 def as_document(value, name: str = "<document>") -> Document:

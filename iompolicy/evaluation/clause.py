@@ -25,14 +25,20 @@ from ..values import Undecided, format_value
 from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
 
 
+# A clause's outcome as the generated code (`codegen`) works it out: a small int per clause,
+# turned into its result object by `decided` (the first two are the clause's shared results).
+PASS, NOT_APPLICABLE, FAIL, UNDECIDED_GUARD, UNDECIDED_REQUIRE, OUTSIDE_DATES = range(6)
+
+
 class CompiledClause(namedtuple("CompiledClause", "clause header bindings guards requires message start until "
-                                                   "info not_applicable passed")):
+                                                   "info not_applicable passed scope outside")):
     """A clause (`n.Clause`, with its policy's `n.PolicyHeader`) with its closures and what
     is needed to explain it: `bindings` by name (for the tracer); the compiled `guards` and
     `requires`; the `message` template's parts (text, or a compiled closure); the dates it
     is in force from (`start`) and `until` (each None when open); its `ClauseInfo`; and the
     results it gives, always the same ones, when a guard is false (`not_applicable`) and
-    when it `passed`."""
+    when it `passed`; `scope`, the compiled `Bindings` its conditions read (for `codegen`);
+    `outside`, its results outside its effective dates by document date (made when first met)."""
 
     __slots__ = ()
 
@@ -79,6 +85,7 @@ def compile_file(policy_file: n.PolicyFile, readings: Mapping[str, str] | None =
             tuple(compile_condition(r, scope) for r in clause.requires),
             message, max(starts, default=None), min(untils, default=None),
             info, ClauseResult(info, Outcome.NOT_APPLICABLE, reason, reason), ClauseResult(info, Outcome.PASS),
+            scope, {},
         ))
     return compiled
 
@@ -135,6 +142,33 @@ def evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date |
     if undecided_require:
         return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
     return compiled.passed
+
+
+def decided(compiled: CompiledClause, code: int, doc: Document | dict, data: dict, as_of: dt.date | None,
+            sources: dict | None = None) -> ClauseResult:
+    """The result of a clause the generated code (`codegen`) found failed (code FAIL),
+    undecided (UNDECIDED_GUARD, UNDECIDED_REQUIRE) or outside its dates (OUTSIDE_DATES);
+    failed and undecided ones are explained when read, as `evaluate`'s are (`sources`: the
+    file each reference-data set came from, for the explanation)."""
+    if code == OUTSIDE_DATES:  # the same result for every document of that date: made once
+        known = compiled.outside.get(as_of)
+        if known is None:
+            outcome, reason = _window(compiled, as_of)
+            if len(compiled.outside) >= 4096:
+                compiled.outside.clear()
+            known = compiled.outside[as_of] = ClauseResult(compiled.info, outcome, reason, reason)
+        return known
+    if code == FAIL:
+        outcome, conditions = Outcome.FAIL, compiled.clause.requires
+    else:
+        conditions = compiled.clause.guards if code == UNDECIDED_GUARD else compiled.clause.requires
+        outcome = Outcome.UNDECIDED
+
+    def explained():  # the Document and the closures' Env are made only if the explanation is read
+        document = doc if isinstance(doc, Document) else Document(doc)
+        return _trace(compiled, Env(document.value, data, sources), document, outcome, conditions)
+
+    return ClauseResult(compiled.info, outcome, deferred=explained)
 
 
 def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:

@@ -38,6 +38,9 @@ class Bindings:
 
     def __init__(self, parent: "Bindings | None" = None):
         self.table: dict[str, tuple[object, object]] = dict(parent.table) if parent else {}
+        # id(binding) -> the table it was compiled with (what its names meant where it was
+        # written); the generated code (`codegen`) resolves a `let`'s names by it
+        self.defined: dict[int, dict] = dict(parent.defined) if parent else {}
 
     @classmethod
     def of_readings(cls, readings) -> "Bindings":
@@ -49,6 +52,7 @@ class Bindings:
         return scope
 
     def add(self, binding: n.Binding, compiled) -> None:
+        self.defined[id(binding)] = dict(self.table)
         self.table[binding.name] = (binding, compiled)
 
     def get(self, name: str):

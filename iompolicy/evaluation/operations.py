@@ -28,15 +28,26 @@ def truth(value, what: str) -> bool:
     raise Undecided(f"`{what}` is {type_name(value)} {format_value(value)}, not true or false")
 
 
+_DATES: dict[str, dt.date] = {}
+
+
 def as_date(value, what: str) -> dt.date:
     """A date, reading ISO `YYYY-MM-DD` text as a date."""
     if isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
     if isinstance(value, str):
+        known = _DATES.get(value)
+        if known is not None:
+            return known
         try:
-            return dt.date.fromisoformat(value)
+            known = dt.date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if len(_DATES) >= 4096:
+                _DATES.clear()
+            _DATES[value] = known  # documents share few dates: each text is read as a date once
+            return known
     present(value, what)
     raise Undecided(f"`{what}` is {type_name(value)} {format_value(value)}, not a date")
 
@@ -153,6 +164,20 @@ def member(item, container, item_what: str, container_what: str) -> bool:
     present(item, item_what)
     present(container, container_what)
     if isinstance(container, list):
+        kind = type(item)
+        if kind is int or kind is Decimal:  # a number equals only a number (never true, a text or a date)
+            for element in container:
+                if (type(element) is int or type(element) is Decimal) and element == item:
+                    return True
+            return False
+        if kind is str:  # a text equals a text, or a date it writes: dates are left to `equal`
+            for element in container:
+                if type(element) is str:
+                    if element == item:
+                        return True
+                elif isinstance(element, (str, dt.date)) and _equal_or_not(item, element, item_what, container_what):
+                    return True
+            return False
         for element in container:
             try:
                 if equal(item, element, item_what, container_what):
@@ -165,6 +190,13 @@ def member(item, container, item_what: str, container_what: str) -> bool:
     if isinstance(container, str) and isinstance(item, str):
         return item in container
     raise Undecided(f"`{container_what}` is {type_name(container)}, not a list, map or string")
+
+
+def _equal_or_not(item, element, item_what: str, container_what: str) -> bool:
+    try:
+        return equal(item, element, item_what, container_what)
+    except Undecided:
+        return False
 
 
 def attribute(obj, name: str, what: str):

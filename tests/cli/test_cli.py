@@ -204,6 +204,18 @@ def test_empty_policy_folder_exits_2(tmp_path):
     assert "empty_policy_set" in result.output
 
 
+def test_explain_compiled_prints_the_generated_python_of_a_kind():
+    shown = run("explain", "--compiled", "proposal", "--policies", ROOT / "benchmarks" / "policies")
+    assert shown.exit_code == 0, shown.output
+    assert "def judge_proposal(doc, data, as_of, flag, document, sources):" in shown.output
+    assert "# clause national_ceiling (" in shown.output and "eight-rules.iom:26:" in shown.output
+    assert "# require funding.requested_usd <= USD 200,000" in shown.output
+    unknown = run("explain", "--compiled", "proposals")
+    assert unknown.exit_code == 2
+    assert "no clause applies to `proposals` documents" in unknown.output
+    assert "hint: the kinds with clauses are facility_budget, governance_calendar, proposal" in unknown.output
+
+
 def test_list_and_explain():
     listed = run("list").output.splitlines()
     assert any(line.startswith("part3.line2_national_ceiling\tIII.5.2\tproposal\terror\t") for line in listed)

@@ -2,8 +2,10 @@
 and evaluation cannot reach the file system, the network or imports.
 
 These tests read the package's source. Evaluation is compiled to closures over
-the functions of `operations` and `builtins` (iompolicy/evaluation/compiler.py); the only
-`exec` runs the validator that fastjsonschema generates from our own schemas.
+the functions of `operations` and `builtins` (iompolicy/evaluation/compiler.py), and for
+long runs to one generated function per kind (iompolicy/evaluation/codegen.py, whose
+source binds every value of a policy to a name: tests/evaluation/test_codegen.py); the
+other `exec` runs the validator that fastjsonschema generates from our own schemas.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ PACKAGE = ROOT / "iompolicy"
 SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "_shipped" not in p.parts)
 # What evaluating a clause runs: none of it may touch the world outside the values it is given.
 EVALUATION = ["evaluation/compiler.py", "evaluation/operations.py", "language/builtins.py", "evaluation/functions.py", "values.py",
-              "evaluation/explain.py", "language/syntax.py", "language/unparse.py"]
+              "evaluation/explain.py", "language/syntax.py", "language/unparse.py", "evaluation/codegen.py"]
 WORLD = {"os", "io", "sys", "socket", "subprocess", "pathlib", "shutil", "urllib", "http", "importlib", "pickle",
          "marshal", "ctypes", "tempfile", "glob", "requests", "httpx", "multiprocessing", "threading", "builtins"}
-ALLOWED_DYNAMIC = {("validation.py", "exec"), ("validation.py", "compile")}
+ALLOWED_DYNAMIC = {("validation.py", "exec"), ("validation.py", "compile"), ("codegen.py", "exec"), ("codegen.py", "compile")}
 
 
 def _calls(path):
@@ -79,6 +81,15 @@ def test_the_language_has_no_construct_that_reaches_outside():
     from iompolicy.language.builtins import BUILTINS
 
     assert set(BUILTINS) == {"max", "min", "round", "year", "len", "abs", "sum", "count", "default"}
+
+
+def test_policy_code_is_generated_from_the_checked_policy_only():
+    """The generated evaluator's source is written from compiled clauses alone (no document
+    is a parameter of `generate`), and what it compiles is the source it wrote."""
+    source = (PACKAGE / "evaluation" / "codegen.py").read_text(encoding="utf-8")
+    assert "def generate(clauses, kind: str) -> Program:" in source
+    generate = source[source.index("def generate("):source.index("class _Unset")]
+    assert 'exec(compile(source, f"<iompolicy generated: {_comment(kind)}>", "exec"), namespace)' in generate
 
 
 def test_schema_code_is_generated_from_schemas_only():

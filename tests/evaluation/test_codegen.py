@@ -1,0 +1,129 @@
+"""The generated Python of `iompolicy/evaluation/codegen.py` (issue 18): built from the checked
+policies only, readable, and judging as the closures and the tracer do (the conformance suite
+runs every case through all three; here: the shipped policies on the examples and on the
+benchmark workload, the warm-up, stopping, and what the source may hold)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from conftest import ROOT, TEST_SCHEMAS
+from iompolicy import PolicySet, load_file
+from iompolicy.engine import WARM_UP
+from iompolicy.evaluation import codegen
+from iompolicy.stopping import Stopped, stoppable
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import workload  # noqa: E402  (the benchmark's generated proposals)
+
+EXAMPLES = ROOT / "examples"
+DATA = [load_file(EXAMPLES / "data" / "member-states.yaml"), load_file(EXAMPLES / "data" / "funded-projects.yaml")]
+SHIPPED = PolicySet.load(ROOT / "policies")
+HEADER = 'policy test {\n  title "t"\n  source "tests"\n  applies to proposal\n}\n'
+
+
+def _reports(policies, document, data, evaluator):
+    return policies.check(document, data=data, validate=False, evaluator=evaluator).to_dict()
+
+
+@pytest.mark.parametrize("path", sorted(p for folder in ("proposals", "budgets", "governance")
+                                        for p in (EXAMPLES / folder).glob("*.yaml")), ids=lambda p: p.name)
+def test_every_example_gets_the_same_report_from_every_evaluator(path):
+    document = load_file(path)
+    closures = _reports(SHIPPED, document, DATA, "closures")
+    assert _reports(SHIPPED, document, DATA, "generated") == closures
+    assert _reports(SHIPPED, document, DATA, "traced") == closures
+
+
+def test_the_benchmark_workload_gets_the_same_verdicts_generated_as_with_the_closures():
+    data = {"member_states": workload.member_states(), "funded_projects": workload.funded_projects()}
+    for document in workload.proposals(600, seed=7):
+        closures = SHIPPED.check(document, data=data, validate=False, evaluator="closures")
+        generated = SHIPPED.check(document, data=data, validate=False, evaluator="generated")
+        assert [(r.clause, r.outcome, r.message) for r in generated.results] == \
+            [(r.clause, r.outcome, r.message) for r in closures.results]
+        assert generated.notices == closures.notices
+
+
+def test_the_source_names_each_clause_and_where_it_is_written():
+    listing = SHIPPED.compiled_source("proposal")
+    for compiled in SHIPPED.clauses("proposal"):
+        assert f"# clause {compiled.clause.id} ({compiled.clause.span})" in listing
+    assert "def judge_proposal(doc, data, as_of, flag, document, sources):" in listing
+    compile(listing, "listing", "exec")  # the listing (names, then source) is Python a reader can run
+
+
+def test_no_document_value_reaches_the_generator(monkeypatch):
+    """The source is written from the checked policy before any document is read, and
+    checking documents (hostile text among them) never writes it again."""
+    policies = PolicySet.load(ROOT / "benchmarks" / "policies")
+    before = policies.compiled_source("proposal")
+    written = []
+    monkeypatch.setattr(codegen, "generate", lambda *args: written.append(args) or pytest.fail("generated again"))
+    hostile = '"); import os; os.system("echo owned") #\n\u2028'
+    data = {"member_states": workload.member_states()}
+    for document in workload.proposals(50):
+        document.update(applicant=hostile, scope=hostile, title=hostile, submitted_on=hostile)
+        report = policies.check(document, data=data, validate=False, evaluator="generated")
+        assert {r.outcome.value for r in report.results} <= {"fail", "error", "pass", "not_applicable"}
+    assert not written
+    assert policies.compiled_source("proposal") == before
+    assert hostile not in before and "os.system" not in before
+
+
+def test_policy_text_is_never_spelled_into_the_source():
+    """Values written in a policy live in the function's namespace: a text literal that reads
+    like code, a clause id and a file name with a line break reach the source only as names
+    or inside one-line comments."""
+    payload = '__import__(\\"os\\").system(\\"echo owned\\")'
+    text = HEADER + (f'clause evil {{ title "t" cite "c" quote "q" must\n'
+                     f'  require applicant != "{payload}" and "x\\ny" != applicant }}\n')
+    policies = PolicySet.from_texts({"odd\nname.iom": text}, TEST_SCHEMAS)
+    program = policies._program("proposal")
+    code_lines = [line for line in program.source.splitlines() if not line.lstrip().startswith("#")]
+    assert not any("__import__" in line or "echo owned" in line for line in code_lines)
+    assert "odd?name.iom" in program.source  # the file name's line break cannot end the comment
+    assert any("__import__" in shown for shown in program.names.values())  # a name's value, listed
+    report = policies.check({"kind": "proposal", "applicant": '__import__("os").system("echo owned")'},
+                            validate=False, evaluator="generated")
+    assert report.results[0].outcome.value == "fail"
+
+
+def test_documents_are_checked_with_the_closures_until_the_warm_up_is_over():
+    policies = PolicySet.load(ROOT / "benchmarks" / "policies")
+    data = {"member_states": workload.member_states()}
+    documents = workload.proposals(WARM_UP + 5)
+    for document in documents[:WARM_UP]:
+        policies.check(document, data=data, validate=False)
+    assert ("proposal", None) not in policies._programs  # a short run never pays for writing the code
+    for document in documents[WARM_UP:]:
+        policies.check(document, data=data, validate=False)
+    assert ("proposal", None) in policies._programs
+
+
+def test_a_selection_gets_its_own_function_of_the_chosen_clauses():
+    policies = PolicySet.load(ROOT / "benchmarks" / "policies")
+    data = {"member_states": workload.member_states()}
+    document = workload.proposals(1)[0]
+    chosen = policies.check(document, data=data, validate=False, evaluator="generated",
+                            select=lambda clause: clause.id.endswith("ceiling"))
+    closures = policies.check(document, data=data, validate=False, evaluator="closures",
+                              select=lambda clause: clause.id.endswith("ceiling"))
+    assert [r.clause for r in chosen.results] == [r.clause for r in closures.results] == \
+        ["national_ceiling", "regional_ceiling"]
+    assert chosen.to_dict() == closures.to_dict()
+
+
+def test_a_stopped_check_stops_in_the_generated_code():
+    flag = threading.Event()
+    flag.set()
+    with stoppable(flag), pytest.raises(Stopped):
+        SHIPPED.check(workload.proposals(1)[0], validate=False, evaluator="generated")
+
+
+def test_an_unknown_evaluator_is_refused():
+    with pytest.raises(ValueError, match="unknown evaluator `fast`"):
+        SHIPPED.check(workload.proposals(1)[0], validate=False, evaluator="fast")
