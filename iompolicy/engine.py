@@ -194,6 +194,14 @@ class PolicySet:
         return found
 
     # ---- checking ----------------------------------------------------------------------
+    def _schema_valid(self, value) -> bool:
+        """Does a (changed) document value still match its kind's schema? (for headroom)"""
+        try:
+            self.validator.validate(as_document(value))
+        except DocumentError:
+            return False
+        return True
+
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
               validate: bool = True, select: Callable[[n.Clause], bool] | None = None,
               trace_all: bool = False, sources: Mapping[str, str] | None = None, evaluator: str = "auto") -> Report:
@@ -246,7 +254,7 @@ class PolicySet:
             chosen = None if select is None else tuple(bool(select(c.clause)) for c in clauses)
             program = self._programs.get((kind.kind, chosen)) or self._program(kind.kind, chosen, evaluator == "auto")
         if program is not None:
-            results = program.judge(value, resolved, judged_on, flag, doc or value, data_files)
+            results = program.judge(value, resolved, judged_on, flag, doc or value, data_files, self._schema_valid)
         else:
             evaluate_clause = evaluate_traced if evaluator == "traced" else evaluate
             doc = doc or as_document(document)
@@ -256,7 +264,7 @@ class PolicySet:
                 if select is None or select(compiled.clause):
                     if flag is not None and flag.is_set():
                         raise Stopped
-                    results.append(evaluate_clause(compiled, env, doc, judged_on))
+                    results.append(evaluate_clause(compiled, env, doc, judged_on, self._schema_valid))
             results = tuple(results)
         notices = self.notices.of(kind.kind, results, judged_on, data_values)
         path = doc.name if doc is not None and doc.format else None

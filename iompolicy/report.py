@@ -71,10 +71,12 @@ class ClauseResult:
     so a caller that only counts outcomes does not pay for explanations.
     """
 
-    __slots__ = ("info", "outcome", "waiver", "_message", "_explanation", "_location", "_deferred")
+    __slots__ = ("info", "outcome", "waiver", "_message", "_explanation", "_location", "_deferred", "_fix",
+                 "_find_fix")
 
     def __init__(self, info: ClauseInfo, outcome: Outcome, message: str = "", explanation: str = "",
-                 location: Location = NOWHERE, waiver: WaiverNote | None = None, deferred=None):
+                 location: Location = NOWHERE, waiver: WaiverNote | None = None, deferred=None, fix=None,
+                 find_fix=None):
         setattr_ = object.__setattr__
         setattr_(self, "info", info)
         setattr_(self, "outcome", outcome)
@@ -83,6 +85,8 @@ class ClauseResult:
         setattr_(self, "_explanation", explanation)
         setattr_(self, "_location", location)
         setattr_(self, "_deferred", deferred)  # () -> (message, explanation, location)
+        setattr_(self, "_fix", fix)
+        setattr_(self, "_find_fix", find_fix)  # () -> Fix | None, for a failed clause
 
     def __setattr__(self, name, value):
         raise AttributeError("ClauseResult is immutable")
@@ -114,10 +118,20 @@ class ClauseResult:
         self._resolve()
         return self._location
 
+    @property
+    def fix(self):
+        """What would make a failed clause pass (`iompolicy.evaluation.headroom.Fix`), or None."""
+        find = self._find_fix
+        if find is not None:
+            object.__setattr__(self, "_fix", find())
+            object.__setattr__(self, "_find_fix", None)
+        return self._fix
+
     def replace(self, **changes) -> "ClauseResult":
         """A copy with some fields changed."""
         values = {"info": self.info, "outcome": self.outcome, "message": self.message,
-                  "explanation": self.explanation, "location": self.location, "waiver": self.waiver}
+                  "explanation": self.explanation, "location": self.location, "waiver": self.waiver,
+                  "fix": self.fix}
         values.update(changes)
         return ClauseResult(**values)
 
@@ -134,7 +148,7 @@ class ClauseResult:
         return f"ClauseResult({self.info.clause!r}, {self.outcome.value!r}, message={self.message!r})"
 
     def __reduce__(self):
-        return (_rebuild_result, self._values())
+        return (_rebuild_result, (*self._values(), self.fix))
 
     clause = property(lambda self: self.info.clause, doc="The clause id.")
     cite = property(lambda self: self.info.cite, doc="The provision of the Strategy the clause encodes.")
@@ -170,6 +184,7 @@ class ClauseResult:
             "policy_version": info.policy_version,
             "clause_source": info.clause_source,
             "waiver": self.waiver.to_dict() if self.waiver else None,
+            "fix": self.fix.to_dict() if self.fix else None,
             **({"readings": self.readings} if self.info.readings else {}),
         }
 
@@ -188,8 +203,8 @@ def readings_line(results) -> str | None:
                      for name, (value, default) in found.items())
 
 
-def _rebuild_result(info, outcome, message, explanation, location, waiver) -> ClauseResult:
-    return ClauseResult(info, outcome, message, explanation, location, waiver)
+def _rebuild_result(info, outcome, message, explanation, location, waiver, fix=None) -> ClauseResult:
+    return ClauseResult(info, outcome, message, explanation, location, waiver, fix=fix)
 
 
 _WORST_FIRST = (Outcome.UNDECIDED, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)

@@ -150,6 +150,32 @@ class Document:
             path = path[:cut]
         return positions.get("$")
 
+    def scalar_span(self, path: str) -> tuple[int, int, int, str] | None:
+        """Where the scalar at `path` is written on its line: (line, first column, column
+        after it, the quote character or ""), or None when it cannot be told for sure
+        (no text, a value over several lines, or written more than once on the line)."""
+        if self.text is None:
+            return None
+        positions, written = self._tables()
+        if path not in positions or path not in written:
+            return None
+        line, column = positions[path]
+        text = self.text.splitlines()[line - 1]
+        start = column - 1
+        if not path.endswith("]"):  # a mapping entry: the value comes after the key's colon
+            colon = text.find(":", start)
+            if colon < 0:
+                return None
+            start = colon + 1
+        shown = written[path][1]
+        found = text.find(shown, start)
+        if found < 0 or text.find(shown, found + 1) >= 0 and shown:
+            return None
+        quote = text[found - 1] if found > 0 and text[found - 1] in "\"'" else ""
+        if quote and text[found + len(shown):found + len(shown) + 1] != quote:
+            return None
+        return line, found + 1 - len(quote), found + 1 + len(shown) + len(quote), quote
+
     def reading_hint(self, path: str | None) -> str | None:
         """What a YAML scalar at `path` was read as when that may not be what was meant
         (`NO` the boolean false, `1e3` text, an empty value null); None otherwise."""

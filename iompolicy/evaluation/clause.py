@@ -112,7 +112,7 @@ def _raising(undecided: Undecided):
     return closure
 
 
-def evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
+def evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None, valid=None) -> ClauseResult:
     """One clause's result for one document: its window, its guards, then its requirements,
     with the compiled closures; a failed or undecided clause is explained when read."""
     env.locals.clear()
@@ -138,18 +138,19 @@ def evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date |
         except Undecided:
             undecided_require = True
     if failed:
-        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
+        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires, valid)
     if undecided_require:
         return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
     return compiled.passed
 
 
 def decided(compiled: CompiledClause, code: int, doc: Document | dict, data: dict, as_of: dt.date | None,
-            sources: dict | None = None) -> ClauseResult:
+            sources: dict | None = None, valid=None) -> ClauseResult:
     """The result of a clause the generated code (`codegen`) found failed (code FAIL),
     undecided (UNDECIDED_GUARD, UNDECIDED_REQUIRE) or outside its dates (OUTSIDE_DATES);
     failed and undecided ones are explained when read, as `evaluate`'s are (`sources`: the
-    file each reference-data set came from, for the explanation)."""
+    file each reference-data set came from, for the explanation); a failed one gets its fix
+    when read (`valid`: the kind's schema, as for `evaluate`)."""
     if code == OUTSIDE_DATES:  # the same result for every document of that date: made once
         known = compiled.outside.get(as_of)
         if known is None:
@@ -168,10 +169,16 @@ def decided(compiled: CompiledClause, code: int, doc: Document | dict, data: dic
         document = doc if isinstance(doc, Document) else Document(doc)
         return _trace(compiled, Env(document.value, data, sources), document, outcome, conditions)
 
-    return ClauseResult(compiled.info, outcome, deferred=explained)
+    find_fix = None
+    if outcome is Outcome.FAIL:
+        def find_fix():
+            document = doc if isinstance(doc, Document) else Document(doc)
+            return _fix(compiled, Env(document.value, data, sources), document, valid)
+    return ClauseResult(compiled.info, outcome, deferred=explained, find_fix=find_fix)
 
 
-def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None) -> ClauseResult:
+def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None,
+                    valid=None) -> ClauseResult:
     """Like `evaluate`, but every condition is decided by the tracer."""
     window = _window(compiled, as_of)
     if window is not None:
@@ -184,7 +191,7 @@ def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt
         return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
     requires = _traced_truths(compiled, env, compiled.clause.requires)
     if False in requires:
-        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires)
+        return _explain(compiled, env, doc, Outcome.FAIL, compiled.clause.requires, valid)
     if None in requires:
         return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.requires)
     return compiled.passed
@@ -221,9 +228,22 @@ def _span_words(start, until) -> str:
     return " and ".join(filter(None, (start and f"from {start}", until and f"until {until}")))
 
 
-def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions) -> ClauseResult:
-    """A failed or undecided result, explained by the tracer when first read."""
-    return ClauseResult(compiled.info, outcome, deferred=lambda: _trace(compiled, env, doc, outcome, conditions))
+def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions,
+             valid=None) -> ClauseResult:
+    """A failed or undecided result, explained by the tracer when first read; a failed one
+    also gets its fix (headroom) when first read. `valid(value)` is the kind's schema."""
+    find_fix = (lambda: _fix(compiled, env, doc, valid)) if outcome is Outcome.FAIL else None
+    return ClauseResult(compiled.info, outcome, deferred=lambda: _trace(compiled, env, doc, outcome, conditions),
+                        find_fix=find_fix)
+
+
+def _fix(compiled: CompiledClause, env: Env, doc: Document, valid):
+    """The fix (headroom) of a failed clause, with the edit of its one scalar in the document's text."""
+    from .headroom import headroom
+
+    clause = compiled.clause
+    fix = headroom(clause.requires, clause.guards, env.doc, env.data, compiled.bindings, clause.note, valid)
+    return fix.with_replacement(doc) if fix is not None else None
 
 
 def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions):

@@ -59,7 +59,7 @@ class Program:
     def __init__(self, source: str, names: dict, judge):
         self.source = source
         self.names = names
-        self.judge = judge  # (doc value, data, as_of, stop flag, Document or dict, data sources) -> ClauseResults
+        self.judge = judge  # (doc value, data, as_of, stop flag, Document or dict, data sources, schema check) -> ClauseResults
 
     def listing(self) -> str:
         """The source with the values its names stand for, for a reader (`iompolicy compiled`)."""
@@ -77,7 +77,7 @@ def generate(clauses, kind: str) -> Program:
     writer.namespace.update(_HELPERS)
     body = [writer.clause(index, compiled) for index, compiled in enumerate(clauses)]
     function = f"judge_{kind}" if _IDENTIFIER.match(kind) else "judge"
-    head = [f"def {function}(doc, data, as_of, flag, document, sources):",
+    head = [f"def {function}(doc, data, as_of, flag, document, sources, valid=None):",
             f'    """The {len(clauses)} clauses of one document, in policy order."""',
             "    if flag is not None and flag.is_set():",
             "        raise _Stopped"]
@@ -213,14 +213,14 @@ class Writer:
         result = f"r{index}"
 
         def decided(code: int) -> str:
-            return f"{result} = _decided(C{index}, {code}, document, data, as_of, sources)"
+            return f"{result} = _decided(C{index}, {code}, document, data, as_of, sources, valid)"
 
         def requirements(position: int, undecided: str | None) -> None:
             truth = self.truth(clause.requires[position], scope, "require")
             last = position == len(clause.requires) - 1
             if last and undecided is None:
                 self.line(f"{result} = P{index} if {truth} is True else _decided(C{index}, "
-                          f"{FAIL} if {truth} is False else {UNDECIDED_REQUIRE}, document, data, as_of, sources)")
+                          f"{FAIL} if {truth} is False else {UNDECIDED_REQUIRE}, document, data, as_of, sources, valid)")
                 return
             with self.block(f"if {truth} is False:"):
                 self.line(decided(FAIL))
@@ -228,7 +228,7 @@ class Writer:
                 seen = self.temp("undecided") if undecided is None else undecided
                 self.line(f"{seen} = {truth} is None" if undecided is None else f"{seen} = {seen} or {truth} is None")
                 if last:
-                    self.line(f"{result} = _decided(C{index}, {UNDECIDED_REQUIRE}, document, data, as_of, sources) "
+                    self.line(f"{result} = _decided(C{index}, {UNDECIDED_REQUIRE}, document, data, as_of, sources, valid) "
                               f"if {seen} else P{index}")
                 else:
                     requirements(position + 1, seen)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import re
 from collections import namedtuple
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DecimalException
@@ -69,6 +70,8 @@ class Change(namedtuple("Change", "action path current target bound amount usual
             return f"move {field} {direction} by {abs(self.amount)} days (to {shown(self.target)} {edge})"
         if self.action == "set":
             text = f"set {field} to {shown(self.target)}"
+            if self.current is MISSING:
+                return text + " (it is missing)"
             if is_number(self.current) and is_number(self.target) and self.current != self.target:
                 verb = "reduce" if self.target < self.current else "raise"
                 text += f" ({verb} by {shown(abs(self.target - self.current))})"
@@ -118,10 +121,12 @@ class Step(namedtuple("Step", "requirement item changes")):
                 "changes": [c.to_dict() for c in self.changes]}
 
 
-class Fix(namedtuple("Fix", "steps notes complete")):
+class Fix(namedtuple("Fix", "steps notes complete replacement", defaults=(None,))):
     """What would make a failed clause pass: `steps` (all needed), `notes` on what
     cannot be changed in the document (reference data, say), and `complete`: the
-    usual change of every step, made together, was checked to make the clause pass."""
+    usual change of every step, made together, was checked to make the clause pass.
+    `replacement`, when one scalar suffices and the document's text shows where it
+    is written: {line, column, end_column, text}, the edit itself (SARIF's fix)."""
 
     __slots__ = ()
 
@@ -147,9 +152,26 @@ class Fix(namedtuple("Fix", "steps notes complete")):
         """A copy of the document with the usual change of every step made."""
         return _apply([s.changes[0] for s in self.steps], document)
 
+    def with_replacement(self, document) -> "Fix":
+        """This fix with the edit of its single scalar in `document`'s text, when there is one."""
+        change = self.single_scalar()
+        span = document.scalar_span(change.path) if change is not None else None
+        if span is None:
+            return self
+        line, column, end_column, quote = span
+        target = change.target
+        if isinstance(target, bool):
+            text = "true" if target else "false"
+        elif isinstance(target, str):
+            text = json.dumps(target, ensure_ascii=False) if quote == '"' or (not quote and document.format == "json") \
+                else f"'{target}'" if quote else target
+        else:
+            text = str(target)
+        return self._replace(replacement={"line": line, "column": column, "end_column": end_column, "text": text})
+
     def to_dict(self) -> dict:
         return {"text": self.text(), "complete": self.complete, "notes": list(self.notes),
-                "steps": [s.to_dict() for s in self.steps]}
+                "steps": [s.to_dict() for s in self.steps], "replacement": self.replacement}
 
 
 def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str | None = None,
@@ -443,7 +465,7 @@ class _Solver:
         if value is MISSING and decided:
             # read through `default(x, 0)`: a missing amount counts as nothing, and may be given
             change = self.solve_number(node, path, 0, doc, ctx, holds_with)
-            return change._replace(current=MISSING) if change is not None else None
+            return change._replace(action="set", current=MISSING, amount=None) if change is not None else None
         as_date = _date(value)
         if as_date is not None and self.dated(node, doc, ctx):
             return self.solve_date(node, path, value, as_date, doc, ctx)
@@ -601,7 +623,7 @@ class _Solver:
             return [Change("set", path, operand.value, None, "exactly")]
         if node.test in ("exists", "not_null"):
             return [Change("provide", path, operand.value)]
-        return [Change("remove", path, operand.value)]
+        return []  # `x is missing`: taking a fact out of the document is never offered as the remedy
 
 
 # ---- the shape of a condition ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ _DOCUMENT_OUTCOMES = [(Outcome.FAIL, "failed"), (Outcome.UNDECIDED, "undecided")
 # Fields a result's JSON shape has that the report shows in their own place; any other
 # field (added later: a fix, a reading) is shown under the explanation by its name.
 _PLACED = {"clause", "cite", "title", "severity", "outcome", "message", "explanation", "location", "quote", "note",
-           "policy", "policy_version", "clause_source", "waiver", "readings"}
+           "policy", "policy_version", "clause_source", "waiver", "readings", "fix"}
 
 # Characters that mean something to Markdown inline (CommonMark lets any ASCII
 # punctuation be escaped with a backslash); <, > and & become HTML entities.
@@ -163,6 +163,8 @@ def _failing_document(report, options) -> list[str]:
         out += [f"**`{result.clause}`** ({result.cite}, {markdown_text(result.title)})", ""]
         if result.explanation:
             out += _code_block(result.explanation) + [""]
+        if result.outcome is Outcome.FAIL and result.fix is not None:
+            out += [f"*Fix:* {markdown_text(result.fix.text())}", ""]
         out += [f"> {result.cite}: \u201c{markdown_text(result.quote)}\u201d"]
         if result.note:
             out += [">", f"> *Reading:* {markdown_text(result.note)}"]

@@ -105,6 +105,16 @@ def _readings(clauses) -> dict:
     return {name: value for info in clauses for name, value, _ in (info.readings or ())}
 
 
+def _fix(fix, artifact: dict) -> dict:
+    """A SARIF fix: the replacement of the one scalar that suffices (shown as a suggested change)."""
+    edit = fix.replacement
+    return {"description": {"text": fix.text()},
+            "artifactChanges": [{"artifactLocation": dict(artifact), "replacements": [{
+                "deletedRegion": {"startLine": edit["line"], "startColumn": edit["column"],
+                                  "endLine": edit["line"], "endColumn": edit["end_column"]},
+                "insertedContent": {"text": edit["text"]}}]}]}
+
+
 def render(reports, summary, options) -> str:
     compiled = options.clauses
     index = {c.clause: i for i, c in enumerate(compiled)}
@@ -121,6 +131,9 @@ def render(reports, summary, options) -> str:
             text = result.message or result.title
             if result.explanation:
                 text += "\n" + result.explanation
+            fix = result.fix if result.outcome is Outcome.FAIL else None
+            if fix is not None:
+                text += "\nfix: " + fix.text()
             undecided = result.outcome is Outcome.UNDECIDED
             if undecided:
                 text = "could not be decided: " + text
@@ -136,6 +149,8 @@ def render(reports, summary, options) -> str:
                                "documentDigest": digest_of(report, options),
                                **({"readings": result.readings} if result.readings else {})},
             }
+            if fix is not None and fix.replacement is not None:
+                entry["fixes"] = [_fix(fix, entry["locations"][0]["physicalLocation"]["artifactLocation"])]
             if result.outcome is Outcome.WAIVED:
                 waiver = result.waiver
                 entry["suppressions"] = [{

@@ -99,6 +99,8 @@ def _document(report, options) -> list[str]:
         if result.message and result.message != result.title and result.message not in result.explanation:
             out.extend(_lines(result.message, "      "))
         out.extend(_lines(result.explanation, "      "))
+        if result.outcome is Outcome.FAIL and result.fix is not None:
+            out.extend(_lines(result.fix.text(), "      fix: ", "           "))
         out.append(_style(f"      {result.cite}: \u201c{result.quote}\u201d", colour, dim=True))
         if result.note and verbose:
             out.extend(_lines(result.note, "      note: ", "            "))

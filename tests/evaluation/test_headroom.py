@@ -65,7 +65,7 @@ EXPECTED = {
     ("04-tajikistan-border-over-ceiling.yaml", "part3.line2_national_ceiling"):
         "reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)",
     ("06-philippines-line2-before-2008.yaml", "part3.line2_from_2008"):
-        "raise `funding.year` by 2008 (to at least 2008) (usual remedy) or "
+        "set `funding.year` to 2008 (it is missing) (usual remedy) or "
         "move `submitted_on` forward by 71 days (to 2008-01-01 or later)",
     ("08-mano-river-article4-regional.yaml", "part3.line2_article4"):
         'remove `beneficiary_states[2]` ("LBR")',
@@ -81,7 +81,7 @@ EXPECTED = {
         " or raise `miscellaneous_income.interest_income_usd` by USD 1,750,000 (to at least USD 3,150,000)",
     ("facility-budget-2010-over-cap.yaml", "part3.line2_allocation_formula"):
         "set `line2.from_discretionary_income_usd` to USD 1,075,000 (reduce by USD 1,750,000) (usual remedy)"
-        " or remove `miscellaneous_income`"  # with it missing, the 25% amount passes III.1 (issue 13, finding 8)
+        ""  # with it missing, the 25% amount passes III.1 (issue 13, finding 8)
         " or set `miscellaneous_income.unearmarked_contributions_usd` to USD 2,950,000 (raise by USD 1,750,000)"
         " or set `miscellaneous_income.interest_income_usd` to USD 3,150,000 (raise by USD 1,750,000)",
     ("calendar-2007-subcommittee.yaml", "part2.subcommittee_abolished"):
@@ -252,3 +252,56 @@ def test_the_amount_is_exact_and_the_least_that_passes(factor, offset, op, limit
     grid = 1 if type(requested) is int else Decimal("0.01")
     one_less = change.target + (grid if change.action == "reduce" else -grid)
     assert outcome(policies, "linear", {**value, "funding": {"requested_usd": one_less}}, {}) is Outcome.FAIL
+
+
+# ---- in the reports ---------------------------------------------------------------------------------
+
+def test_a_failed_result_carries_its_fix_and_other_results_none():
+    report = POLICIES.check(ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml", data=DATA)
+    fixes = {r.clause: r.fix for r in report.results if r.fix is not None}
+    assert list(fixes) == ["part3.line2_national_ceiling"]
+    shown = next(r for r in report.to_dict()["results"] if r["clause"] == "part3.line2_national_ceiling")["fix"]
+    assert shown["replacement"] == {"line": 18, "column": 18, "end_column": 24, "text": "200000"}
+    assert shown["steps"][0]["changes"][0] | {"text": None} == {
+        "action": "reduce", "field": "funding.requested_usd", "path": "$.funding.requested_usd", "current": 235000,
+        "target": 200000, "bound": "at most", "amount": 35000, "usual": True, "where": None, "text": None}
+
+
+@pytest.mark.parametrize("example", ["proposals/04-tajikistan-border-over-ceiling.yaml",
+                                     "governance/calendar-2007-subcommittee.yaml",
+                                     "budgets/facility-budget-2010-over-cap.yaml"])
+def test_the_sarif_replacement_made_in_the_file_makes_the_clause_pass(example, tmp_path):
+    """The suggested change GitHub would show, applied to the text, gives a passing document."""
+    from iompolicy import load_text
+
+    path = ROOT / "examples" / example
+    report = POLICIES.check(path, data=DATA)
+    edits = [(r.clause, r.fix.replacement) for r in report.results if r.fix is not None and r.fix.replacement]
+    assert edits
+    for clause_id, edit in edits:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        line = lines[edit["line"] - 1]
+        lines[edit["line"] - 1] = line[:edit["column"] - 1] + edit["text"] + line[edit["end_column"] - 1:]
+        changed = load_text("".join(lines), path.name)
+        assert outcome(POLICIES, clause_id, changed.value) is Outcome.PASS, clause_id
+
+
+def test_the_command_shows_the_fix_under_the_explanation_and_in_sarif():
+    import json
+
+    from click.testing import CliRunner
+
+    from iompolicy.cli import main
+
+    example = str(ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml")
+    data = str(ROOT / "examples" / "data")
+    text = CliRunner().invoke(main, ["check", example, data]).output.splitlines()
+    at = text.index("      funding.requested_usd (235,000) <= LINE2_NATIONAL_CEILING (200,000)")
+    assert text[at + 1] == "      fix: reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)"
+    sarif = json.loads(CliRunner().invoke(main, ["check", example, data, "--format", "sarif"]).output)
+    (result,) = sarif["runs"][0]["results"]
+    (fix,) = result["fixes"]
+    replacement = fix["artifactChanges"][0]["replacements"][0]
+    assert replacement == {"deletedRegion": {"startLine": 18, "startColumn": 18, "endLine": 18, "endColumn": 24},
+                           "insertedContent": {"text": "200000"}}
+    assert result["message"]["text"].endswith("\nfix: " + fix["description"]["text"])
