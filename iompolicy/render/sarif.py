@@ -149,7 +149,7 @@ def render(reports, summary, options) -> str:
                                "documentDigest": digest_of(report, options),
                                **({"readings": result.readings} if result.readings else {})},
             }
-            if fix is not None and fix.replacement is not None:
+            if fix is not None and fix.replacement is not None and entry["locations"]:  # stdin has no file to edit
                 entry["fixes"] = [_fix(fix, entry["locations"][0]["physicalLocation"]["artifactLocation"])]
             if result.outcome is Outcome.WAIVED:
                 waiver = result.waiver

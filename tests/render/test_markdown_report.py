@@ -95,12 +95,12 @@ def test_a_field_the_report_has_no_place_for_is_shown_not_dropped():
     over = load_file(ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml").value
     report = POLICIES.check(over)
     original = ClauseResult.to_dict
-    try:  # a field a later change adds (a fix, a reading)
-        ClauseResult.to_dict = lambda self: {**original(self), "fix": "ask for USD 200,000 or less"}
+    try:  # a field a later change adds (a reading, say); `fix` has its own place now
+        ClauseResult.to_dict = lambda self: {**original(self), "later": "ask for USD 200,000 or less"}
         text = render([report])
     finally:
         ClauseResult.to_dict = original
-    assert "- fix: ask for USD 200,000 or less" in text
+    assert "- later: ask for USD 200,000 or less" in text
 
 
 def test_the_report_is_sized_by_the_failures_not_by_the_corpus(tmp_path):
