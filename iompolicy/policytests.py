@@ -14,7 +14,10 @@ A case file is YAML::
 
 `document:` may give a whole document instead of `base`. Only the clauses named in
 `expect` are asserted; the run also records which clauses were seen passing and
-failing, so untested clauses are found. Two more expectations may stand beside
+failing, so untested clauses are found. Every clause that fails in a case has its
+fix (headroom) checked: the document with the fix's usual changes made is judged
+again, and the clause must pass (a fix that does not is a mismatch); the run
+records which clauses had their fix verified so (`fixes`). Two more expectations may stand beside
 or instead of `expect`:
 
     notices: ["later texts may govern"]  # each text is part of some notice of the report
@@ -39,6 +42,11 @@ _CASE_KEYS = {"name", "base", "patch", "document", "data", "as_of", "expect", "n
               "messages", "readings"}
 _EXPECTATIONS = {"expect", "notices", "refused", "messages"}
 _FILE_KEYS = {"data", "cases", "description"}
+
+
+FIX_VERIFIED = "verified"  # the fix's usual changes made, the clause passed
+FIX_DATA = "reference data"  # the failure turns on reference data: no change to the document decides it
+FIX_PARTIAL = "partial"  # a fix that names what to change but could not be checked (a field to give)
 
 
 class CaseFileError(Exception):
@@ -78,6 +86,7 @@ class TestRun:
     mismatches: list[Mismatch] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seen: dict[str, set[str]] = field(default_factory=dict)  # clause id -> outcomes seen
+    fixes: dict[str, set[str]] = field(default_factory=dict)  # clause id -> FIX_* of its failures
 
     def record(self, clause: str, outcome: str) -> None:
         self.seen.setdefault(clause, set()).add(outcome)
@@ -85,6 +94,12 @@ class TestRun:
     def never(self, clause_ids: list[str], outcome: str) -> list[str]:
         """Clauses never seen with `outcome`."""
         return [c for c in clause_ids if outcome not in self.seen.get(c, set())]
+
+    def fix_unverified(self, clause_ids: list[str]) -> list[str]:
+        """Clauses seen failing whose fix was never verified, leaving out those whose every
+        failure turns on reference data alone (no change to the document decides them)."""
+        return [c for c in clause_ids if self.fixes.get(c) and FIX_VERIFIED not in self.fixes[c]
+                and self.fixes[c] != {FIX_DATA}]
 
     def coverage(self, clause_ids: list[str]) -> float:
         """Percentage of clauses seen both passing and failing."""
@@ -182,9 +197,33 @@ def _run_case(policies, path: Path, case: dict, shared: dict, known: set[str], r
         message = outcomes[clause].message if clause in outcomes else "(absent)"
         if wanted not in message:
             run.mismatches.append(Mismatch(str(path), name, clause, f"a message with `{wanted}`", message))
+    for result in report.results:
+        if result.outcome is Outcome.FAIL:
+            _check_fix(judging, document, data, as_of, result, f"{path.name}#{name}", run, (str(path), name))
     for clause, expected in case.get("expect", {}).items():
         result = outcomes.get(clause)
         actual = result.outcome.value if result else "absent"
         if actual != expected:
             explanation = result.explanation if result and result.outcome is not Outcome.PASS else ""
             run.mismatches.append(Mismatch(str(path), name, clause, expected, actual, explanation))
+
+
+def _check_fix(policies, document: dict, data: dict, as_of, result, label: str, run: TestRun, where) -> None:
+    """Judge the document again with each plan of the fix of a failed clause made (the usual
+    changes, or for a fix of one step each other change alone): each must make it pass."""
+    fix = result.fix
+    plans = fix.plans() if fix is not None else []
+    if not plans:
+        data_only = fix is not None and not fix.steps and fix.notes and \
+            all("reference data" in note for note in fix.notes)
+        run.fixes.setdefault(result.clause, set()).add(FIX_DATA if data_only else FIX_PARTIAL)
+        return
+    for plan in plans:
+        fixed = policies.check(as_document(fix.made(plan, document), label), data=data, as_of=as_of)
+        after = next((r.outcome.value for r in fixed.results if r.clause == result.clause), "absent")
+        if after != Outcome.PASS.value:
+            made = " and ".join(change.describe() for change in plan)
+            run.mismatches.append(Mismatch(*where, result.clause, f"pass once the fix is made ({made})", after,
+                                           fix.text()))
+            return
+    run.fixes.setdefault(result.clause, set()).add(FIX_VERIFIED)

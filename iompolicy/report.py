@@ -72,11 +72,11 @@ class ClauseResult:
     """
 
     __slots__ = ("info", "outcome", "waiver", "_message", "_explanation", "_location", "_deferred", "_fix",
-                 "_find_fix")
+                 "_find_fix", "_missing")
 
     def __init__(self, info: ClauseInfo, outcome: Outcome, message: str = "", explanation: str = "",
                  location: Location = NOWHERE, waiver: WaiverNote | None = None, deferred=None, fix=None,
-                 find_fix=None):
+                 find_fix=None, missing: tuple = ()):
         setattr_ = object.__setattr__
         setattr_(self, "info", info)
         setattr_(self, "outcome", outcome)
@@ -84,7 +84,8 @@ class ClauseResult:
         setattr_(self, "_message", message)
         setattr_(self, "_explanation", explanation)
         setattr_(self, "_location", location)
-        setattr_(self, "_deferred", deferred)  # () -> (message, explanation, location)
+        setattr_(self, "_deferred", deferred)  # () -> (message, explanation, location, missing)
+        setattr_(self, "_missing", missing)
         setattr_(self, "_fix", fix)
         setattr_(self, "_find_fix", find_fix)  # () -> Fix | None, for a failed clause
 
@@ -94,7 +95,8 @@ class ClauseResult:
     def _resolve(self) -> None:
         deferred = self._deferred
         if deferred is not None:
-            message, explanation, location = deferred()
+            message, explanation, location, missing = deferred()
+            object.__setattr__(self, "_missing", missing)
             object.__setattr__(self, "_message", message)
             object.__setattr__(self, "_explanation", explanation)
             object.__setattr__(self, "_location", location)
@@ -119,6 +121,13 @@ class ClauseResult:
         return self._location
 
     @property
+    def missing(self) -> tuple:
+        """For an undecided result: the distinct facts it lacks (`evaluation.missing.MissingFact`:
+        a field of the document, or an entry of reference data), in the order met; else ()."""
+        self._resolve()
+        return self._missing
+
+    @property
     def fix(self):
         """What would make a failed clause pass (`iompolicy.evaluation.headroom.Fix`), or None."""
         find = self._find_fix
@@ -131,7 +140,7 @@ class ClauseResult:
         """A copy with some fields changed."""
         values = {"info": self.info, "outcome": self.outcome, "message": self.message,
                   "explanation": self.explanation, "location": self.location, "waiver": self.waiver,
-                  "fix": self.fix}
+                  "fix": self.fix, "missing": self.missing}
         values.update(changes)
         return ClauseResult(**values)
 
@@ -148,7 +157,7 @@ class ClauseResult:
         return f"ClauseResult({self.info.clause!r}, {self.outcome.value!r}, message={self.message!r})"
 
     def __reduce__(self):
-        return (_rebuild_result, (*self._values(), self.fix))
+        return (_rebuild_result, (*self._values(), self.fix, self.missing))
 
     clause = property(lambda self: self.info.clause, doc="The clause id.")
     cite = property(lambda self: self.info.cite, doc="The provision of the Strategy the clause encodes.")
@@ -185,6 +194,7 @@ class ClauseResult:
             "clause_source": info.clause_source,
             "waiver": self.waiver.to_dict() if self.waiver else None,
             "fix": self.fix.to_dict() if self.fix else None,
+            **({"missing": [fact.to_dict() for fact in self.missing]} if self.outcome is Outcome.UNDECIDED else {}),
             **({"readings": self.readings} if self.info.readings else {}),
         }
 
@@ -203,8 +213,8 @@ def readings_line(results) -> str | None:
                      for name, (value, default) in found.items())
 
 
-def _rebuild_result(info, outcome, message, explanation, location, waiver, fix=None) -> ClauseResult:
-    return ClauseResult(info, outcome, message, explanation, location, waiver, fix=fix)
+def _rebuild_result(info, outcome, message, explanation, location, waiver, fix=None, missing=()) -> ClauseResult:
+    return ClauseResult(info, outcome, message, explanation, location, waiver, fix=fix, missing=missing)
 
 
 _WORST_FIRST = (Outcome.UNDECIDED, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)

@@ -36,15 +36,20 @@ class Undecided(Exception):
 
     `path` is the JSON path of the input that made it so, when there is one. `missing` is
     the operand found missing (its source text), and `why_missing` what the explaining
-    evaluator found of why (a key not in a register: see `explain.Tracer`).
+    evaluator found of why (a key not in a register: see `explain.Tracer`). `fact` is the
+    `evaluation.missing.MissingFact` that says which fact is missing and where it comes
+    from, when the explaining evaluator could tell (`others`: more of them, when several
+    operands were missing).
     """
 
-    def __init__(self, reason: str, path: str | None = None, missing: str | None = None):
+    def __init__(self, reason: str, path: str | None = None, missing: str | None = None, fact=None):
         super().__init__(reason)
         self.reason = reason
         self.path = path
         self.missing = missing
         self.why_missing: str | None = None
+        self.fact = fact
+        self.others: tuple = ()
 
 
 def is_number(value: object) -> bool:

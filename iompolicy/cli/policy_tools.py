@@ -105,6 +105,12 @@ def test_command(folder, policy_dir, min_coverage):
         click.echo("never seen passing: " + ", ".join(never_pass))
     if never_fail:
         click.echo("never seen failing: " + ", ".join(never_fail))
+    unverified = result.fix_unverified(clause_ids)
+    if unverified:
+        click.echo("fix never verified (made, and the clause passed): " + ", ".join(unverified))
+    verified = sum(1 for c in clause_ids if "verified" in result.fixes.get(c, ()))
+    click.echo(f"fixes: made and verified for {verified} of {len(clause_ids)} clauses; "
+               f"{sum(1 for c in clause_ids if result.fixes.get(c) == {'reference data'})} fail only on reference data")
     covered = result.coverage(clause_ids)
     click.echo(f"{result.cases} cases, {len(result.mismatches)} mismatches; "
                f"{covered:.1f}% of {len(clause_ids)} clauses seen both passing and failing (minimum {min_coverage:g}%)")

@@ -247,7 +247,8 @@ def _fix(compiled: CompiledClause, env: Env, doc: Document, valid):
 
 
 def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, conditions):
-    """Re-run the deciding conditions with the tracer: (message, explanation, location)."""
+    """Re-run the deciding conditions with the tracer: (message, explanation, location, and
+    for an undecided result the distinct facts it lacks)."""
     from .explain import Tracer
 
     tracer = Tracer(env.doc, env.data, compiled.bindings, env.sources)
@@ -271,11 +272,14 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
         lines = [f"could not decide `{unparse(condition)}`: {_reason(reason)}" for condition, reason in undecided]
     lines.extend(f"where {note}" for note in tracer.notes)
     explanation = "\n".join(lines)
+    missing = ()
     if outcome is Outcome.UNDECIDED:
         message = reasons[0] if reasons else "could not be decided"
+        facts = [fact for _, r in undecided for fact in (r.fact, *r.others) if fact is not None]
+        missing = tuple({fact.key: fact for fact in facts}.values())
     else:
         message = _message(compiled, env) or compiled.clause.title
-    return message, explanation, _location(doc, location_path)
+    return message, explanation, _location(doc, location_path), missing
 
 
 def _reason(undecided) -> str:

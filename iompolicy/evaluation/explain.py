@@ -8,11 +8,13 @@ is only run for results that need an explanation.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import NamedTuple
 
 from ..language import syntax as n
 from . import operations as op
+from .missing import MissingFact
 from .functions import FUNCTIONS, finish_aggregate
 from ..language.parameters import PREFIX
 from ..language.unparse import precedence, unparse, wrap
@@ -30,6 +32,8 @@ class Traced(NamedTuple):
     path: str | None = None
     label: str | None = None  # a field's name with concrete keys: `states["BGR"].member`
     absent: str | None = None  # why a missing value is missing: `"FRA"` is not in a register
+    fact: object = None  # for a missing value: the MissingFact saying which fact is missing
+    origin: tuple | None = None  # for reference data: (data set, keys from its top)
 
 
 class Tracer:
@@ -45,6 +49,7 @@ class Tracer:
         self.let_values: dict[str, Traced | Undecided] = {}
         self.notes: list[str] = []
         self.reads: list[str] = _Reads()
+        self.missing_at: dict[str, MissingFact] = {}  # source text of an operand found missing -> its fact
 
     # ---- entry points ------------------------------------------------------------------
     def condition(self, node) -> Traced:
@@ -61,9 +66,13 @@ class Tracer:
                 undecided.path = self.reads[-1] if self.reads else None
             if undecided.why_missing is None and undecided.missing is not None:
                 undecided.why_missing = self.absences.get(undecided.missing)
+            if undecided.fact is None and undecided.missing is not None:
+                undecided.fact = self.missing_at.get(undecided.missing)
             raise
         if traced.absent is not None:
             self.absences[unparse(node)] = traced.absent
+        if traced.value is MISSING and traced.fact is not None:
+            self.missing_at.setdefault(unparse(node), traced.fact)  # an operator finding it missing names it
         return traced
 
     def operand(self, node) -> Traced:
@@ -91,13 +100,13 @@ class Tracer:
         name = node.name
         if name in self.locals:
             local = self.locals[name]
-            return Traced(local.value, name, local.path, name)
+            return Traced(local.value, name, local.path, name, fact=local.fact, origin=local.origin)
         if name in self.bindings:
             return self.binding(self.bindings[name])
         value = self.doc.get(name, MISSING)
         path = f"$.{name}"
         self.read(path)
-        return self.field(value, name, path)
+        return self.field(value, name, path)._replace(fact=MissingFact.field(path) if value is MISSING else None)
 
     def binding(self, binding: n.Binding) -> Traced:
         name = binding.name
@@ -117,12 +126,13 @@ class Tracer:
             raise found
         if isinstance(binding.expr, n.Literal) and binding.expr.kind == "percent":
             return Traced(found.value, f"{name} ({binding.expr.text})")  # 30%, as written, not 0.3
-        return Traced(found.value, _shown(name, found.value), found.path, absent=found.absent)
+        return Traced(found.value, _shown(name, found.value), found.path, absent=found.absent, fact=found.fact,
+                      origin=found.origin)
 
     def on_DataRef(self, node: n.DataRef) -> Traced:
         if node.name not in self.data:
-            raise Undecided(f"reference data `{node.name}` was not given")
-        return Traced(self.data[node.name], f"data.{node.name}", None, f"data.{node.name}")
+            raise Undecided(f"reference data `{node.name}` was not given", fact=MissingFact("data", dataset=node.name))
+        return Traced(self.data[node.name], f"data.{node.name}", None, f"data.{node.name}", origin=(node.name, ()))
 
     def on_ParamRef(self, node: n.ParamRef) -> Traced:
         # The reading is a constant binding `param.NAME` among the clause's bindings.
@@ -135,6 +145,7 @@ class Tracer:
         path = f"{parent.path}.{node.name}" if parent.path else None
         self.read(path, replaces=parent.path)
         traced = self.field(value, f"{parent.label or unparse(node.obj)}.{node.name}", path)
+        traced = self.derived(traced, parent, node.name)
         return traced._replace(absent=parent.absent) if value is MISSING and parent.absent else traced
 
     def on_Index(self, node: n.Index) -> Traced:
@@ -146,6 +157,7 @@ class Tracer:
             path = f"{parent.path}[{key.value}]" if isinstance(parent.value, list) else f"{parent.path}.{key.value}"
         self.read(path, replaces=parent.path)
         traced = self.field(value, f"{parent.label or unparse(node.obj)}[{format_value(key.value)}]", path)
+        traced = self.derived(traced, parent, key.value)
         if value is MISSING and type(parent.value) is dict and isinstance(key.value, str):
             return traced._replace(absent=self.not_in_register(parent.value, key.value) or parent.absent)
         return traced._replace(absent=parent.absent) if value is MISSING and parent.absent else traced
@@ -186,6 +198,21 @@ class Tracer:
                         return f"`{str(key)[:80]}` is not in the {register}"
         return f"no `{node.var}` of the {register} has `{unparse(where)}`"
 
+    def derived(self, traced: Traced, parent: Traced, key) -> Traced:
+        """A field or entry read from `parent`, with where it comes from: a missing one names
+        the fact that is missing (the innermost entry of reference data that is not there,
+        or the document's field), and one of reference data keeps its data set and keys."""
+        origin = (parent.origin[0], (*parent.origin[1], key)) if parent.origin is not None else None
+        if traced.value is not MISSING:
+            return traced._replace(origin=origin)
+        if parent.value is MISSING and parent.fact is not None and parent.fact.source == "data":
+            return traced._replace(fact=parent.fact)  # `register["ZMB"].member`: ZMB is what is missing
+        if origin is not None:
+            return traced._replace(fact=MissingFact.data(origin[0], origin[1], self.data))
+        if traced.path is not None:
+            return traced._replace(fact=MissingFact.field(traced.path))
+        return traced._replace(fact=parent.fact)
+
     def on_ListLiteral(self, node: n.ListLiteral) -> Traced:
         items = [self.eval(i) for i in node.items]
         values = [op.present(t.value, unparse(i)) for t, i in zip(items, node.items)]
@@ -203,7 +230,8 @@ class Tracer:
         try:
             for position, item in enumerate(items):
                 path = f"{source.path}[{position}]" if source.path else None
-                self.locals[var] = Traced(item, format_value(item), path)
+                origin = (source.origin[0], (*source.origin[1], position)) if source.origin is not None else None
+                self.locals[var] = Traced(item, format_value(item), path, origin=origin)
                 yield position, item, path
         finally:
             if saved is None:
@@ -222,10 +250,28 @@ class Tracer:
         except Undecided as undecided:
             if node.func == "first" and not chosen:  # `first` of nothing: say what was looked for, and where
                 undecided.why_missing = self.not_found(node, source)
+            if node.func == "first" and not chosen and source.origin is not None and undecided.fact is None:
+                undecided.fact = MissingFact.data(*source.origin, self.data, self.wanted(node))
             raise
         where = f" where {unparse(node.where)}" if node.where is not None else ""
         text = f"{node.func}({unparse(node.value)} for {node.var} in {source.text}{where})"
         return Traced(value, text)
+
+    def wanted(self, node: n.Aggregate) -> str | None:
+        """What an item of a list of reference data would need to match `node.where`:
+        `project.id` = "IDF-2009-X", each comparison with `==` of an item's field to a
+        value read from elsewhere (the document), with that value."""
+        parts = []
+        for compare in _equalities(node.where):
+            for mine, other in ((compare.left, compare.right), (compare.right, compare.left)):
+                if _mentions(mine, node.var) and not _mentions(other, node.var):
+                    try:
+                        value = self.eval(other).value
+                    except Undecided:
+                        continue
+                    parts.append(f"`{unparse(mine)}` = {format_value(value)}")
+                    break
+        return " and ".join(parts) or (f"`{unparse(node.where)}`" if node.where is not None else None)
 
     def on_Quantified(self, node: n.Quantified) -> Traced:
         source = self.eval(node.source)
@@ -270,11 +316,12 @@ class Tracer:
         else:
             chosen = self.eval(node.otherwise)
             text = f"if {condition.text} then {unparse(node.then)} else {chosen.text}"
-        return Traced(chosen.value, text, chosen.path)
+        return Traced(chosen.value, text, chosen.path, None, chosen.absent, chosen.fact, chosen.origin)
 
     def on_Arithmetic(self, node: n.Arithmetic) -> Traced:
         left, right = self.eval(node.left), self.eval(node.right)
-        value = op.arithmetic(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
+        with _both_missing(left, right):
+            value = op.arithmetic(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
         level = precedence(node)
         text = f"{wrap(node.left, left.text, level)} {node.op} {wrap(node.right, right.text, level + 1)}"
         return Traced(value, text)
@@ -285,7 +332,8 @@ class Tracer:
 
     def on_Compare(self, node: n.Compare) -> Traced:
         left, right = self.operand(node.left), self.operand(node.right)
-        value = op.compare(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
+        with _both_missing(left, right):
+            value = op.compare(node.op, left.value, right.value, unparse(node.left), unparse(node.right))
         return Traced(value, f"{left.text} {node.op} {right.text}")
 
     def on_Membership(self, node: n.Membership) -> Traced:
@@ -352,6 +400,38 @@ def _reads_only(node, var: str) -> bool:
     while isinstance(node, (n.Attribute, n.Index)):
         node = node.obj
     return isinstance(node, n.Name) and node.name == var
+
+
+@contextlib.contextmanager
+def _both_missing(left: Traced, right: Traced):
+    """When both operands are missing, the one the operator stops at and the other are both
+    missing facts: name both (`unearmarked + interest` with neither given)."""
+    try:
+        yield
+    except Undecided as undecided:
+        if left.value is MISSING and right.value is MISSING and left.fact and right.fact:
+            undecided.fact = undecided.fact or left.fact
+            undecided.others = (*undecided.others, right.fact)
+        raise
+
+
+def _equalities(node) -> list:
+    """The `==` comparisons joined by `and` in a condition."""
+    if isinstance(node, n.And):
+        return _equalities(node.left) + _equalities(node.right)
+    return [node] if isinstance(node, n.Compare) and node.op == "==" else []
+
+
+def _mentions(node, name: str) -> bool:
+    """Does the expression read the variable `name`?"""
+    if isinstance(node, n.Name):
+        return node.name == name
+    if isinstance(node, n.Node):
+        return any(_mentions(child, name) for child in node._values()
+                   if isinstance(child, (n.Node, tuple)))
+    if isinstance(node, tuple):
+        return any(_mentions(child, name) for child in node)
+    return False
 
 
 def _shown(label: str, value) -> str:

@@ -25,153 +25,30 @@ makes the clause pass; `Fix.complete` records that this was checked.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import json
 import re
-from collections import namedtuple
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DecimalException
+from decimal import Decimal, DecimalException
 
 from ..language import syntax as n
-from .explain import Traced, Tracer
 from ..language.unparse import unparse
-from ..values import EXACT, MISSING, Undecided, format_number, format_value, is_number
+from ..values import EXACT, MISSING, Undecided, equality_key, format_value, is_number
+from ._solving import (_FLIPPED, _aim, _as_number, _conjuncts, _grid, _innermost, _near, _negated, _number_change, _on_grid,
+                       _reads, _search, _typed, _whole_count)
+from .explain import Traced, Tracer
+from .fixes import Change, Fix, Step, _apply, _date, _different, _display_order, _get, _patch
 
-_SEARCH_DOUBLINGS = 60  # a change is searched for up to 2**60 grid steps away
+# The work a fix may take, counted in expressions evaluated (not in time, so a fix does not
+# depend on the machine): a requirement over a list of 100,000 items costs some 300,000 a
+# reading, and working out each lever takes dozens of readings. Past it, the fix says so.
+WORK_LIMIT = 50_000
+MAX_LEVERS = 8  # alternatives offered for one comparison (the note's lever first, then as read)
+MAX_ITEMS = 50  # items of a list that breaks a requirement, each given its own step
+TOO_MUCH_WORK = f"the document is too large to work out a fix within iompolicy's limit ({WORK_LIMIT:,} expressions evaluated)"
+
+
+class _TooMuchWork(Exception):
+    """The work limit was reached."""
 _NEWTON_ROUNDS = 8
-
-
-class Change(namedtuple("Change", "action path current target bound amount usual where like",
-                        defaults=(MISSING, None, None, None, False, None, None))):
-    """One change to the document that makes a requirement hold.
-
-    `action`: reduce, raise, set, move (a date), remove (a list item), add (an item,
-    or `amount` items, to the list at `path`), change (to anything but `target`) or
-    provide (a missing field). `bound` says how `target` binds: at most, at least,
-    exactly, other than, one of. `amount` is the difference (days for a date, items
-    for a list). `where` is the condition the items added or dropped meet; `like` is
-    the path of the item an `add` copies, or the paths of the items a `drop` removes."""
-
-    __slots__ = ()
-
-    @property
-    def field(self) -> str:
-        """The path without its `$.`, as a person writes it: `funding.requested_usd`."""
-        return self.path[2:] if self.path.startswith("$.") else self.path
-
-    def describe(self) -> str:
-        """One phrase: `reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)`."""
-        field, shown = f"`{self.field}`", (lambda value: _shown(self.path, value))
-        if self.action in ("reduce", "raise"):
-            return f"{self.action} {field} by {shown(self.amount)} (to {self.bound} {shown(self.target)})"
-        if self.action == "move":
-            direction = "forward" if self.amount > 0 else "back"
-            edge = "or later" if self.bound == "at least" else "or earlier" if self.bound == "at most" else "exactly"
-            return f"move {field} {direction} by {abs(self.amount)} days (to {shown(self.target)} {edge})"
-        if self.action == "set":
-            text = f"set {field} to {shown(self.target)}"
-            if self.current is MISSING:
-                return text + " (it is missing)"
-            if is_number(self.current) and is_number(self.target) and self.current != self.target:
-                verb = "reduce" if self.target < self.current else "raise"
-                text += f" ({verb} by {shown(abs(self.target - self.current))})"
-            return text
-        if self.action == "change":
-            return f"change {field} to anything other than {shown(self.target)}"
-        if self.action == "one of":
-            return f"set {field} to one of " + ", ".join(shown(v) for v in self.target)
-        if self.action == "remove":
-            scalar = self.current is not MISSING and not isinstance(self.current, (list, dict))
-            return f"remove {field} ({format_value(self.current)})" if scalar else f"remove {field}"
-        if self.action == "add":
-            if self.amount is not None:
-                items = "item" if self.amount == 1 else "items"
-                where = f" for which `{self.where}` holds" if self.where else ""
-                return f"add {self.amount} {items}{where} to {field}"
-            return f"add {format_value(self.target)} to {field}"
-        if self.action == "drop":
-            items = "item" if self.amount == 1 else "items"
-            where = f" for which `{self.where}` holds" if self.where else ""
-            chosen = ", ".join(f"`{path[2:]}`" for path in self.like)
-            return f"remove {self.amount} {items}{where} from {field} ({chosen})"
-        return f"give {field} (it is missing)"
-
-    def to_dict(self) -> dict:
-        return {"action": self.action, "field": self.field, "path": self.path,
-                "current": _json_value(self.current), "target": _json_value(self.target),
-                "bound": self.bound, "amount": _json_value(self.amount), "usual": self.usual,
-                "where": self.where, "text": self.describe()}
-
-
-class Step(namedtuple("Step", "requirement item changes")):
-    """Something that must change: the `requirement` (source text) that does not hold,
-    `item` (the JSON path of the list item that breaks it, or None), and the
-    alternative `changes`, each enough on its own; the usual remedy is first."""
-
-    __slots__ = ()
-
-    def describe(self) -> str:
-        changes = [c.describe() for c in self.changes]
-        if len(changes) > 1:
-            changes[0] += " (usual remedy)"
-        return " or ".join(changes)
-
-    def to_dict(self) -> dict:
-        return {"requirement": self.requirement, "item": self.item,
-                "changes": [c.to_dict() for c in self.changes]}
-
-
-class Fix(namedtuple("Fix", "steps notes complete replacement", defaults=(None,))):
-    """What would make a failed clause pass: `steps` (all needed), `notes` on what
-    cannot be changed in the document (reference data, say), and `complete`: the
-    usual change of every step, made together, was checked to make the clause pass.
-    `replacement`, when one scalar suffices and the document's text shows where it
-    is written: {line, column, end_column, text}, the edit itself (SARIF's fix)."""
-
-    __slots__ = ()
-
-    SHOWN_STEPS = 6  # in the one-line text; the JSON report has them all
-
-    def text(self) -> str:
-        """The fix in one line (`text` report, SARIF, Markdown)."""
-        parts = [s.describe() for s in self.steps[:self.SHOWN_STEPS]]
-        if len(self.steps) > self.SHOWN_STEPS:
-            parts.append(f"and {len(self.steps) - self.SHOWN_STEPS} more (see the JSON report)")
-        parts.extend(self.notes)
-        return "; ".join(parts)
-
-    def single_scalar(self) -> Change | None:
-        """The one change that suffices, when it replaces a single scalar value (SARIF's fix)."""
-        if len(self.steps) == 1 and self.complete:
-            change = self.steps[0].changes[0]
-            if change.action in ("reduce", "raise", "set", "move") and change.current is not MISSING:
-                return change
-        return None
-
-    def apply(self, document: dict) -> dict:
-        """A copy of the document with the usual change of every step made."""
-        return _apply([s.changes[0] for s in self.steps], document)
-
-    def with_replacement(self, document) -> "Fix":
-        """This fix with the edit of its single scalar in `document`'s text, when there is one."""
-        change = self.single_scalar()
-        span = document.scalar_span(change.path) if change is not None else None
-        if span is None:
-            return self
-        line, column, end_column, quote = span
-        target = change.target
-        if isinstance(target, bool):
-            text = "true" if target else "false"
-        elif isinstance(target, str):
-            text = json.dumps(target, ensure_ascii=False) if quote == '"' or (not quote and document.format == "json") \
-                else f"'{target}'" if quote else target
-        else:
-            text = str(target)
-        return self._replace(replacement={"line": line, "column": column, "end_column": end_column, "text": text})
-
-    def to_dict(self) -> dict:
-        return {"text": self.text(), "complete": self.complete, "notes": list(self.notes),
-                "steps": [s.to_dict() for s in self.steps], "replacement": self.replacement}
 
 
 def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str | None = None,
@@ -187,20 +64,58 @@ def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str 
     usual changes hold together."""
     solver = _Solver(data, bindings, note, [*requires, *guards], valid)
     steps, notes, plan = [], [], doc
-    for requirement in requires:
-        if solver.holds(requirement, plan, {}) is not False:
-            continue
-        found = solver.steps(requirement, plan, {}, None)
-        if not found:
-            notes.append(solver.why_not(requirement, plan))
-            continue
-        steps.extend(found)
-        plan = _apply([s.changes[0] for s in found], plan)
+    try:
+        for requirement in requires:
+            if solver.holds(requirement, plan, {}) is not False:
+                continue
+            found = solver.steps(requirement, plan, {}, None)
+            if not found:
+                notes.append(solver.why_not(requirement, plan))
+                continue
+            steps.extend(found)
+            plan = _apply([s.changes[0] for s in found], plan)
+    except _TooMuchWork:
+        return _unfinished(steps)
     if not steps and not notes:
         return None
-    complete = bool(steps) and not notes and all(solver.holds(g, plan, {}) is True for g in guards) \
-        and all(solver.holds(r, plan, {}) is True for r in requires)
+
+    def passes(changed) -> bool:
+        return all(solver.holds(c, changed, {}) is True for c in (*guards, *requires))
+
+    try:
+        if not notes:
+            steps = _whole_clause(steps, doc, passes)
+        usual = [s.changes[0] for s in steps]
+        complete = bool(steps) and not notes and passes(_apply(usual, doc))
+    except _TooMuchWork:
+        return _unfinished(steps)
+    if steps and not complete and not notes and all(c.action != "provide" for c in usual):
+        notes.append("made, these changes are not enough: the clause still fails or cannot be decided")
     return Fix(tuple(_display_order(steps)), tuple(dict.fromkeys(notes)), complete)
+
+
+def _unfinished(steps: list[Step]) -> Fix:
+    """The fix of a document too large to work it out in full: what was found, said to be partial."""
+    note = TOO_MUCH_WORK + (": the changes shown may not be all, nor enough" if steps else "")
+    return Fix(tuple(_display_order(steps)), (note,), False)
+
+
+def _whole_clause(steps: list[Step], doc, passes) -> list[Step]:
+    """Each step keeps the changes that, made with the usual change of every other step,
+    make the whole clause pass (a change that mends one requirement may break another:
+    setting `year` to fit one meeting leaves the others out of it). A step none of whose
+    changes does so is kept as it is (the fix is then not complete)."""
+    kept = []
+    for index, step in enumerate(steps):
+        others = [s.changes[0] for i, s in enumerate(steps) if i != index]
+        good = [c for c in step.changes if c.action == "provide" or passes(_apply([*others, c], doc))]
+        if not good or len(good) == len(step.changes):
+            kept.append(step)
+            continue
+        usual = next((c for c in good if c.usual), good[0])
+        ordered = [usual] + [c for c in good if c is not usual]
+        kept.append(step._replace(changes=tuple(c._replace(usual=c is usual) for c in ordered)))
+    return kept
 
 
 # ---- reading what a requirement reads ----------------------------------------------------------
@@ -210,14 +125,18 @@ class _Reading(Tracer):
     and the reference data read. Reads under a selector (`where`, index key, `if`
     condition) are not levers."""
 
-    def __init__(self, doc, data, bindings, selectors: frozenset):
+    def __init__(self, doc, data, bindings, selectors: frozenset, work: list):
         super().__init__(doc, data, bindings)
+        self.work = work  # [expressions evaluated so far], shared by every reading of one fix
         self.selectors = selectors
         self.selecting = 0
         self.levers: dict[str, object] = {}
         self.data_read: list[str] = []
 
     def eval(self, node) -> Traced:
+        self.work[0] += 1
+        if self.work[0] > WORK_LIMIT:
+            raise _TooMuchWork
         if id(node) not in self.selectors:
             return super().eval(node)
         self.selecting += 1
@@ -282,10 +201,11 @@ class _Solver:
         self.bindings = bindings
         self.named_in_note = re.findall(r"`([^`]+)`", note or "")
         self.selectors = _selectors([*conditions, *(b.expr for b in bindings.values())])
+        self.work = [0]
 
     # ---- evaluating on a (changed) document ------------------------------------------------------
     def reading(self, doc, ctx) -> _Reading:
-        tracer = _Reading(doc, self.data, self.bindings, self.selectors)
+        tracer = _Reading(doc, self.data, self.bindings, self.selectors, self.work)
         for var, (path, value) in ctx.items():
             if path is not None:
                 value = _get(doc, path)
@@ -336,6 +256,8 @@ class _Solver:
             return self.single(node, self.membership(node, doc, ctx), item)
         if isinstance(node, n.Presence):
             return self.single(node, self.presence(node, doc, ctx), item)
+        if isinstance(node, n.Aggregate) and node.func == "unique":
+            return self.single(node, self.unique(node, doc, ctx), item)
         if isinstance(node, (n.Name, n.Attribute, n.Index)):  # a boolean field required true
             as_compare = n.Compare("==", node, n.Literal(True, "boolean", "true"))
             return self.single(node, self.compare(as_compare, doc, ctx), item)
@@ -397,6 +319,8 @@ class _Solver:
             return self.any_item(node, doc, ctx, source, item)
         want = node.body if node.quantifier == "all" else _negated(node.body)
         steps: list[Step] = []
+        if len(breaking) > MAX_ITEMS:
+            return []  # a step for each of thousands of items is no help: said as a note (why_not)
         for position, inner in reversed(breaking):  # from the end: removing an item moves none before it
             item_path = inner[node.var][0]
             found = self.steps(want, doc, inner, item_path) if want is not None else []
@@ -434,7 +358,7 @@ class _Solver:
         left_reads = self.traced(node.left, doc, ctx)[1].levers
         right_reads = self.traced(node.right, doc, ctx)[1].levers
         changes = []
-        for path, value in _innermost(tracer.levers).items():
+        for path, value in self.fewest(_innermost(tracer.levers)).items():
             if path in left_reads and path in right_reads:
                 continue  # read on both sides: no single value to solve for
             other = node.right if path in left_reads else node.left
@@ -445,6 +369,14 @@ class _Solver:
         if size is not None:
             changes.append(size)
         return self.checked(node, changes, doc, ctx)
+
+    def fewest(self, levers: dict) -> dict:
+        """At most MAX_LEVERS levers: those the note names first, then the others as read (a
+        sum over a list of 10,000 items has 10,000 levers; a person needs a few)."""
+        named = [p for p in levers if any(name in (p[2:], re.sub(r"\[\d+\]", "", p[2:]))
+                                          for name in self.named_in_note)]
+        ordered = named + [p for p in levers if p not in named]
+        return {p: levers[p] for p in ordered[:MAX_LEVERS]}
 
     def checked(self, node, changes: list[Change], doc, ctx) -> list[Change]:
         """The changes that, made alone, make `node` hold. A missing field to `provide`
@@ -588,6 +520,30 @@ class _Solver:
         return [path for path, value in zip(paths, listed.value)
                 if self.holds(side.where, doc, {**ctx, side.var: (path, value)}) is True]
 
+    def unique(self, node: n.Aggregate, doc, ctx) -> list[Change]:
+        """`unique(x for item in list)`: remove each item whose value an earlier item has."""
+        source, _ = self.traced(node.source, doc, ctx)
+        if source is None or not isinstance(source.value, list) or not source.path:
+            return []
+        seen, repeated = set(), []
+        for position, value in enumerate(source.value):
+            inner = {**ctx, node.var: (f"{source.path}[{position}]", value)}
+            if node.where is not None and self.holds(node.where, doc, inner) is not True:
+                continue
+            key = self.value(node.value, doc, inner)
+            if key is MISSING:
+                return []
+            marker = equality_key(key)
+            if marker in seen:
+                repeated.append(inner[node.var][0])
+            seen.add(marker)
+        count = len(source.value)
+        if len(repeated) > MAX_ITEMS:
+            return []  # thousands of items to remove, one by one, are no help
+        drop = Change("drop", source.path, count, count - len(repeated), "at most", len(repeated),
+                      like=tuple(repeated))
+        return self.checked(node, [drop] if repeated else [], doc, ctx)
+
     # ---- membership and presence -------------------------------------------------------------------------
     def membership(self, node: n.Membership, doc, ctx) -> list[Change]:
         item, _ = self.traced(node.item, doc, ctx)
@@ -624,300 +580,3 @@ class _Solver:
         if node.test in ("exists", "not_null"):
             return [Change("provide", path, operand.value)]
         return []  # `x is missing`: taking a fact out of the document is never offered as the remedy
-
-
-# ---- the shape of a condition ---------------------------------------------------------------------------
-
-_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
-
-
-def _conjuncts(node) -> list:
-    if isinstance(node, n.And):
-        return _conjuncts(node.left) + _conjuncts(node.right)
-    return [node]
-
-
-def _negated(node):
-    """A condition that holds exactly when `node` does not, or None."""
-    if isinstance(node, n.Compare):
-        return n.Compare(_OPPOSITE[node.op], node.left, node.right, node.span)
-    if isinstance(node, n.Membership):
-        return n.Membership(node.item, node.container, not node.negated, node.span)
-    if isinstance(node, n.Presence):
-        other = {"exists": "missing", "missing": "exists", "null": "not_null", "not_null": "null"}[node.test]
-        return n.Presence(node.operand, other, node.span)
-    if isinstance(node, n.Not):
-        return node.operand
-    if isinstance(node, (n.And, n.Or)):
-        left, right = _negated(node.left), _negated(node.right)
-        if left is None or right is None:
-            return None
-        return (n.Or if isinstance(node, n.And) else n.And)(left, right, node.span)
-    if isinstance(node, n.Quantified):
-        body = _negated(node.body)
-        if body is None:
-            return None
-        flipped = {"all": ("any", body), "any": ("none", node.body), "none": ("any", node.body)}[node.quantifier]
-        return n.Quantified(flipped[0], node.var, node.source, node.where, flipped[1], node.span)
-    if isinstance(node, (n.Name, n.Attribute, n.Index)):
-        return n.Compare("==", node, n.Literal(False, "boolean", "false"))
-    return None
-
-
-def _aim(node: n.Compare) -> n.Compare:
-    """`abs(a - b) <= tolerance` is aimed at `a - b == 0`: the value the formula gives,
-    not the edge of the tolerance."""
-    zero = n.Literal(0, "number", "0")
-    if node.op in ("<=", "<") and isinstance(node.left, n.Call) and node.left.func == "abs":
-        return n.Compare("==", node.left.args[0], zero, node.span)
-    if node.op in (">=", ">") and isinstance(node.right, n.Call) and node.right.func == "abs":
-        return n.Compare("==", node.right.args[0], zero, node.span)
-    return node
-
-
-def _reads(node, operand) -> bool:
-    """Does `node` contain the expression `operand` (by its source text)?"""
-    wanted = unparse(operand)
-    found = [False]
-
-    def walk(value) -> None:
-        if found[0]:
-            return
-        if isinstance(value, n.Node):
-            if value is not operand and unparse(value) == wanted:
-                found[0] = True
-                return
-            for child in value._values():
-                walk(child)
-        elif isinstance(value, tuple):
-            for child in value:
-                walk(child)
-
-    walk(node)
-    return found[0]
-
-
-def _innermost(levers: dict) -> dict:
-    """Leave out a path when a field under it is read too (`humanitarian` for `humanitarian.x`)."""
-    paths = list(levers)
-    return {p: v for p, v in levers.items()
-            if not any(q != p and (q.startswith(p + ".") or q.startswith(p + "[")) for q in paths)}
-
-
-def _display_order(steps: list[Step]) -> list[Step]:
-    """Steps of list items in document order (they are worked out from the end)."""
-    return sorted(steps, key=lambda s: _path_key(s.item) if s.item else ())
-
-
-def _path_key(path: str) -> tuple:
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\[\]]+", path) if p)
-
-
-# ---- numbers, dates and grids ----------------------------------------------------------------------------
-
-def _as_number(value):
-    if is_number(value):
-        return value
-    day = _date(value)
-    return day.toordinal() if day is not None else None
-
-
-def _date(value) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _grid(value) -> Decimal:
-    """The smallest step of a field: 1 for a whole number, a cent (or finer, as written) for a decimal."""
-    if type(value) is int:
-        return Decimal(1)
-    exponent = value.as_tuple().exponent
-    return Decimal(1).scaleb(min(exponent, -2)) if isinstance(exponent, int) else Decimal("0.01")
-
-
-def _typed(value):
-    """Turns a Decimal back into the field's own type (int stays int)."""
-    if type(value) is int:
-        return lambda x: int(x)
-    return lambda x: x
-
-
-def _on_grid(x: Decimal, grid: Decimal):
-    """A whole number as an int (a field of whole numbers stays one), else the Decimal."""
-    return int(x) if grid == 1 and x == x.to_integral_value() else x
-
-
-def _near(x: Decimal, grid: Decimal) -> list[Decimal]:
-    """The grid points around an exact boundary (a strict comparison needs the next one out)."""
-    try:
-        down = x.quantize(grid, rounding=ROUND_FLOOR, context=EXACT)
-        up = x.quantize(grid, rounding=ROUND_CEILING, context=EXACT)
-    except DecimalException:
-        return []
-    return list(dict.fromkeys([down, up, down - grid, up + grid]))
-
-
-def _search(start: Decimal, grid: Decimal, holds_at, typed) -> Decimal | None:
-    """The smallest change on the grid, either way, that makes `holds_at` true, assuming
-    the requirement holds on one side of a boundary (doubling, then halving)."""
-    best = None
-    for direction in (1, -1):
-        low, high = 0, None
-        for doubling in range(_SEARCH_DOUBLINGS):
-            steps = 1 << doubling
-            if holds_at(typed(start + direction * steps * grid)):
-                high = steps
-                break
-            low = steps
-        if high is None:
-            continue
-        while high - low > 1:
-            middle = (low + high) // 2
-            if holds_at(typed(start + direction * middle * grid)):
-                high = middle
-            else:
-                low = middle
-        if best is None or high < best[0]:
-            best = (high, start + direction * high * grid)
-    return best[1] if best else None
-
-
-def _whole_count(op: str, count: int, bound) -> int | None:
-    """The count nearest `count` that satisfies `count op bound`."""
-    bound = Decimal(bound)
-    floor, ceiling = int(bound.to_integral_value(ROUND_FLOOR)), int(bound.to_integral_value(ROUND_CEILING))
-    wanted = {"<=": floor, "<": ceiling - 1, ">=": ceiling, ">": floor + 1}.get(op)
-    if op == "==":
-        wanted = int(bound) if bound == floor else None
-    if wanted is None or wanted < 0:
-        return None
-    if op in ("<=", "<"):
-        return min(count, wanted)
-    if op in (">=", ">"):
-        return max(count, wanted)
-    return wanted
-
-
-def _number_change(node, path, value, target) -> Change:
-    if node.op in ("==", "!="):
-        return Change("set", path, value, target, "exactly")
-    action = "reduce" if target < value else "raise"
-    bound = "at most" if target < value else "at least"
-    return Change(action, path, value, target, bound, abs(target - value))
-
-
-def _different(value):
-    """Some value other than `value`, of its type, to check a `!=` change with."""
-    if isinstance(value, bool):
-        return not value
-    if is_number(value):
-        return value + 1
-    if isinstance(value, str):
-        return value + "-2"
-    return None
-
-
-def _shown(path: str, value) -> str:
-    """A value as the fix shows it: amounts of a field named `..._usd` (or `usd`) in USD, dates bare."""
-    if is_number(value) and not isinstance(value, bool):
-        money = re.search(r"(^|_)usd$", path.rsplit(".", 1)[-1])
-        return ("USD " if money else "") + format_number(value)
-    if _date(value) is not None:
-        return _date(value).isoformat()
-    return format_value(value)
-
-
-def _json_value(value):
-    if value is MISSING:
-        return None
-    if isinstance(value, Decimal):
-        return str(value)  # exact: JSON numbers are read as binary floats by most readers
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    return value
-
-
-# ---- changing a document without touching the original ----------------------------------------------------
-
-_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
-
-
-def _steps_of(path: str) -> list:
-    if not path.startswith("$"):
-        raise ValueError(f"not a JSON path: {path}")
-    return [int(index) if index else name for name, index in _TOKEN.findall(path[1:])]
-
-
-def _get(doc, path: str):
-    value = doc
-    for key in _steps_of(path):
-        if isinstance(key, int):
-            value = value[key] if isinstance(value, list) and key < len(value) else MISSING
-        else:
-            value = value.get(key, MISSING) if isinstance(value, dict) else MISSING
-    return value
-
-
-def _patch(doc, path: str, value, remove: bool = False):
-    """A copy of `doc` with the value at `path` replaced (or removed); only the
-    containers along the path are copied."""
-    keys = _steps_of(path)
-
-    def change(container, position: int):
-        key = keys[position]
-        if isinstance(container, list):
-            copied = list(container)
-        elif isinstance(container, dict):
-            copied = dict(container)
-        else:
-            copied = {}
-        if position == len(keys) - 1:
-            if remove:
-                if isinstance(copied, list) and isinstance(key, int) and key < len(copied):
-                    del copied[key]
-                elif isinstance(copied, dict):
-                    copied.pop(key, None)
-            else:
-                copied[key] = value
-            return copied
-        child = copied[key] if (isinstance(copied, list) and isinstance(key, int) and key < len(copied)) \
-            else copied.get(key) if isinstance(copied, dict) else None
-        copied[key] = change(child, position + 1)
-        return copied
-
-    return change(doc, 0)
-
-
-def _apply(changes, doc):
-    """The document with the changes made: values first, then removals from the end."""
-    removals = [c for c in changes if c.action == "remove"]
-    for change in changes:
-        if change.action in ("reduce", "raise", "set", "move"):
-            doc = _patch(doc, change.path, change.target)
-        elif change.action == "change":
-            doc = _patch(doc, change.path, _different(change.current if change.current is not MISSING
-                                                     else change.target))
-        elif change.action == "one of":
-            doc = _patch(doc, change.path, change.target[0])
-        elif change.action == "add" and change.amount is None:
-            items = _get(doc, change.path)
-            doc = _patch(doc, change.path, [*(items if isinstance(items, list) else []), change.target])
-        elif change.action == "add" and change.like is not None:
-            items, model = _get(doc, change.path), _get(doc, change.like)
-            doc = _patch(doc, change.path, [*items, *(copy.deepcopy(model) for _ in range(change.amount))])
-        elif change.action == "drop":
-            removals.extend(Change("remove", path) for path in change.like)
-    for change in sorted(removals, key=lambda c: _path_key(c.path), reverse=True):
-        doc = _patch(doc, change.path, None, remove=True)
-    return doc
-
-

@@ -57,10 +57,31 @@ def writer(name: str):
 def document_dict(report, options) -> dict:
     """A document's JSON shape, with its content digest when the run recorded it (`digest`)."""
     entry = report.to_dict()
+    files = _data_files(options)
+    if files:  # a missing entry of reference data names the file it would be added to
+        for result in entry["results"]:
+            for fact in result.get("missing", ()):
+                if fact["dataset"] in files:
+                    fact["file"] = files[fact["dataset"]]
+                    fact["text"] = _fact_text(fact, files)
     digests = options.digests
     if digests is not None:
         entry["digest"] = digests.of(report)
     return entry
+
+
+def _data_files(options) -> dict:
+    from ..evaluation.missing import data_files
+
+    return data_files(options.provenance)
+
+
+def _fact_text(fact: dict, files: dict) -> str:
+    from ..evaluation.missing import MissingFact
+
+    found = MissingFact(fact["source"], fact["path"], fact["dataset"], tuple(fact["keys"]), fact["where"],
+                        fact["as_of"])
+    return found.text(files)
 
 
 def digest_of(report, options) -> str | None:

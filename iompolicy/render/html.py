@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import __version__
+from ..evaluation.missing import data_files
 from ..report import Outcome
 from . import digest_of, gathered
 from .markdown import report_date
@@ -26,7 +27,7 @@ LABELS = {"fail": "failed", "error": "undecided", "waived": "waived", "pass": "p
           "not_applicable": "not applicable", "invalid": "invalid (not checked)"}
 _SHOWN = (Outcome.FAIL, Outcome.UNDECIDED, Outcome.WAIVED)
 _PLACED = {"clause", "cite", "title", "severity", "outcome", "message", "explanation", "location", "quote", "note",
-           "policy", "policy_version", "clause_source", "waiver"}
+           "policy", "policy_version", "clause_source", "waiver", "fix", "missing"}
 _ORDER = ["fail", "error", "invalid", "waived", "pass", "not_applicable"]
 
 
@@ -49,7 +50,7 @@ def _where(report, result) -> str:
     return _text(f"{report.path or '<document>'}:{location.line}:{location.column}")
 
 
-def _result(report, result) -> dict:
+def _result(report, result, files: dict) -> dict:
     extra = [(key, _text(value)) for key, value in result.to_dict().items()
              if key not in _PLACED and value not in (None, "", [], {})]
     waiver = result.waiver.describe() if result.waiver is not None else ""
@@ -57,10 +58,12 @@ def _result(report, result) -> dict:
             "outcome": result.outcome.value, "outcome_label": LABELS[result.outcome.value],
             "message": _text(result.message), "explanation": "\n".join(map(_text, result.explanation.splitlines())),
             "where": _where(report, result), "quote": result.quote, "note": result.note or "",
-            "waiver": _text(waiver), "extra": extra}
+            "waiver": _text(waiver), "extra": extra,
+            "fix": _text(result.fix.text()) if result.outcome is Outcome.FAIL and result.fix is not None else "",
+            "missing": [_text(fact.text(files)) for fact in result.missing]}
 
 
-def _document(index: int, report, facts: dict, digest: str | None) -> dict:
+def _document(index: int, report, facts: dict, digest: str | None, files: dict) -> dict:
     counts = report.counts()
     return {
         "digest": digest or "",
@@ -70,7 +73,7 @@ def _document(index: int, report, facts: dict, digest: str | None) -> dict:
         "outcome_label": LABELS[report.outcome.value], "failed": counts["fail"], "undecided": counts["error"],
         "waived": counts["waived"], "notices": [_text(n) for n in report.notices],
         "problems": [_text(p) for p in report.problems],
-        "shown": [_result(report, r) for r in report.results if r.outcome in _SHOWN],
+        "shown": [_result(report, r, files) for r in report.results if r.outcome in _SHOWN],
         "passed": [r.clause for r in report.results if r.outcome is Outcome.PASS],
         "not_applicable": [r.clause for r in report.results if r.outcome is Outcome.NOT_APPLICABLE],
     }
@@ -142,8 +145,9 @@ def _provisions(reports, documents) -> list[dict]:
 
 def render(reports, summary, options) -> str:
     finder = options.facts
-    documents = [_document(number, report, finder.of(report) if finder is not None else {}, digest_of(report, options))
-                 for number, report in enumerate(reports, 1)]
+    files = data_files(options.provenance)
+    documents = [_document(number, report, finder.of(report) if finder is not None else {}, digest_of(report, options),
+                           files) for number, report in enumerate(reports, 1)]
     ranked: dict[str, dict] = {}
     waived = []
     for report, document in zip(reports, documents):
@@ -167,7 +171,7 @@ def render(reports, summary, options) -> str:
                 "passed": results["pass"], "not_applicable": results["not_applicable"]},
         notices=[_text(n) for n in summary.notices],
         ranked=sorted(ranked.values(), key=lambda r: (-r["failed"] - r["undecided"], -r["waived"], r["clause"])),
-        waived=waived, charts=_markup(_charts(reports, documents, finder)), documents=documents,
+        waived=waived, missing=[_text(line) for line in summary.missing.lines(files, numbered=False)], charts=_markup(_charts(reports, documents, finder)), documents=documents,
         provisions=_provisions(reports, documents), provenance=options.provenance)
     return page + ("" if page.endswith("\n") else "\n")
 

@@ -10,6 +10,7 @@ import json
 from .. import __version__
 from . import document_dict
 from .printable import json_safe
+from ..evaluation.missing import data_files
 from .summary import Summary
 
 
@@ -24,5 +25,5 @@ def write(reports, summary: Summary, options, out) -> None:
         text = json_safe(json.dumps(document_dict(report, options), ensure_ascii=False))
         out.write(("\n    " if first else ",\n    ") + text)
         first = False
-    body = json_safe(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False)).replace("\n", "\n  ")
+    body = json_safe(json.dumps(summary.to_dict(data_files(options.provenance)), indent=2, ensure_ascii=False)).replace("\n", "\n  ")
     out.write(("\n  " if not first else "") + f'],\n  "summary": {body}\n}}\n')

@@ -19,6 +19,7 @@ import os
 import re
 
 from .. import __version__
+from ..evaluation.missing import data_files
 from ..report import Outcome, readings_line
 from . import digest_of, gathered
 from .printable import printable
@@ -33,7 +34,8 @@ _DOCUMENT_OUTCOMES = [(Outcome.FAIL, "failed"), (Outcome.UNDECIDED, "undecided")
 # Fields a result's JSON shape has that the report shows in their own place; any other
 # field (added later: a fix, a reading) is shown under the explanation by its name.
 _PLACED = {"clause", "cite", "title", "severity", "outcome", "message", "explanation", "location", "quote", "note",
-           "policy", "policy_version", "clause_source", "waiver", "readings", "fix"}
+           "policy", "policy_version", "clause_source", "waiver", "readings", "fix",
+           "missing"}
 
 # Characters that mean something to Markdown inline (CommonMark lets any ASCII
 # punctuation be escaped with a backslash); <, > and & become HTML entities.
@@ -83,6 +85,9 @@ def render(reports, summary, options) -> str:
     out += _verdict(reports, summary)
     if summary.notices:
         out += ["**Notices:**", ""] + [f"- {markdown_text(notice)}" for notice in summary.notices] + [""]
+    if summary.missing:
+        out += ["**Missing facts, most needed first** (each leaves clauses undecided):", ""]
+        out += [markdown_text(line) for line in summary.missing.lines(data_files(options.provenance))] + [""]
     failing = [r for r in reports if r.outcome in (*_SHOWN, Outcome.INVALID)]
     if failing:
         out += ["## Documents with failures", ""]
@@ -165,6 +170,9 @@ def _failing_document(report, options) -> list[str]:
             out += _code_block(result.explanation) + [""]
         if result.outcome is Outcome.FAIL and result.fix is not None:
             out += [f"*Fix:* {markdown_text(result.fix.text())}", ""]
+        if result.missing:  # a list: each fact on its own line
+            out += ["*Missing:*", ""]
+            out += [f"- {markdown_text(fact.text(data_files(options.provenance)))}" for fact in result.missing] + [""]
         out += [f"> {result.cite}: \u201c{markdown_text(result.quote)}\u201d"]
         if result.note:
             out += [">", f"> *Reading:* {markdown_text(result.note)}"]

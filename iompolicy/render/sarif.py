@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from . import gathered
+from ..evaluation.missing import data_files
 from ..report import Outcome
 from . import digest_of
 from .printable import json_safe
@@ -119,6 +120,7 @@ def render(reports, summary, options) -> str:
     compiled = options.clauses
     index = {c.clause: i for i, c in enumerate(compiled)}
     results, notifications = [], []
+    files = data_files(options.provenance)
     for report in reports:
         results.extend(_invalid(problem, len(compiled)) for problem in report.problems)
         where = [{"physicalLocation": {"artifactLocation": location["physicalLocation"]["artifactLocation"]}}
@@ -137,6 +139,7 @@ def render(reports, summary, options) -> str:
             undecided = result.outcome is Outcome.UNDECIDED
             if undecided:
                 text = "could not be decided: " + text
+                text += "".join("\nmissing: " + fact.text(files) for fact in result.missing)
             entry = {
                 "ruleId": result.clause,
                 "ruleIndex": index[result.clause],
@@ -147,7 +150,8 @@ def render(reports, summary, options) -> str:
                 "properties": {"cite": result.cite, "outcome": result.outcome.value, "severity": result.severity,
                                "jsonPath": result.location.path, "documentId": report.id,
                                "documentDigest": digest_of(report, options),
-                               **({"readings": result.readings} if result.readings else {})},
+                               **({"readings": result.readings} if result.readings else {}),
+                               **({"missing": [f.to_dict(files) for f in result.missing]} if undecided else {})},
             }
             if fix is not None and fix.replacement is not None and entry["locations"]:  # stdin has no file to edit
                 entry["fixes"] = [_fix(fix, entry["locations"][0]["physicalLocation"]["artifactLocation"])]

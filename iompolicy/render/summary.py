@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..evaluation.missing import Checklist
 from ..report import CLAUSE_OUTCOMES, Outcome, Report
 
 
@@ -18,6 +19,7 @@ class Summary:
         self.failing = 0  # results that fail the run at the --fail-on level
         self.warnings = 0  # failed or erred `should` clauses
         self.notices = [] if notices is None else notices
+        self.missing = Checklist()  # the distinct facts the undecided results lack
 
     def add(self, report: Report) -> None:
         self.documents += 1
@@ -27,6 +29,8 @@ class Summary:
         self.failing += len(report.failed(self.fail_on))
         self.warnings += sum(1 for r in report.results
                              if r.severity == "warning" and r.outcome in (Outcome.FAIL, Outcome.UNDECIDED))
+        if self.results[Outcome.UNDECIDED.value]:
+            self.missing.add(report)
 
     def counting(self, reports):
         """The reports, each added to the summary as it passes."""
@@ -34,7 +38,8 @@ class Summary:
             self.add(report)
             yield report
 
-    def to_dict(self) -> dict:
+    def to_dict(self, files: dict | None = None) -> dict:
+        """The JSON shape; `files` maps reference data names to their files (for `missing_facts`)."""
         return {
             "documents": self.documents,
             "documents_by_outcome": dict(self.documents_by_outcome),
@@ -44,6 +49,7 @@ class Summary:
             "warnings": self.warnings,
             "fail_on": self.fail_on,
             "notices": list(self.notices),
+            "missing_facts": self.missing.to_list(files),
         }
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..evaluation.missing import data_files
 from ..report import Outcome, readings_line
 from . import digest_of
 from .printable import printable
@@ -52,6 +53,10 @@ def write(reports, summary: Summary, options, out) -> None:
                   "not listed (--no-quiet lists them)\n")
     for notice in summary.notices:
         out.write("\n".join(_lines(notice, "note: ", "      ")) + "\n")
+    if summary.missing:
+        lines = summary.missing.lines(data_files(options.provenance))
+        out.write("\n".join([printable("missing facts, most needed first:"),
+                              *(printable("  " + line) for line in lines)]) + "\n")
     if options.provenance is not None:
         from ..provenance import one_line
 
@@ -101,6 +106,8 @@ def _document(report, options) -> list[str]:
         out.extend(_lines(result.explanation, "      "))
         if result.outcome is Outcome.FAIL and result.fix is not None:
             out.extend(_lines(result.fix.text(), "      fix: ", "           "))
+        for fact in result.missing:
+            out.extend(_lines(fact.text(data_files(options.provenance)), "      missing: ", "               "))
         out.append(_style(f"      {result.cite}: \u201c{result.quote}\u201d", colour, dim=True))
         if result.note and verbose:
             out.extend(_lines(result.note, "      note: ", "            "))

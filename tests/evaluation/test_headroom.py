@@ -305,3 +305,91 @@ def test_the_command_shows_the_fix_under_the_explanation_and_in_sarif():
     assert replacement == {"deletedRegion": {"startLine": 18, "startColumn": 18, "endLine": 18, "endColumn": 24},
                            "insertedContent": {"text": "200000"}}
     assert result["message"]["text"].endswith("\nfix: " + fix["description"]["text"])
+
+
+# ---- verified by the policy tests -------------------------------------------------------------
+
+def _has_comparison(node) -> bool:
+    from iompolicy.language import syntax as n
+
+    if isinstance(node, n.Compare):
+        return True
+    if isinstance(node, n.Node):
+        return any(_has_comparison(child) for child in node._values())
+    return isinstance(node, tuple) and any(_has_comparison(child) for child in node)
+
+
+def policy_test_run():
+    from iompolicy.policytests import run_case_files
+
+    return run_case_files(POLICIES, sorted((ROOT / "policies" / "tests").glob("*.yaml")))
+
+
+def test_every_comparison_clause_of_the_shipped_policies_has_its_fix_made_and_verified_by_the_policy_tests():
+    """`iompolicy test` makes the fix of every failure of its cases and judges again: each
+    comparison clause has a fix seen to make it pass, or fails only on reference data."""
+    from iompolicy.policytests import FIX_DATA, FIX_VERIFIED
+
+    run = policy_test_run()
+    assert run.problems == [] and run.mismatches == []
+    comparison = [c.id for c in POLICIES.clauses() if any(_has_comparison(r) for r in c.clause.requires)]
+    assert len(comparison) >= 35
+    verified = {c for c, found in run.fixes.items() if FIX_VERIFIED in found}
+    data_only = {c for c, found in run.fixes.items() if found == {FIX_DATA}}
+    assert data_only == {"part3.applicant_developing_member_state", "part3.follow_up_of_line1"}
+    assert set(comparison) - data_only <= verified
+    assert run.fix_unverified([c.id for c in POLICIES.clauses()]) == []
+
+
+def test_a_fix_that_does_not_make_the_clause_pass_is_a_mismatch_of_the_policy_tests(monkeypatch):
+    from iompolicy.evaluation.fixes import Fix
+
+    monkeypatch.setattr(Fix, "plans", lambda self: [()])  # "change nothing": the clause still fails
+    run = policy_test_run()
+    assert run.mismatches and all(m.expected.startswith("pass once the fix is made") for m in run.mismatches)
+    assert {m.actual for m in run.mismatches} == {"fail"}
+
+
+def test_a_change_that_mends_one_requirement_but_breaks_another_is_not_offered():
+    """Found by the policy tests: `year` set to 2008 put one SCPF session of 2009 in the year,
+    and every other meeting out of it."""
+    value = {**EXAMPLES["calendar-2008.yaml"]}
+    value["meetings"] = [dict(m) for m in value["meetings"]]
+    value["meetings"][0]["opens"] = "2009-03-01"
+    clause_id = "doc.meetings_within_the_year"
+    assert clause_id in failed(POLICIES, value)
+    fix = fix_of(POLICIES, clause_id, value)
+    assert [c.field for c in fix.steps[0].changes] == ["meetings[0].opens", "meetings[0]"]
+    for plan in fix.plans():
+        assert outcome(POLICIES, clause_id, fix.made(plan, value)) is Outcome.PASS
+
+
+def test_repeated_items_of_a_unique_list_are_removed_by_the_fix():
+    value = {**EXAMPLES["facility-budget-2009-synthetic.yaml"]}
+    value["projects"] = [*value["projects"], dict(value["projects"][1])]
+    fix = fix_of(POLICIES, "part3.projects_tracked_once", value)
+    assert fix.text() == f"remove 1 item from `projects` (`projects[{len(value['projects']) - 1}]`)"
+    assert fix.complete and outcome(POLICIES, "part3.projects_tracked_once", fix.apply(value)) is Outcome.PASS
+
+
+def test_the_fix_of_a_huge_document_stops_at_the_work_limit_and_says_so():
+    """A sum over 20,000 budget lines: each lever would be worked out over the whole list.
+    The fix stops at a bounded amount of work (counted, not timed) and says it is partial."""
+    from iompolicy.evaluation.headroom import TOO_MUCH_WORK
+
+    value = dict(EXAMPLES["09-sri-lanka-budget-lines-mismatch.yaml"])
+    value["budget_lines"] = [{"category": "operational", "description": "workshop", "usd": 7}] * 20_000
+    fix = fix_of(POLICIES, "doc.budget_lines_add_up", value)
+    assert not fix.complete and fix.notes[0].startswith(TOO_MUCH_WORK)
+    assert fix.plans() == []  # nothing claimed verified
+
+
+def test_a_sum_over_many_items_offers_a_few_levers():
+    from iompolicy.evaluation.headroom import MAX_LEVERS
+
+    value = dict(EXAMPLES["09-sri-lanka-budget-lines-mismatch.yaml"])
+    value["budget_lines"] = [{"category": "operational", "description": "workshop", "usd": 7}] * 40
+    fix = fix_of(POLICIES, "doc.budget_lines_add_up", value)
+    changes = fix.steps[0].changes
+    assert 1 < len(changes) <= MAX_LEVERS
+    assert fix.complete and outcome(POLICIES, "doc.budget_lines_add_up", fix.apply(value)) is Outcome.PASS
