@@ -7,7 +7,9 @@ import sys
 import click
 
 from ..render.printable import printable
-from .common import EXIT_FAILED, EXIT_OK, fail, policies_or_exit, policy_folder
+from ..sweep import figure_names, reads_field
+from .common import EXIT_FAILED, EXIT_OK, RunError, fail, policies_or_exit, policy_folder
+from .sweep import run_sweep, sweep_options
 
 
 @click.command(name="list")
@@ -33,14 +35,21 @@ def list_clauses(policy_dir):
 @click.option("--policies", "policy_dir", metavar="DIR", help="Use the policies in DIR instead of the shipped ones.")
 @click.option("--compiled", is_flag=True,
               help="WHAT is a document kind: print the Python generated from its clauses (what checks decide with).")
-def explain(what, policy_dir, compiled):
+@sweep_options
+def explain(what, policy_dir, compiled, sweep_range, steps, document_file, readings, each_reading, data_files, fmt,
+            output):
     """Show the clause(s) with id WHAT, or citing WHAT (and what is under it).
+
+    With --sweep FIELD=LOW..HIGH, tabulate instead what the clause's formula gives
+    (its figures: the `let`s its requirements read) and its outcome, with FIELD of
+    a document set to each value of the range, under the reading(s) chosen.
 
     \b
     Examples:
       iompolicy explain III.5.2
       iompolicy explain III.5
       iompolicy explain --compiled proposal
+      iompolicy explain III.1 --sweep discretionary_income.total_usd=20000000..60000000 --each-reading cap_lines
     """
     from ..traceability.catalog import explain_lines
     from ..selection import did_you_mean, selector
@@ -58,6 +67,20 @@ def explain(what, policy_dir, compiled):
     if not chosen:
         fail([f"no clause has the id or citation `{what}`" + did_you_mean(what, [c.clause for c in policies.clauses()]),
                "hint: `iompolicy list` shows every clause"])
+    if sweep_range:
+        field = sweep_range.partition("=")[0].strip()
+        chosen = [c for c in chosen if figure_names([c]) and reads_field(c, field)]  # III.1 cites three clauses
+        try:
+            run_sweep(chosen or [], policy_dir, sweep_range, steps, document_file, readings, each_reading, data_files,
+                      fmt, output)
+        except RunError as error:
+            fail(error.lines)
+        return
+    used = [name for name, given in (("--reading", readings), ("--each-reading", each_reading),
+                                     ("--document", document_file), ("--data", data_files), ("--output", output))
+            if given] + (["--format"] if fmt != "text" else [])
+    if used:
+        fail([f"{', '.join(used)}: only with --sweep FIELD=LOW..HIGH"])
     for number, compiled in enumerate(chosen):
         if number:
             click.echo()

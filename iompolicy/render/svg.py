@@ -79,3 +79,47 @@ def measured_bars(title: str, groups: list[tuple[str, list[tuple[str, object, st
             y += ROW
     parts.append("</svg>")
     return "".join(parts)
+
+
+def line_chart(title: str, x_label: str, xs: list, series: list[tuple[str, list, str]]) -> str:
+    """Lines over a money axis: `xs` the input's values, `series` (name, [amount or None per x],
+    colour). A None leaves a gap (the figure could not be worked out there). Each point has a
+    <title> with its values, and the legend names every line, so no colour is needed to read it."""
+    left, right, top, bottom = 110, WIDTH - 20, 40, 300
+    amounts = [Decimal(a) for _, values, _ in series for a in values if a is not None]
+    high = max(amounts, default=Decimal(1)) or Decimal(1)
+    low_x, high_x = Decimal(xs[0]), Decimal(xs[-1])
+
+    def point(x, amount) -> tuple[float, float]:
+        across = float((Decimal(x) - low_x) / (high_x - low_x)) if high_x != low_x else 0.0
+        return left + across * (right - left), bottom - float(Decimal(amount) / high) * (bottom - top)
+
+    height = bottom + 60
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{height}" '
+             f'viewBox="0 0 {WIDTH} {height}" aria-label="{escape(title)}">', f"<title>{escape(title)}</title>",
+             f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#555"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#555"/>',
+             _text(left - 6, top + 4, usd(high), anchor="end", css="value"),
+             _text(left - 6, bottom, usd(0), anchor="end", css="value"),
+             _text(left, bottom + 18, usd(xs[0]), css="value"),
+             _text(right, bottom + 18, usd(xs[-1]), anchor="end", css="value"),
+             _text((left + right) // 2, bottom + 36, x_label, anchor="middle")]
+    x_legend = left
+    for name, _, colour in series:
+        parts.append(f'<rect x="{x_legend}" y="8" width="10" height="10" fill="{colour}"/>')
+        parts.append(_text(x_legend + 14, 17, name, css="legend"))
+        x_legend += 16 + 7 * len(name) + 12
+    for name, values, colour in series:
+        segment: list[str] = []
+        for x, amount in [*zip(xs, values), (None, None)]:
+            if amount is None:
+                if len(segment) > 1:
+                    parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(segment)}"/>')
+                segment = []
+                continue
+            px, py = point(x, amount)
+            segment.append(f"{px:.1f},{py:.1f}")
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}">'
+                         f"<title>{escape(f'{name}: {usd(amount)} at {x_label} {usd(x)}')}</title></circle>")
+    parts.append("</svg>")
+    return "".join(parts)
