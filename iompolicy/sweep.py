@@ -136,6 +136,13 @@ def _shown_name(name: str) -> str:
     return relative if not relative.startswith("..") else name
 
 
+def direct_figures(clauses) -> set[str]:
+    """The `let`s the clauses' requirements read themselves (III.1: the 25% allocation and
+    the lesser of it and the cap), as against those read through them."""
+    return {name for compiled in clauses for node in compiled.clause.requires for name in _names(node)
+            if name in compiled.bindings and not compiled.bindings[name].is_const}
+
+
 def figure_names(clauses) -> list[str]:
     """The `let`s of numbers the clauses' requirements read, and the `let`s those read
     directly, in the order the policy declares them."""
@@ -159,24 +166,13 @@ def reads_field(compiled, field: str) -> bool:
     bindings, seen, todo = compiled.bindings, set(), list(compiled.clause.requires)
     while todo:
         node = todo.pop()
-        for found in _nodes(node):
+        for found in n.descendants(node):
             if isinstance(found, (n.Name, n.Attribute)) and unparse(found) == field:
                 return True
             if isinstance(found, n.Name) and found.name in bindings and found.name not in seen:
                 seen.add(found.name)
                 todo.append(bindings[found.name].expr)
     return False
-
-
-def _nodes(node):
-    """Every node under `node`, itself first."""
-    if isinstance(node, n.Node):
-        yield node
-        for child in node._values():
-            yield from _nodes(child)
-    elif isinstance(node, tuple):
-        for child in node:
-            yield from _nodes(child)
 
 
 def _figure(bindings: dict, name: str, value: dict, data: dict):
@@ -193,7 +189,7 @@ def _figure(bindings: dict, name: str, value: dict, data: dict):
 
 def _names(node) -> list[str]:
     """The names a node reads, in order."""
-    return list(dict.fromkeys(found.name for found in _nodes(node) if isinstance(found, n.Name)))
+    return list(dict.fromkeys(found.name for found in n.descendants(node) if isinstance(found, n.Name)))
 
 
 def _check_field(policies, document, field: str) -> None:
@@ -224,4 +220,4 @@ def _text(value):
     return None if value is None else str(value)
 
 
-__all__ = ["Range", "Sweep", "SweepError", "figure_names", "reads_field", "sweep"]
+__all__ = ["Range", "Sweep", "SweepError", "direct_figures", "figure_names", "reads_field", "sweep"]

@@ -163,3 +163,15 @@ def test_the_facts_survive_the_worker_processes_of_jobs(tmp_path):
     serial = checklist_of(run(folder, "--data", REGISTER).output)
     assert len(serial) >= 2
     assert checklist_of(run(folder, "--data", REGISTER, "--jobs", "2").output) == serial
+
+
+def test_the_html_report_has_the_checklist_and_each_result_its_facts_and_fix(tmp_path):
+    folder = corpus(tmp_path)
+    page = run(folder, TAJIKISTAN, "--data", REGISTER, "--format", "html").output
+    assert '<h3 id="missing-facts">Missing facts, most needed first</h3>' in page
+    assert (f"<li>`ZMB` is not in `states` of reference data `member_states` (`{REGISTER}`, as of 2017-12-31): "
+            f"8 results undecided in 2 documents (first {folder / 'a.yaml'})</li>") in page
+    assert '<div class="missing"><em>Missing:</em> `line1.from_discretionary_income_usd` is missing from the ' \
+           'document</div>' in page
+    assert ('<div class="fix"><em>Fix:</em> reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)'
+            '</div>') in page

@@ -84,8 +84,10 @@ def test_the_html_page_draws_each_figure_as_a_line_and_fetches_nothing():
     html5lib.HTMLParser(strict=True).parse(result.output)
     assert "default-src 'none'" in result.output and "http" not in result.output.replace(
         "http://www.w3.org/2000/svg", "").replace("http-equiv", "")
-    assert result.output.count("<polyline") == 6  # one line per figure
-    assert result.output.count("<circle") == 6 * 5  # one point per figure and value
+    # One line per figure, but the excess over the baseline (on another scale) is in the table only.
+    assert result.output.count("<polyline") == 5
+    assert result.output.count("<circle") == 5 * 5  # one point per figure drawn and value
+    assert "<p>In the table only (on another scale): excess_income.</p>" in result.output
     assert "<title>formula_allocation: USD 2,125,000 at discretionary_income.total_usd USD 31,000,000</title>" \
         in result.output
 

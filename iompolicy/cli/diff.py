@@ -32,7 +32,7 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, parse_d
 @click.option("--as-of", callback=parse_date, metavar="DATE", help="Judge every document as of DATE.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
               help="Lowest severity that makes a document refused.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
               show_default=True, help="Report format.")
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
 def diff(paths, base_rev, base_dirs, head_dirs, readings, base_readings, data_files, as_of, fail_on, fmt, output):

@@ -424,14 +424,7 @@ def _equalities(node) -> list:
 
 def _mentions(node, name: str) -> bool:
     """Does the expression read the variable `name`?"""
-    if isinstance(node, n.Name):
-        return node.name == name
-    if isinstance(node, n.Node):
-        return any(_mentions(child, name) for child in node._values()
-                   if isinstance(child, (n.Node, tuple)))
-    if isinstance(node, tuple):
-        return any(_mentions(child, name) for child in node)
-    return False
+    return any(isinstance(found, n.Name) and found.name == name for found in n.descendants(node))
 
 
 def _shown(label: str, value) -> str:

@@ -1,4 +1,4 @@
-"""The `diff` report (an `iompolicy.impact.Impact`) as text, JSON or Markdown."""
+"""The `diff` report (an `iompolicy.impact.Impact`) as text, JSON, Markdown or an HTML page."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from .. import __version__
 from ..values import format_number
 from .printable import printable
 
-DIFF_FORMATS = ("text", "json", "markdown")
+DIFF_FORMATS = ("text", "json", "markdown", "html")
 
 
 def render(impact, fmt: str) -> str:
     """The whole report in one format."""
-    return {"text": _text, "json": _json, "markdown": _markdown}[fmt](impact)
+    return {"text": _text, "json": _json, "markdown": _markdown, "html": _html}[fmt](impact)
 
 
 def _usd(text: str | None) -> str:
@@ -91,3 +91,79 @@ def _markdown(impact) -> str:
             flips = "<br>".join(f"`{f.clause}`: {f.before} → {f.after}" for f in changed.flips)
             out.append(f"| {_cell(_name(changed))} | {verdict} | {flips} |")
     return "\n".join(printable(line) for line in out) + "\n"
+
+
+# A direction is coloured by where it goes (to a failure red, to a pass green, to undecided
+# purple, out of the rules grey), in shades when several directions go to the same outcome.
+_SHADES = {"fail": ("#c0392b", "#e6b0aa"), "pass": ("#27ae60", "#a9dfbf"), "error": ("#8e44ad", "#d2b4de"),
+           "waived": ("#d4ac0d", "#f9e79f"), "not_applicable": ("#bdc3c7", "#e5e8e8"), "absent": ("#5d6d7e", "#aeb6bf")}
+
+
+def _direction_colours(rows) -> dict:
+    colours, used = {}, {}
+    for row in rows:
+        direction = f"{row['before']} -> {row['after']}"
+        if direction not in colours:
+            shades = _SHADES.get(row["after"], ("#2e86c1", "#85c1e9"))
+            colours[direction] = shades[used.get(row["after"], 0) % len(shades)]
+            used[row["after"]] = used.get(row["after"], 0) + 1
+    return colours
+
+
+def _html(impact) -> str:
+    """One self-contained page: the summary, the money at stake, the flips by clause drawn as
+    bars (inline SVG) and counted, and each document that changes."""
+    from html import escape
+
+    from .svg import stacked_bars
+
+    def text(value) -> str:
+        return escape(printable(str(value)))
+
+    rows = impact.by_clause()
+    series = [(direction, colour, direction) for direction, colour in _direction_colours(rows).items()]
+    by_clause: dict[str, dict] = {}
+    for row in rows:
+        by_clause.setdefault(f"{row['clause']} ({row['cite']})", {})[f"{row['before']} -> {row['after']}"] = \
+            row["documents"]
+    chart = stacked_bars("Clause outcomes that flip, by clause and direction", list(by_clause.items()), series) \
+        if rows else "<p>No clause outcome flips.</p>"
+    money = "".join(f"<li>{text(line)}</li>" for line in _money_lines(impact)) or "<li>no money at stake</li>"
+    counted = "".join(f"<tr><td><code>{text(r['clause'])}</code></td><td>{text(r['cite'])}</td><td>{text(r['before'])}"
+                      f"</td><td>{text(r['after'])}</td><td class=\"n\">{r['documents']}</td></tr>" for r in rows)
+    changed = []
+    for document in impact.changed:
+        verdict = f"{document.before} → {document.after}" if document.before != document.after else document.after
+        flips = "<br>".join(f"<code>{text(f.clause)}</code> [{text(f.cite)}]: {text(f.before)} → {text(f.after)}"
+                            for f in document.flips)
+        allocation = ""
+        if document.allocation is not None and document.allocation[0] != document.allocation[1]:
+            before, after = (_usd(str(v)) if v is not None else "not worked out" for v in document.allocation)
+            allocation = f"{text(before)} → {text(after)}"
+        changed.append(f"<tr><td>{text(_name(document))}</td><td>{text(verdict)}</td><td>{flips}</td>"
+                       f"<td>{allocation}</td></tr>")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>iompolicy diff: {text(impact.base_label)} → {text(impact.head_label)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }}
+table {{ border-collapse: collapse; margin: .5em 0; }} td, th {{ border: 1px solid #ccc; padding: .2em .5em; }}
+td.n {{ text-align: right; }} .label, .legend {{ font-size: 12px; }} .value {{ font-size: 11px; fill: #333; }}
+</style>
+</head>
+<body>
+<h1>What the change of rules changes</h1>
+<p><strong>{text(_summary_line(impact))}</strong></p>
+<ul>{money}</ul>
+<h2>Flips by clause</h2>
+{chart}
+{f'<table id="by-clause"><thead><tr><th>Clause</th><th>Citation</th><th>Before</th><th>After</th><th>Documents</th></tr></thead><tbody>{counted}</tbody></table>' if rows else ''}
+<h2>Documents that change</h2>
+{f'<table id="documents"><thead><tr><th>Document</th><th>Verdict</th><th>Clauses that flip</th><th>Allocation</th></tr></thead><tbody>{"".join(changed)}</tbody></table>' if changed else '<p>None.</p>'}
+<p>iompolicy {text(__version__)}; waivers are not applied: the verdicts are the rules'.</p>
+</body>
+</html>
+"""

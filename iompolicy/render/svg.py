@@ -88,27 +88,35 @@ def line_chart(title: str, x_label: str, xs: list, series: list[tuple[str, list,
     left, right, top, bottom = 110, WIDTH - 20, 40, 300
     amounts = [Decimal(a) for _, values, _ in series for a in values if a is not None]
     high = max(amounts, default=Decimal(1)) or Decimal(1)
+    low = min(min(amounts, default=Decimal(0)), Decimal(0))  # a negative figure is drawn below USD 0
     low_x, high_x = Decimal(xs[0]), Decimal(xs[-1])
+    legend_rows = _legend_rows([name for name, _, _ in series], right - left)
+    top += 18 * (len(legend_rows) - 1)
+    bottom += 18 * (len(legend_rows) - 1)
 
     def point(x, amount) -> tuple[float, float]:
         across = float((Decimal(x) - low_x) / (high_x - low_x)) if high_x != low_x else 0.0
-        return left + across * (right - left), bottom - float(Decimal(amount) / high) * (bottom - top)
+        return left + across * (right - left), bottom - float((Decimal(amount) - low) / (high - low)) * (bottom - top)
 
+    zero = point(xs[0], 0)[1]
     height = bottom + 60
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{WIDTH}" height="{height}" '
              f'viewBox="0 0 {WIDTH} {height}" aria-label="{escape(title)}">', f"<title>{escape(title)}</title>",
-             f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#555"/>',
+             f'<line x1="{left}" y1="{zero:.1f}" x2="{right}" y2="{zero:.1f}" stroke="#555"/>',
              f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#555"/>',
              _text(left - 6, top + 4, usd(high), anchor="end", css="value"),
-             _text(left - 6, bottom, usd(0), anchor="end", css="value"),
+             _text(left - 6, zero + 4, usd(0), anchor="end", css="value"),
+             *([_text(left - 6, bottom, usd(low), anchor="end", css="value")] if low < 0 else []),
              _text(left, bottom + 18, usd(xs[0]), css="value"),
              _text(right, bottom + 18, usd(xs[-1]), anchor="end", css="value"),
              _text((left + right) // 2, bottom + 36, x_label, anchor="middle")]
-    x_legend = left
-    for name, _, colour in series:
-        parts.append(f'<rect x="{x_legend}" y="8" width="10" height="10" fill="{colour}"/>')
-        parts.append(_text(x_legend + 14, 17, name, css="legend"))
-        x_legend += 16 + 7 * len(name) + 12
+    colours = {name: colour for name, _, colour in series}
+    for row, names in enumerate(legend_rows):
+        x_legend, y = left, 8 + 18 * row
+        for name in names:
+            parts.append(f'<rect x="{x_legend}" y="{y}" width="10" height="10" fill="{colours[name]}"/>')
+            parts.append(_text(x_legend + 14, y + 9, name, css="legend"))
+            x_legend += _legend_width(name)
     for name, values, colour in series:
         segment: list[str] = []
         for x, amount in [*zip(xs, values), (None, None)]:
@@ -123,3 +131,20 @@ def line_chart(title: str, x_label: str, xs: list, series: list[tuple[str, list,
                          f"<title>{escape(f'{name}: {usd(amount)} at {x_label} {usd(x)}')}</title></circle>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend_width(name: str) -> int:
+    return 16 + 7 * len(name) + 12
+
+
+def _legend_rows(names: list[str], width: int) -> list[list[str]]:
+    """The legend's entries in rows that fit `width` pixels."""
+    rows: list[list[str]] = [[]]
+    used = 0
+    for name in names:
+        if rows[-1] and used + _legend_width(name) > width:
+            rows.append([])
+            used = 0
+        rows[-1].append(name)
+        used += _legend_width(name)
+    return rows

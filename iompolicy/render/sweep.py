@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from html import escape
 
 from .. import __version__
@@ -90,13 +91,35 @@ def _markdown(result) -> str:
     return "\n".join(printable(line) for line in out) + "\n"
 
 
+def charted(result) -> list[tuple[str, str | None]]:
+    """The figures drawn: those the requirements read, and those read through them that stay
+    on the same scale (III.1's excess over the baseline, ten times the allocation, would
+    flatten every other line: it is in the table only)."""
+    from ..sweep import direct_figures
+
+    direct = direct_figures(result.clauses)
+
+    def largest(figure) -> Decimal:
+        return max((abs(Decimal(found[figure])) for _, found, _ in result.rows if found[figure] is not None),
+                   default=Decimal(0))
+
+    scale = max((largest(f) for f in result.figures if f[0] in direct), default=Decimal(0))
+    return [f for f in result.figures if f[0] in direct or not scale or largest(f) <= scale * Decimal("1.5")]
+
+
 def chart(result) -> str:
-    """The figures over the range as an inline SVG line chart (one line per figure)."""
+    """The figures over the range as an inline SVG line chart (one line per figure drawn)."""
     xs = [value for value, _, _ in result.rows]
     series = [(_heading(name, label), [found[(name, label)] for _, found, _ in result.rows],
-               _COLOURS[number % len(_COLOURS)]) for number, (name, label) in enumerate(result.figures)]
+               _COLOURS[number % len(_COLOURS)]) for number, (name, label) in enumerate(charted(result))]
     title = f"{', '.join(c.id for c in result.clauses)} over {result.range.field}"
     return line_chart(title, result.range.field, xs, series)
+
+
+def _left_out(result) -> str:
+    shown = charted(result)
+    left = [_heading(name, label) for name, label in result.figures if (name, label) not in shown]
+    return f"<p>In the table only (on another scale): {escape(', '.join(left))}.</p>" if left else ""
 
 
 def _html(result) -> str:
@@ -120,6 +143,7 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 <h1>What the formula and the cap allow, over {escape(result.range.field)}</h1>
 <ul>{about}</ul>
 {chart(result)}
+{_left_out(result)}
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <p>iompolicy {escape(__version__)}: the figures are the policy's own <code>let</code>s, worked out on the document
 with the field set to each value.</p>

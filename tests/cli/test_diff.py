@@ -138,3 +138,21 @@ def test_a_bad_revision_or_no_base_is_one_line_and_exit_2(repository):
     result = run(repository / "proposals", "--base", "HEAD", "--base-policies", "shipped")
     assert result.exit_code == 2
     assert result.output.strip() == "give the base as --base REV or as --base-policies DIR (one of them)"
+
+
+def test_the_html_report_draws_the_flips_by_clause_and_lists_each_document(tmp_path):
+    html5lib = pytest.importorskip("html5lib")
+    corpus, policies = tmp_path / "proposals", tmp_path / "policies"
+    corpus.mkdir()
+    expected = diff_ceiling.generate(corpus, 60)
+    diff_ceiling.raised_ceiling(policies)
+    result = run(corpus, EXAMPLES / "data", "--base-policies", ROOT / "policies", "--policies", policies,
+                 "--format", "html")
+    assert result.exit_code == 1
+    page = result.output
+    html5lib.HTMLParser(strict=True).parse(page)
+    assert "default-src 'none'" in page and "<script" not in page
+    # One bar for the one clause that flips, titled with its count; a row per document that changes.
+    assert f"<title>part3.line2_national_ceiling (III.5.2): {expected['flip']} fail -&gt; pass</title>" in page
+    assert page.count("<tr><td>") == 1 + expected["flip"]  # the count by clause, then the documents
+    assert f"USD {Decimal(expected['amount']):,} asked by {expected['flip']} document(s) now allowed" in page

@@ -312,11 +312,7 @@ def test_the_command_shows_the_fix_under_the_explanation_and_in_sarif():
 def _has_comparison(node) -> bool:
     from iompolicy.language import syntax as n
 
-    if isinstance(node, n.Compare):
-        return True
-    if isinstance(node, n.Node):
-        return any(_has_comparison(child) for child in node._values())
-    return isinstance(node, tuple) and any(_has_comparison(child) for child in node)
+    return any(isinstance(found, n.Compare) for found in n.descendants(node))
 
 
 def policy_test_run():
