@@ -9,27 +9,28 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, DecimalException
 from ..language import syntax as n
 from ..language.unparse import unparse
 from ..values import EXACT, is_number
-from .fixes import Change, _date
+from .fixes import Change, date_of
 
 _SEARCH_DOUBLINGS = 60  # a change is searched for up to 2**60 grid steps away
 
 
 # ---- the shape of a condition ---------------------------------------------------------------------------
 
-_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-_OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
 
 
-def _conjuncts(node) -> list:
+def conjuncts(node) -> list:
+    """The conditions joined by `and`, in order."""
     if isinstance(node, n.And):
-        return _conjuncts(node.left) + _conjuncts(node.right)
+        return conjuncts(node.left) + conjuncts(node.right)
     return [node]
 
 
-def _negated(node):
+def negated(node):
     """A condition that holds exactly when `node` does not, or None."""
     if isinstance(node, n.Compare):
-        return n.Compare(_OPPOSITE[node.op], node.left, node.right, node.span)
+        return n.Compare(OPPOSITE[node.op], node.left, node.right, node.span)
     if isinstance(node, n.Membership):
         return n.Membership(node.item, node.container, not node.negated, node.span)
     if isinstance(node, n.Presence):
@@ -38,12 +39,12 @@ def _negated(node):
     if isinstance(node, n.Not):
         return node.operand
     if isinstance(node, (n.And, n.Or)):
-        left, right = _negated(node.left), _negated(node.right)
+        left, right = negated(node.left), negated(node.right)
         if left is None or right is None:
             return None
         return (n.Or if isinstance(node, n.And) else n.And)(left, right, node.span)
     if isinstance(node, n.Quantified):
-        body = _negated(node.body)
+        body = negated(node.body)
         if body is None:
             return None
         flipped = {"all": ("any", body), "any": ("none", node.body), "none": ("any", node.body)}[node.quantifier]
@@ -53,7 +54,7 @@ def _negated(node):
     return None
 
 
-def _aim(node: n.Compare) -> n.Compare:
+def aim(node: n.Compare) -> n.Compare:
     """`abs(a - b) <= tolerance` is aimed at `a - b == 0`: the value the formula gives,
     not the edge of the tolerance."""
     zero = n.Literal(0, "number", "0")
@@ -64,7 +65,7 @@ def _aim(node: n.Compare) -> n.Compare:
     return node
 
 
-def _reads(node, operand) -> bool:
+def reads(node, operand) -> bool:
     """Does `node` contain the expression `operand` (by its source text)?"""
     wanted = unparse(operand)
     found = [False]
@@ -86,7 +87,7 @@ def _reads(node, operand) -> bool:
     return found[0]
 
 
-def _innermost(levers: dict) -> dict:
+def innermost(levers: dict) -> dict:
     """Leave out a path when a field under it is read too (`humanitarian` for `humanitarian.x`):
     every proper prefix of a read path ending before a `.` or `[` is a parent (linear, not a
     pairwise comparison: a sum over 10,000 items reads 10,000 paths)."""
@@ -100,14 +101,15 @@ def _innermost(levers: dict) -> dict:
 
 # ---- numbers, dates and grids ----------------------------------------------------------------------------
 
-def _as_number(value):
+def as_number(value):
+    """A number as itself, a date as its day number (so dates are solved like numbers), else None."""
     if is_number(value):
         return value
-    day = _date(value)
+    day = date_of(value)
     return day.toordinal() if day is not None else None
 
 
-def _grid(value) -> Decimal:
+def grid(value) -> Decimal:
     """The smallest step of a field: 1 for a whole number, a cent (or finer, as written) for a decimal."""
     if type(value) is int:
         return Decimal(1)
@@ -115,19 +117,19 @@ def _grid(value) -> Decimal:
     return Decimal(1).scaleb(min(exponent, -2)) if isinstance(exponent, int) else Decimal("0.01")
 
 
-def _typed(value):
+def typed(value):
     """Turns a Decimal back into the field's own type (int stays int)."""
     if type(value) is int:
         return lambda x: int(x)
     return lambda x: x
 
 
-def _on_grid(x: Decimal, grid: Decimal):
+def on_grid(x: Decimal, grid: Decimal):
     """A whole number as an int (a field of whole numbers stays one), else the Decimal."""
     return int(x) if grid == 1 and x == x.to_integral_value() else x
 
 
-def _near(x: Decimal, grid: Decimal) -> list[Decimal]:
+def near(x: Decimal, grid: Decimal) -> list[Decimal]:
     """The grid points around an exact boundary (a strict comparison needs the next one out)."""
     try:
         down = x.quantize(grid, rounding=ROUND_FLOOR, context=EXACT)
@@ -137,7 +139,7 @@ def _near(x: Decimal, grid: Decimal) -> list[Decimal]:
     return list(dict.fromkeys([down, up, down - grid, up + grid]))
 
 
-def _search(start: Decimal, grid: Decimal, holds_at, typed) -> Decimal | None:
+def search(start: Decimal, grid: Decimal, holds_at, typed) -> Decimal | None:
     """The smallest change on the grid, either way, that makes `holds_at` true, assuming
     the requirement holds on one side of a boundary (doubling, then halving)."""
     best = None
@@ -162,7 +164,7 @@ def _search(start: Decimal, grid: Decimal, holds_at, typed) -> Decimal | None:
     return best[1] if best else None
 
 
-def _whole_count(op: str, count: int, bound) -> int | None:
+def whole_count(op: str, count: int, bound) -> int | None:
     """The count nearest `count` that satisfies `count op bound`."""
     bound = Decimal(bound)
     floor, ceiling = int(bound.to_integral_value(ROUND_FLOOR)), int(bound.to_integral_value(ROUND_CEILING))
@@ -178,7 +180,8 @@ def _whole_count(op: str, count: int, bound) -> int | None:
     return wanted
 
 
-def _number_change(node, path, value, target) -> Change:
+def number_change(node, path, value, target) -> Change:
+    """The change of a number from `value` to `target`: set exactly for `==`/`!=`, else reduce or raise."""
     if node.op in ("==", "!="):
         return Change("set", path, value, target, "exactly")
     action = "reduce" if target < value else "raise"

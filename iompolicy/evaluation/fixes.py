@@ -1,6 +1,6 @@
 """What a fix is made of, and how it is made: a `Change` to a document, the `Step`s of a
 clause's `Fix` (each with alternative changes, the usual remedy first), and the copies of
-a document with changes made (`_apply`), never touching the original.
+a document with changes made (`apply_changes`), never touching the original.
 
 `headroom` works fixes out; this module holds what they are, how they read and how
 they are applied, so the reports, the policy tests and the solver share one meaning.
@@ -127,7 +127,7 @@ class Fix(namedtuple("Fix", "steps notes complete replacement", defaults=(None,)
 
     def apply(self, document: dict) -> dict:
         """A copy of the document with the usual change of every step made."""
-        return _apply([s.changes[0] for s in self.steps], document)
+        return apply_changes([s.changes[0] for s in self.steps], document)
 
     def plans(self) -> list[tuple[Change, ...]]:
         """The sets of changes that, made together, make the clause pass (checked when the
@@ -143,7 +143,7 @@ class Fix(namedtuple("Fix", "steps notes complete replacement", defaults=(None,)
     @staticmethod
     def made(plan, document: dict) -> dict:
         """A copy of the document with the changes of `plan` made."""
-        return _apply(list(plan), document)
+        return apply_changes(list(plan), document)
 
     def with_replacement(self, document) -> "Fix":
         """This fix with the edit of its single scalar in `document`'s text, when there is one."""
@@ -167,16 +167,18 @@ class Fix(namedtuple("Fix", "steps notes complete replacement", defaults=(None,)
                 "steps": [s.to_dict() for s in self.steps], "replacement": self.replacement}
 
 
-def _display_order(steps: list[Step]) -> list[Step]:
+def display_order(steps: list[Step]) -> list[Step]:
     """Steps of list items in document order (they are worked out from the end)."""
-    return sorted(steps, key=lambda s: _path_key(s.item) if s.item else ())
+    return sorted(steps, key=lambda s: path_key(s.item) if s.item else ())
 
 
-def _path_key(path: str) -> tuple:
+def path_key(path: str) -> tuple:
+    """A JSON path as a key that sorts items in document order (`[10]` after `[9]`)."""
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\[\]]+", path) if p)
 
 
-def _date(value) -> dt.date | None:
+def date_of(value) -> dt.date | None:
+    """A date, or ISO `YYYY-MM-DD` text as one; else None."""
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and len(value) == 10:
@@ -187,7 +189,7 @@ def _date(value) -> dt.date | None:
     return None
 
 
-def _different(value):
+def different(value):
     """Some value other than `value`, of its type, to check a `!=` change with."""
     if isinstance(value, bool):
         return not value
@@ -203,8 +205,8 @@ def _shown(path: str, value) -> str:
     if is_number(value) and not isinstance(value, bool):
         money = re.search(r"(^|_)usd$", path.rsplit(".", 1)[-1])
         return ("USD " if money else "") + format_number(value)
-    if _date(value) is not None:
-        return _date(value).isoformat()
+    if date_of(value) is not None:
+        return date_of(value).isoformat()
     return format_value(value)
 
 
@@ -231,7 +233,8 @@ def _steps_of(path: str) -> list:
     return [int(index) if index else name for name, index in _TOKEN.findall(path[1:])]
 
 
-def _get(doc, path: str):
+def value_at(doc, path: str):
+    """The value at a JSON path of a document, or MISSING."""
     value = doc
     for key in _steps_of(path):
         if isinstance(key, int):
@@ -241,7 +244,7 @@ def _get(doc, path: str):
     return value
 
 
-def _patch(doc, path: str, value, remove: bool = False):
+def patched(doc, path: str, value, remove: bool = False):
     """A copy of `doc` with the value at `path` replaced (or removed); only the
     containers along the path are copied."""
     keys = _steps_of(path)
@@ -271,25 +274,25 @@ def _patch(doc, path: str, value, remove: bool = False):
     return change(doc, 0)
 
 
-def _apply(changes, doc):
+def apply_changes(changes, doc):
     """The document with the changes made: values first, then removals from the end."""
     removals = [c for c in changes if c.action == "remove"]
     for change in changes:
         if change.action in ("reduce", "raise", "set", "move"):
-            doc = _patch(doc, change.path, change.target)
+            doc = patched(doc, change.path, change.target)
         elif change.action == "change":
-            doc = _patch(doc, change.path, _different(change.current if change.current is not MISSING
+            doc = patched(doc, change.path, different(change.current if change.current is not MISSING
                                                      else change.target))
         elif change.action == "one of":
-            doc = _patch(doc, change.path, change.target[0])
+            doc = patched(doc, change.path, change.target[0])
         elif change.action == "add" and change.amount is None:
-            items = _get(doc, change.path)
-            doc = _patch(doc, change.path, [*(items if isinstance(items, list) else []), change.target])
+            items = value_at(doc, change.path)
+            doc = patched(doc, change.path, [*(items if isinstance(items, list) else []), change.target])
         elif change.action == "add" and change.like is not None:
-            items, model = _get(doc, change.path), _get(doc, change.like)
-            doc = _patch(doc, change.path, [*items, *(copy.deepcopy(model) for _ in range(change.amount))])
+            items, model = value_at(doc, change.path), value_at(doc, change.like)
+            doc = patched(doc, change.path, [*items, *(copy.deepcopy(model) for _ in range(change.amount))])
         elif change.action == "drop":
             removals.extend(Change("remove", path) for path in change.like)
-    for change in sorted(removals, key=lambda c: _path_key(c.path), reverse=True):
-        doc = _patch(doc, change.path, None, remove=True)
+    for change in sorted(removals, key=lambda c: path_key(c.path), reverse=True):
+        doc = patched(doc, change.path, None, remove=True)
     return doc

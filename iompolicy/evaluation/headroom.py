@@ -32,10 +32,10 @@ from decimal import Decimal, DecimalException
 from ..language import syntax as n
 from ..language.unparse import unparse
 from ..values import EXACT, MISSING, Undecided, equality_key, format_value, is_number
-from ._solving import (_FLIPPED, _aim, _as_number, _conjuncts, _grid, _innermost, _near, _negated, _number_change, _on_grid,
-                       _reads, _search, _typed, _whole_count)
+from ._solving import (FLIPPED, aim, as_number, conjuncts, grid, innermost, near, negated, number_change, on_grid,
+                       reads, search, typed, whole_count)
 from .explain import Traced, Tracer
-from .fixes import Change, Fix, Step, _apply, _date, _different, _display_order, _get, _patch
+from .fixes import Change, Fix, Step, apply_changes, date_of, different, display_order, value_at, patched
 
 # The work a fix may take, counted in expressions evaluated (not in time, so a fix does not
 # depend on the machine): a requirement over a list of 100,000 items costs some 300,000 a
@@ -73,7 +73,7 @@ def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str 
                 notes.append(solver.why_not(requirement, plan))
                 continue
             steps.extend(found)
-            plan = _apply([s.changes[0] for s in found], plan)
+            plan = apply_changes([s.changes[0] for s in found], plan)
     except _TooMuchWork:
         return _unfinished(steps)
     if not steps and not notes:
@@ -86,18 +86,18 @@ def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str 
         if not notes:
             steps = _whole_clause(steps, doc, passes)
         usual = [s.changes[0] for s in steps]
-        complete = bool(steps) and not notes and passes(_apply(usual, doc))
+        complete = bool(steps) and not notes and passes(apply_changes(usual, doc))
     except _TooMuchWork:
         return _unfinished(steps)
     if steps and not complete and not notes and all(c.action != "provide" for c in usual):
         notes.append("made, these changes are not enough: the clause still fails or cannot be decided")
-    return Fix(tuple(_display_order(steps)), tuple(dict.fromkeys(notes)), complete)
+    return Fix(tuple(display_order(steps)), tuple(dict.fromkeys(notes)), complete)
 
 
 def _unfinished(steps: list[Step]) -> Fix:
     """The fix of a document too large to work it out in full: what was found, said to be partial."""
     note = TOO_MUCH_WORK + (": the changes shown may not be all, nor enough" if steps else "")
-    return Fix(tuple(_display_order(steps)), (note,), False)
+    return Fix(tuple(display_order(steps)), (note,), False)
 
 
 def _whole_clause(steps: list[Step], doc, passes) -> list[Step]:
@@ -108,7 +108,7 @@ def _whole_clause(steps: list[Step], doc, passes) -> list[Step]:
     kept = []
     for index, step in enumerate(steps):
         others = [s.changes[0] for i, s in enumerate(steps) if i != index]
-        good = [c for c in step.changes if c.action == "provide" or passes(_apply([*others, c], doc))]
+        good = [c for c in step.changes if c.action == "provide" or passes(apply_changes([*others, c], doc))]
         if not good or len(good) == len(step.changes):
             kept.append(step)
             continue
@@ -208,7 +208,7 @@ class _Solver:
         tracer = _Reading(doc, self.data, self.bindings, self.selectors, self.work)
         for var, (path, value) in ctx.items():
             if path is not None:
-                value = _get(doc, path)
+                value = value_at(doc, path)
             tracer.locals[var] = Traced(value, format_value(value), path)
         return tracer
 
@@ -246,8 +246,8 @@ class _Solver:
         if isinstance(node, n.Or):
             return self.disjunction(node, doc, ctx, item)
         if isinstance(node, n.Not):
-            negated = _negated(node.operand)
-            return self.steps(negated, doc, ctx, item) if negated is not None else []
+            opposite = negated(node.operand)
+            return self.steps(opposite, doc, ctx, item) if opposite is not None else []
         if isinstance(node, n.Quantified):
             return self.quantified(node, doc, ctx, item)
         if isinstance(node, n.Compare):
@@ -279,19 +279,19 @@ class _Solver:
         return [c._replace(usual=c is chosen) for c in ordered]
 
     def conjunction(self, node, doc, ctx, item) -> list[Step]:
-        parts = _conjuncts(node)
+        parts = conjuncts(node)
         steps: list[Step] = []
         for part in parts:
             if self.holds(part, doc, ctx) is True:
                 continue
             if isinstance(part, n.Presence) and part.test == "exists" and any(
-                    p is not part and _reads(p, part.operand) for p in parts):
+                    p is not part and reads(p, part.operand) for p in parts):
                 continue  # `x exists and x == true`: giving x its value makes it exist
             found = self.steps(part, doc, ctx, item)
             if not found:
                 return []  # a conjunct that cannot be made to hold: the whole cannot
             steps.extend(found)
-            doc = _apply([s.changes[0] for s in found], doc)
+            doc = apply_changes([s.changes[0] for s in found], doc)
         return steps
 
     def disjunction(self, node, doc, ctx, item) -> list[Step]:
@@ -317,7 +317,7 @@ class _Solver:
                 breaking.append((position, inner))
         if node.quantifier == "any":
             return self.any_item(node, doc, ctx, source, item)
-        want = node.body if node.quantifier == "all" else _negated(node.body)
+        want = node.body if node.quantifier == "all" else negated(node.body)
         steps: list[Step] = []
         if len(breaking) > MAX_ITEMS:
             return []  # a step for each of thousands of items is no help: said as a note (why_not)
@@ -325,7 +325,7 @@ class _Solver:
             item_path = inner[node.var][0]
             found = self.steps(want, doc, inner, item_path) if want is not None else []
             removal = [Change("remove", item_path, source.value[position])] \
-                if item_path and self.valid(_apply([Change("remove", item_path)], doc)) else []
+                if item_path and self.valid(apply_changes([Change("remove", item_path)], doc)) else []
             if len(found) == 1:
                 first = found[0]
                 found = [first._replace(item=item_path, changes=first.changes + tuple(removal))]
@@ -334,7 +334,7 @@ class _Solver:
             if not found:
                 return []
             steps.extend(found)
-            doc = _apply([s.changes[0] for s in found], doc)
+            doc = apply_changes([s.changes[0] for s in found], doc)
         return steps
 
     def any_item(self, node, doc, ctx, source, item) -> list[Step]:
@@ -350,7 +350,7 @@ class _Solver:
 
     # ---- comparisons -----------------------------------------------------------------------------------
     def compare(self, node: n.Compare, doc, ctx) -> list[Change]:
-        aimed = _aim(node)
+        aimed = aim(node)
         if aimed is not node:
             return self.compare(aimed, doc, ctx)
         decided = self.holds(node, doc, ctx) is not None
@@ -358,7 +358,7 @@ class _Solver:
         left_reads = self.traced(node.left, doc, ctx)[1].levers
         right_reads = self.traced(node.right, doc, ctx)[1].levers
         changes = []
-        for path, value in self.fewest(_innermost(tracer.levers)).items():
+        for path, value in self.fewest(innermost(tracer.levers)).items():
             if path in left_reads and path in right_reads:
                 continue  # read on both sides: no single value to solve for
             other = node.right if path in left_reads else node.left
@@ -383,14 +383,14 @@ class _Solver:
         is kept: no value can be checked for it, and naming it is the help."""
         kept = []
         for change in changes:
-            changed = _apply([change], doc)
+            changed = apply_changes([change], doc)
             if change.action == "provide" or (self.holds(node, changed, ctx) is True and self.valid(changed)):
                 kept.append(change)
         return kept
 
     def solve(self, node, path, value, doc, ctx, other, decided: bool) -> Change | None:
         def holds_with(candidate) -> bool:
-            return self.holds(node, _patch(doc, path, candidate), ctx) is True
+            return self.holds(node, patched(doc, path, candidate), ctx) is True
 
         if is_number(value):
             return self.solve_number(node, path, value, doc, ctx, holds_with)
@@ -398,7 +398,7 @@ class _Solver:
             # read through `default(x, 0)`: a missing amount counts as nothing, and may be given
             change = self.solve_number(node, path, 0, doc, ctx, holds_with)
             return change._replace(action="set", current=MISSING, amount=None) if change is not None else None
-        as_date = _date(value)
+        as_date = date_of(value)
         if as_date is not None and self.dated(node, doc, ctx):
             return self.solve_date(node, path, value, as_date, doc, ctx)
         wanted = self.value(other, doc, ctx)
@@ -406,8 +406,8 @@ class _Solver:
                 and holds_with(wanted):
             return Change("set", path, value, wanted, "exactly")
         if node.op == "!=" and value is not MISSING:
-            different = _different(value)
-            if different is not None and holds_with(different):
+            other_value = different(value)
+            if other_value is not None and holds_with(other_value):
                 if isinstance(value, bool):
                     return Change("set", path, value, not value, "exactly")
                 return Change("change", path, value, value, "other than")
@@ -418,7 +418,7 @@ class _Solver:
     def gap(self, node, doc, ctx):
         """left - right as a number (dates as day numbers), or None."""
         left, right = self.value(node.left, doc, ctx), self.value(node.right, doc, ctx)
-        left, right = _as_number(left), _as_number(right)
+        left, right = as_number(left), as_number(right)
         if left is None or right is None:
             return None
         try:
@@ -427,19 +427,19 @@ class _Solver:
             return None
 
     def dated(self, node, doc, ctx) -> bool:
-        return _as_number(self.value(node.left, doc, ctx)) is not None
+        return as_number(self.value(node.left, doc, ctx)) is not None
 
     def solve_number(self, node, path, value, doc, ctx, holds_with) -> Change | None:
-        grid = _grid(value)
-        found = self.newton(node, path, Decimal(value), grid, doc, ctx, holds_with)
+        step = grid(value)
+        found = self.newton(node, path, Decimal(value), step, doc, ctx, holds_with)
         if found is None:
-            found = _search(Decimal(value), grid, holds_with, _typed(value))
+            found = search(Decimal(value), step, holds_with, typed(value))
         if found is None:
             return None
-        target = _typed(value)(found)
+        target = typed(value)(found)
         if value >= 0 > target:
             return None  # a negative amount is never the remedy
-        return _number_change(node, path, value, target)
+        return number_change(node, path, value, target)
 
     def newton(self, node, path, start: Decimal, grid: Decimal, doc, ctx, holds_with):
         """The boundary of a comparison that is linear in the lever, exactly, then the
@@ -447,16 +447,16 @@ class _Solver:
         formula with a bend (min, max) between the value and the boundary."""
         x = start
         for _ in range(_NEWTON_ROUNDS):
-            here = self.gap(node, _patch(doc, path, _on_grid(x, grid)), ctx)
-            there = self.gap(node, _patch(doc, path, _on_grid(x + grid, grid)), ctx)
+            here = self.gap(node, patched(doc, path, on_grid(x, grid)), ctx)
+            there = self.gap(node, patched(doc, path, on_grid(x + grid, grid)), ctx)
             if here is None or there is None or here == there:
                 return None
             try:
                 x = EXACT.subtract(x, EXACT.divide(EXACT.multiply(here, grid), EXACT.subtract(there, here)))
             except DecimalException:
                 return None
-            for candidate in _near(x, grid):
-                if holds_with(_on_grid(candidate, grid)):
+            for candidate in near(x, grid):
+                if holds_with(on_grid(candidate, grid)):
                     return candidate
         return None
 
@@ -467,9 +467,9 @@ class _Solver:
             except (ValueError, OverflowError):
                 return False
             shown = moved.isoformat() if isinstance(value, str) else moved
-            return self.holds(node, _patch(doc, path, shown), ctx) is True
+            return self.holds(node, patched(doc, path, shown), ctx) is True
 
-        day = _search(Decimal(start.toordinal()), Decimal(1), holds_at, int)
+        day = search(Decimal(start.toordinal()), Decimal(1), holds_at, int)
         if day is None:
             return None
         target = dt.date.fromordinal(int(day))
@@ -488,13 +488,13 @@ class _Solver:
             else:
                 continue
             listed, _ = self.traced(source, doc, ctx)
-            bound = _as_number(self.value(other, doc, ctx))
-            count = _as_number(self.value(side, doc, ctx))
+            bound = as_number(self.value(other, doc, ctx))
+            count = as_number(self.value(side, doc, ctx))
             if listed is None or listed.path is None or not isinstance(listed.value, list) or bound is None \
                     or count is None:
                 continue
-            op = _FLIPPED[node.op] if flipped else node.op
-            wanted = _whole_count(op, int(count), bound)
+            op = FLIPPED[node.op] if flipped else node.op
+            wanted = whole_count(op, int(count), bound)
             if wanted is None or wanted == count:
                 continue
             where_text = unparse(where) if where is not None else None
@@ -556,7 +556,7 @@ class _Solver:
                 changes.append(Change("add", container.path, MISSING, item.value))
             if item.path and isinstance(container.value, (list, dict)) and container.value:
                 options = list(container.value)[:20]
-                if self.holds(node, _patch(doc, item.path, options[0]), ctx) is True:
+                if self.holds(node, patched(doc, item.path, options[0]), ctx) is True:
                     changes.append(Change("one of", item.path, item.value, options, "one of"))
         else:
             if container.path and isinstance(container.value, list):
@@ -565,8 +565,8 @@ class _Solver:
                         changes.append(Change("remove", f"{container.path}[{position}]", element))
                         break
             if item.path:
-                different = _different(item.value)
-                if different is not None and self.holds(node, _patch(doc, item.path, different), ctx) is True:
+                other_value = different(item.value)
+                if other_value is not None and self.holds(node, patched(doc, item.path, other_value), ctx) is True:
                     changes.append(Change("change", item.path, item.value, item.value, "other than"))
         return changes
 
