@@ -49,9 +49,12 @@ def documents() -> list[Path]:
 def comparable(report: dict) -> dict:
     """A report without what differs between the CLI's and the service's: each document's
     `path` (null in the service's), the run's start, the service's own provenance (generation,
-    body digest)."""
+    body digest), and the first document the checklist of missing facts names (a path)."""
     provenance = {key: value for key, value in report["provenance"].items() if key not in ("started_at", "service")}
-    return {**report, "provenance": provenance, "documents": [{**d, "path": None} for d in report["documents"]]}
+    summary = {**report["summary"], "missing_facts": [{**f, "first_document": None}
+                                                      for f in report["summary"].get("missing_facts", [])]}
+    return {**report, "provenance": provenance, "summary": summary,
+            "documents": [{**d, "path": None} for d in report["documents"]]}
 
 
 def expected_answers(paths: list[Path]) -> dict[Path, dict]:

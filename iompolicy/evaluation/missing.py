@@ -41,6 +41,12 @@ class MissingFact(namedtuple("MissingFact", "source path dataset keys where as_o
         as_of = given.get("as_of") if isinstance(given, dict) else None
         return cls("data", None, dataset, tuple(keys), where, str(as_of) if as_of is not None else None)
 
+    @classmethod
+    def from_dict(cls, shape: dict) -> "MissingFact":
+        """A fact from its JSON shape (`to_dict`)."""
+        return cls(shape["source"], shape["path"], shape["dataset"], tuple(shape["keys"]), shape["where"],
+                   shape["as_of"])
+
     @property
     def key(self) -> tuple:
         """What makes two facts the same fact, across documents."""

@@ -79,9 +79,7 @@ def _data_files(options) -> dict:
 def _fact_text(fact: dict, files: dict) -> str:
     from ..evaluation.missing import MissingFact
 
-    found = MissingFact(fact["source"], fact["path"], fact["dataset"], tuple(fact["keys"]), fact["where"],
-                        fact["as_of"])
-    return found.text(files)
+    return MissingFact.from_dict(fact).text(files)
 
 
 def digest_of(report, options) -> str | None:

@@ -112,9 +112,12 @@ def comparable(report: dict, digests: bool = True) -> dict:
     """A report (the command line's or the service's) without what differs between the two:
     each document's `path` (null in the service's), the run's start, and the service's own
     part of the provenance (the generation, the body's digest); and without each document's
-    digest unless `digests` (the documents of a batch have none)."""
+    digest unless `digests` (the documents of a batch have none); the checklist of missing facts
+    names no first document (it is a path there)."""
     provenance = {key: value for key, value in report["provenance"].items() if key not in ("started_at", "service")}
-    return {**report, "provenance": provenance,
+    summary = {**report["summary"], "missing_facts": [{**f, "first_document": None}
+                                                      for f in report["summary"].get("missing_facts", [])]}
+    return {**report, "provenance": provenance, "summary": summary,
             "documents": [{**d, "path": None, "digest": d["digest"] if digests else None} for d in report["documents"]]}
 
 
