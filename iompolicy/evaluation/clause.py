@@ -169,12 +169,12 @@ def decided(compiled: CompiledClause, code: int, doc: Document | dict, data: dic
         document = doc if isinstance(doc, Document) else Document(doc)
         return _trace(compiled, Env(document.value, data, sources), document, outcome, conditions)
 
-    find_fix = None
-    if outcome is Outcome.FAIL:
-        def find_fix():
-            document = doc if isinstance(doc, Document) else Document(doc)
-            return _fix(compiled, Env(document.value, data, sources), document, valid)
-    return ClauseResult(compiled.info, outcome, deferred=explained, find_fix=find_fix)
+    def fixed():  # likewise made only if the fix is read
+        document = doc if isinstance(doc, Document) else Document(doc)
+        return _fix(compiled, Env(document.value, data, sources), document, valid)
+
+    return ClauseResult(compiled.info, outcome, deferred=explained,
+                        find_fix=fixed if outcome is Outcome.FAIL else None)
 
 
 def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None,

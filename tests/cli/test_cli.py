@@ -207,7 +207,7 @@ def test_empty_policy_folder_exits_2(tmp_path):
 def test_explain_compiled_prints_the_generated_python_of_a_kind():
     shown = run("explain", "--compiled", "proposal", "--policies", ROOT / "benchmarks" / "policies")
     assert shown.exit_code == 0, shown.output
-    assert "def judge_proposal(doc, data, as_of, flag, document, sources):" in shown.output
+    assert "def judge_proposal(doc, data, as_of, flag, document, sources, valid=None):" in shown.output
     assert "# clause national_ceiling (" in shown.output and "eight-rules.iom:26:" in shown.output
     assert "# require funding.requested_usd <= USD 200,000" in shown.output
     unknown = run("explain", "--compiled", "proposals")

@@ -52,7 +52,7 @@ def test_the_source_names_each_clause_and_where_it_is_written():
     listing = SHIPPED.compiled_source("proposal")
     for compiled in SHIPPED.clauses("proposal"):
         assert f"# clause {compiled.clause.id} ({compiled.clause.span})" in listing
-    assert "def judge_proposal(doc, data, as_of, flag, document, sources):" in listing
+    assert "def judge_proposal(doc, data, as_of, flag, document, sources, valid=None):" in listing
     compile(listing, "listing", "exec")  # the listing (names, then source) is Python a reader can run
 
 

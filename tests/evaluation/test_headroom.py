@@ -389,3 +389,12 @@ def test_a_sum_over_many_items_offers_a_few_levers():
     changes = fix.steps[0].changes
     assert 1 < len(changes) <= MAX_LEVERS
     assert fix.complete and outcome(POLICIES, "doc.budget_lines_add_up", fix.apply(value)) is Outcome.PASS
+
+
+@pytest.mark.parametrize("evaluator", ["closures", "generated", "traced"])
+def test_every_evaluator_gives_a_failed_result_its_fix(evaluator):
+    path = ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml"
+    report = POLICIES.check(path, data=DATA, evaluator=evaluator)
+    (failed,) = [r for r in report.results if r.outcome is Outcome.FAIL]
+    assert failed.fix.text() == "reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)"
+    assert failed.fix.replacement == {"line": 18, "column": 18, "end_column": 24, "text": "200000"}
