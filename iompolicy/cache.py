@@ -27,7 +27,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 9  # bump when what is cached changes shape
+_FORMAT = 10  # bump when what is cached changes shape
 
 
 def cache_dir() -> Path | None:

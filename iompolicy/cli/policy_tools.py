@@ -166,10 +166,11 @@ def trace_command(policy_dir, fmt):
         click.echo(render_markdown(rows, policies.provisions.source, policies.parameters(), readers), nl=False)
     else:
         for row in rows:
-            detail = ", ".join(c[0] for c in row.clauses) or row.provision.not_checkable
-            click.echo(f"{row.provision.cite:<8} {row.status:<22} {detail}")
-        encoded, unchecked, total = coverage(rows)
-        click.echo(f"coverage: {encoded} of {total} provisions encoded, {unchecked} not machine-checkable")
+            detail = ", ".join(c[0] for c in row.clauses) or row.reason
+            click.echo(f"{row.label:<12} {row.status:<22} {detail}")
+        encoded, unchecked, outside, total = coverage(rows)
+        click.echo(f"coverage: {encoded} of {total} sentences encoded, {unchecked} not machine-checkable, "
+                   f"{outside} out of scope")
     found = problems(rows)
     for problem in found:
         click.echo(problem, err=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..language import syntax as n
-from .provisions import PROVISIONS_FILE, Provision, Provisions
+from .provisions import PROVISIONS_FILE, Provision, Provisions, Sentence
 from ..language.source import Diagnostic
 
 
@@ -42,50 +42,83 @@ def check_citations(files: list[n.PolicyFile], provisions: Provisions) -> list[D
 
 @dataclass(frozen=True)
 class TraceRow:
-    """A provision, the clauses that encode it, or the reason none does."""
+    """One sentence of a provision, the clauses that encode it (those that quote it), or the
+    reason none does. `number` is the sentence's place in its provision (0: the provision is
+    one sentence), `of` how many sentences the provision has."""
 
     provision: Provision
     clauses: tuple[tuple[str, str, str], ...]  # (clause id, severity, kind)
+    sentence: Sentence
+    number: int = 0
+    of: int = 1
 
     @property
     def status(self) -> str:
         if self.clauses:
             return "encoded"
-        return "not machine-checkable" if self.provision.not_checkable else "MISSING"
+        if self.sentence.not_checkable:
+            return "not machine-checkable"
+        return "out of scope" if self.sentence.out_of_scope else "MISSING"
+
+    @property
+    def reason(self) -> str | None:
+        return self.sentence.not_checkable or self.sentence.out_of_scope
+
+    @property
+    def label(self) -> str:
+        """`II`, or `II (2/7)` for the second of seven sentences."""
+        return f"{self.provision.cite} ({self.number}/{self.of})" if self.number else self.provision.cite
 
 
 def trace(files: list[n.PolicyFile], provisions: Provisions) -> list[TraceRow]:
-    """One row per provision, in the order of the text."""
-    by_cite: dict[str, list[tuple[str, str, str]]] = {}
+    """One row per sentence of each provision, in the order of the text. A clause encodes
+    the sentence its quote is part of (or the sentences its quote spans)."""
+    by_cite: dict[str, list[tuple[tuple[str, str, str], str]]] = {}
     for policy_file in files:
         for clause in policy_file.clauses:
-            by_cite.setdefault(clause.cite, []).append((clause.id, clause.severity, policy_file.header.kind))
-    return [TraceRow(p, tuple(by_cite.get(p.cite, ()))) for p in provisions.items]
+            entry = (clause.id, clause.severity, policy_file.header.kind)
+            by_cite.setdefault(clause.cite, []).append((entry, normalise(clause.quote)))
+    rows = []
+    for provision in provisions.items:
+        clauses = by_cite.get(provision.cite, [])
+        sentences = provision.each_sentence()
+        if len(sentences) == 1 or provision.document_check:
+            rows.append(TraceRow(provision, tuple(c for c, _ in clauses), sentences[0]))
+            continue
+        for number, sentence in enumerate(sentences, 1):
+            text = normalise(sentence.text)
+            quoting = tuple(c for c, quote in clauses if quote in text or text in quote)
+            rows.append(TraceRow(provision, quoting, sentence, number, len(sentences)))
+    return rows
 
 
-def coverage(rows: list[TraceRow]) -> tuple[int, int, int]:
-    """(encoded, not machine-checkable, total) over the Strategy's provisions (DOC excluded)."""
-    provisions = [r for r in rows if not r.provision.document_check]
-    encoded = sum(1 for r in provisions if r.clauses)
-    return encoded, sum(1 for r in provisions if not r.clauses and r.provision.not_checkable), len(provisions)
+def coverage(rows: list[TraceRow]) -> tuple[int, int, int, int]:
+    """(encoded, not machine-checkable, out of scope, total) over the sentences of the
+    Strategy (DOC excluded)."""
+    sentences = [r for r in rows if not r.provision.document_check]
+    encoded = sum(1 for r in sentences if r.clauses)
+    unchecked = sum(1 for r in sentences if not r.clauses and r.sentence.not_checkable)
+    outside = sum(1 for r in sentences if not r.clauses and not r.sentence.not_checkable and r.sentence.out_of_scope)
+    return encoded, unchecked, outside, len(sentences)
 
 
 def problems(rows: list[TraceRow]) -> list[str]:
-    """Provisions neither encoded nor explained, or both encoded and called not checkable."""
+    """Sentences neither encoded nor explained, or both encoded and said not to be."""
     found = []
     for row in rows:
         if row.status == "MISSING":
-            found.append(f"provision {row.provision.cite} is neither encoded nor given a reason")
-        if row.clauses and row.provision.not_checkable:
-            found.append(f"provision {row.provision.cite} is encoded by {row.clauses[0][0]} but also said to be "
-                         "not machine-checkable")
+            found.append(f"{row.label} is neither encoded nor given a reason: {row.sentence.text[:60]}")
+        if row.clauses and row.reason:
+            found.append(f"{row.label} is encoded by {row.clauses[0][0]} but also given a reason not to be")
     return found
 
 
 def render_markdown(rows: list[TraceRow], source: str, parameters=(), readers=()) -> str:
-    """The traceability document (docs/traceability.md): the provisions, then the readings
-    named (`parameters`: ParameterInfo; `readers`: the ClauseInfo of each clause that reads one)."""
-    encoded, unchecked, total = coverage(rows)
+    """The traceability document (docs/traceability.md): every sentence of the provisions,
+    then the readings named (`parameters`: ParameterInfo; `readers`: the ClauseInfo of each
+    clause that reads one)."""
+    encoded, unchecked, outside, total = coverage(rows)
+    provisions = len({r.provision.cite for r in rows if not r.provision.document_check})
     out = [
         "# Traceability of the IOM Strategy",
         "",
@@ -93,8 +126,11 @@ def render_markdown(rows: list[TraceRow], source: str, parameters=(), readers=()
         "",
         f"Source: {source}.",
         "",
-        f"**Coverage:** {encoded} of {total} provisions are encoded as clauses ({100 * encoded // total}%); "
-        f"the other {unchecked} are not machine-checkable, each for the reason given.",
+        f"**Coverage:** the {provisions} provisions of the Strategy (the preamble, the five paragraphs of the "
+        f"Resolution, the Annex and its footnote) hold {total} sentences. {encoded} are encoded as clauses "
+        f"({100 * encoded // total}%); {unchecked} are not machine-checkable and {outside} are out of scope, "
+        "each for the reason given (for a sentence out of scope, with what would make it checkable). "
+        "A sentence is encoded by the clauses that quote it.",
         "",
         "| Provision | Status | Clauses (severity, document kind) or reason | Text |",
         "|---|---|---|---|",
@@ -103,9 +139,9 @@ def render_markdown(rows: list[TraceRow], source: str, parameters=(), readers=()
         if row.clauses:
             detail = "<br>".join(f"`{cid}` ({severity}, {kind})" for cid, severity, kind in row.clauses)
         else:
-            detail = row.provision.not_checkable or "**no clause and no reason**"
-        text = row.provision.text.replace("|", "\\|")
-        out.append(f"| {row.provision.cite} | {row.status} | {detail} | {text} |")
+            detail = row.reason or "**no clause and no reason**"
+        text = row.sentence.text.replace("|", "\\|")
+        out.append(f"| {row.label} | {row.status} | {detail.replace('|', chr(92) + '|')} | {text} |")
     return "\n".join(out + _readings(parameters, readers)) + "\n"
 
 
