@@ -31,7 +31,8 @@ def check(*args):
     (["--only", "III.5.2,III.52"], "--only: `III.52` names no clause"),
     (["--only", "III.5.2,"], "--only: an empty entry names no clause (in `III.5.2,`)"),
     (["--skip", "III.9"], "--skip: `III.9` names no clause"),
-    (["--skip", "I", "--skip", "II", "--skip", "III", "--skip", "DOC"], "--only/--skip leave no clause to judge"),
+    (["--skip", "I", "--skip", "II", "--skip", "III", "--skip", "DOC", "--skip", "RES"],
+     "--only/--skip leave no clause to judge"),
     (["--only", "III.5.2", "--skip", "III.5"], "--only/--skip leave no clause to judge"),
 ])
 def test_a_selector_that_matches_nothing_is_a_usage_error(args, expected):
@@ -52,7 +53,7 @@ def test_a_comma_list_is_several_entries(monkeypatch):
     assert json.loads(listed.stdout) == json.loads(repeated.stdout)
 
 
-@pytest.mark.parametrize("setting, line", [("only: [III.5.22]", "2:1"), ("skip: [DOC, I, II, III]", "2:1")])
+@pytest.mark.parametrize("setting, line", [("only: [III.5.22]", "2:1"), ("skip: [DOC, I, II, III, RES]", "2:1")])
 def test_a_settings_selector_that_matches_nothing_names_the_settings_file(tmp_path, monkeypatch, setting, line):
     (tmp_path / ".git").mkdir()
     (tmp_path / ".iompolicy.yaml").write_text(f"paths: [{OVER_CEILING}]\n{setting}\n")

@@ -158,7 +158,9 @@ def test_markdown_shows_the_waiver(waivers):
 
 def test_the_shipped_example_waiver(tmp_path):
     result = run("check", EXAMPLES, "--waivers", EXAMPLES / "waivers.yaml")
-    assert "waived by W-2011-LBR" in result.output
+    assert "warning (waived) part3.line2_outstanding_contributions [III.5.1]" in result.output
+    assert "waived by W-2011-GIN-ARREARS" in result.output
+    assert "error part3.line2_article4 [III.5.1]" in result.output  # Article 4 is the Council's: not waived
     assert "1 waived" in result.output.splitlines()[-1]
 
 
