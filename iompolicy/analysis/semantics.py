@@ -102,9 +102,19 @@ def literal(value, texts) -> Sym:
     raise Unsupported(f"the literal {value!r}")
 
 
-def january_first(year):
-    before = year - 1
-    return 365 * before + before / 4 - before / 100 + before / 400 + 1
+def year_of(day):
+    """The Gregorian year of a day number (`date.toordinal()`), as a term of the day.
+
+    A term, not a fresh variable bounded by 1 January of this year and the next: once the
+    day is known, each division below is fixed by bound propagation alone, so a pinned
+    document is decided at once (the bounded variable made the solver search and give up)."""
+    rest = day - 1
+    cycles, rest = rest / 146097, rest % 146097  # 400-year cycles of 146,097 days
+    centuries, rest = rest / 36524, rest % 36524  # 4 on the cycle's last day (a leap day)
+    quads, rest = rest / 1461, rest % 1461  # 4-year spans of 1,461 days
+    years = rest / 365  # 4 on a leap year's 31 December
+    base = 400 * cycles + 100 * centuries + 4 * quads + years
+    return z3.If(z3.Or(centuries == 4, years == 4), base, base + 1)
 
 
 def decided_true(sym: Sym):
@@ -204,11 +214,7 @@ def call(universe, func: str, args: list[Sym], nodes) -> Sym:
         (date,) = args
         if date.type != DATE:
             raise Unsupported(f"`year` of a {date.type}")
-        year = z3.Int(universe.fresh("year"))
-        universe.constraints += [january_first(year) <= date.value, date.value < january_first(year + 1),
-                                 # implied, and linear: they spare the solver a search over years
-                                 365 * (year - 1) < date.value, date.value <= 366 * year]
-        return Sym(NUMBER, z3.ToReal(year), undecided=any_of(undecided, date.absent))
+        return Sym(NUMBER, z3.ToReal(year_of(date.value)), undecided=any_of(undecided, date.absent))
     if func in ("len", "count"):
         (value,) = args
         if value.type == LIST:
