@@ -38,20 +38,25 @@ class Outcomes(namedtuple("Outcomes", "passed failed not_applicable undecided"))
 
 
 def document_date(universe):
-    """(known, day) of the date a document is judged as of (its kind's `x-iompolicy-date`)."""
+    """(known, before, after) of the date a document is judged as of (its kind's
+    `x-iompolicy-date`): whether it is known, and functions giving the condition that it
+    is before, or after, a given date."""
     rule = universe.schemas.get(universe.kind).date_rule or {}
     fields = universe.document.value
     if "field" in rule and rule["field"] in fields:
         sym = fields[rule["field"]]
         if sym.type != DATE:
             raise Unsupported(f"a document dated by `{rule['field']}`, which is not a date")
-        return all_of(negation(sym.missing), negation(sym.null)), sym.value
+        known = all_of(negation(sym.missing), negation(sym.null))
+        return known, lambda date: sym.value < date.toordinal(), lambda date: sym.value > date.toordinal()
     if "year" in rule and rule["year"] in fields:
+        # judged as of 31 December of `year`: compared by years, with no day arithmetic
         sym = fields[rule["year"]]
-        year = z3.ToInt(sym.value)
-        known = all_of(negation(sym.missing), negation(sym.null), z3.IsInt(sym.value), sym.value >= 1, sym.value <= 9999)
-        return known, 365 * year + year / 4 - year / 100 + year / 400  # ordinal of 31 December
-    return FALSE, z3.IntVal(0)
+        year = sym.value
+        known = all_of(negation(sym.missing), negation(sym.null), z3.IsInt(year), year >= 1, year <= 9999)
+        return (known, lambda date: year < date.year,
+                lambda date: year > date.year if (date.month, date.day) == (12, 31) else year >= date.year)
+    return FALSE, lambda date: FALSE, lambda date: FALSE
 
 
 class PolicyEncoder:
@@ -82,9 +87,9 @@ class PolicyEncoder:
             scope[binding.name] = binding
         in_force, out_of_force, no_date = TRUE, FALSE, FALSE
         if compiled.start is not None or compiled.until is not None:
-            known, day = document_date(self.universe)
-            outside = any_of(*([day < compiled.start.toordinal()] if compiled.start else []),
-                             *([day > compiled.until.toordinal()] if compiled.until else []))
+            known, before, after = document_date(self.universe)
+            outside = any_of(*([before(compiled.start)] if compiled.start else []),
+                             *([after(compiled.until)] if compiled.until else []))
             no_date, out_of_force = negation(known), all_of(known, outside)
             in_force = all_of(known, negation(outside))
         guards = [truth(self.expr(g, scope, {})) for g in clause.guards]

@@ -38,24 +38,40 @@ class Unsupported(Exception):
     """A construct the encoding does not support; the message names it (`uses X`)."""
 
 
+def _truth_value(term) -> int:
+    """1 for the literal true, -1 for the literal false, 0 for any other formula. One call
+    into z3 (`z3.is_true` and `z3.is_false` make several each, and the encoding asks
+    hundreds of thousands of times)."""
+    return z3.Z3_get_bool_value(term.ctx_ref(), term.as_ast())
+
+
 def any_of(*terms) -> z3.BoolRef:
     """Disjunction that drops literal falses (formulas stay small and readable)."""
-    kept = [t for t in terms if not z3.is_false(t)]
-    if any(z3.is_true(t) for t in kept):
-        return TRUE
+    kept = []
+    for term in terms:
+        value = _truth_value(term)
+        if value == 1:
+            return TRUE
+        if value == 0:
+            kept.append(term)
     return FALSE if not kept else kept[0] if len(kept) == 1 else z3.Or(*kept)
 
 
 def all_of(*terms) -> z3.BoolRef:
     """Conjunction that drops literal trues."""
-    kept = [t for t in terms if not z3.is_true(t)]
-    if any(z3.is_false(t) for t in kept):
-        return FALSE
+    kept = []
+    for term in terms:
+        value = _truth_value(term)
+        if value == -1:
+            return FALSE
+        if value == 0:
+            kept.append(term)
     return TRUE if not kept else kept[0] if len(kept) == 1 else z3.And(*kept)
 
 
 def negation(term) -> z3.BoolRef:
-    return FALSE if z3.is_true(term) else TRUE if z3.is_false(term) else z3.Not(term)
+    value = _truth_value(term)
+    return FALSE if value == 1 else TRUE if value == -1 else z3.Not(term)
 
 
 class Sym:
