@@ -43,6 +43,7 @@ def text(analysis, verbose: bool = False) -> str:
             continue
         verdict = "confirmed by the evaluator" if witness.confirmed else "NOT confirmed by the evaluator"
         lines.append(f"    witness ({verdict}):")
+        lines += [f"      written: {command}" for command in finding.details.get("check", ())]
         for regime, clause, expected, actual, message in witness.claims:
             said = f" ({message})" if message and actual in ("error", "fail") else ""
             lines.append(f"      {regime + ': ' if regime else ''}{clause} {actual}{said}")

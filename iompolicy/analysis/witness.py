@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shlex
 from collections import namedtuple
 from decimal import Decimal
+from pathlib import Path
 
 import z3
 
@@ -177,6 +180,33 @@ def confirm(policy_sets: list, document: dict, data: dict, expected: list) -> Wi
     claims = tuple((label, clause, outcome, *actual.get(label, {}).get(clause, ("absent", "")))
                    for label, clause, outcome in expected)
     return Witness(document, data, claims)
+
+
+def write_witnesses(findings, folder, regimes=((),)) -> int:
+    """Write the witness of each finding as DIR/NN-CODE-WHAT.yaml, and each reference data set
+    it needs as DIR/NN-CODE-WHAT.NAME.yaml: files `iompolicy check` runs. `regimes` are the
+    options that select each regime's policies (`--policies`, `--reading`). Each finding's
+    details get `witness_file` and `check`: the command for each regime. Returns how many
+    witnesses were written."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for finding in findings:
+        if finding.witness is None:
+            continue
+        written += 1
+        what = finding.details.get("compared") or (finding.clauses[0].id if finding.clauses else finding.kind)
+        stem = f"{written:02d}-{finding.code}-{re.sub(r'[^A-Za-z0-9._-]+', '-', what)}"
+        document = out / f"{stem}.yaml"
+        document.write_text(finding.witness.yaml(), encoding="utf-8")
+        command = ["iompolicy", "check", str(document)]
+        for name, value in finding.witness.data.items():
+            data = out / f"{stem}.{name}.yaml"
+            data.write_text(to_yaml(value), encoding="utf-8")
+            command += ["--data", str(data)]
+        finding.details["witness_file"] = str(document)
+        finding.details["check"] = [shlex.join(command + list(options)) for options in regimes]
+    return written
 
 
 def to_yaml(value, indent: str = "") -> str:

@@ -26,17 +26,26 @@ from .common import EXIT_FAILED, EXIT_OK, RunError, fail, load_policies, policy_
               help="Domain assumptions (default: assumptions.yaml beside the policies).")
 @click.option("--generate-tests", "tests_dir", metavar="DIR",
               help="Write a policy test case for each clause outcome the policy tests do not cover.")
+@click.option("--witnesses", "witness_dir", metavar="DIR",
+              help="Write each finding's witness document (and the reference data it needs) as YAML files in "
+                   "DIR, for `iompolicy check`; each finding names its file and the command.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
+              help="Lowest severity that makes the exit status 1 (`warning`: conditional conflicts, redundant "
+                   "clauses, undecided results and, with --compare, differences fail too).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 @click.option("--output", "-o", metavar="FILE", help="Write the report to FILE instead of stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Show the witness document of every finding.")
-def analyze(policy_dirs, compare, readings, base_readings, max_items, assumptions_file, tests_dir, fmt, output, verbose):
+def analyze(policy_dirs, compare, readings, base_readings, max_items, assumptions_file, tests_dir, witness_dir, fail_on,
+            fmt, output, verbose):
     """Prove things about the policies: clauses that can never fail, apply or pass;
     clauses undecided on schema-valid documents; must clauses in conflict (always,
     or under a condition, with its range); redundant clauses. Every witness document
     is checked by running the evaluator on it.
 
     Exit status: 1 when a conflict, a vacuous must clause or an inconsistency is
-    found, 0 otherwise, 2 when the run cannot be done.
+    found (with --fail-on warning, any warning too), 0 otherwise, 2 when the run
+    cannot be done. A conditional conflict (no document passes both clauses over a
+    range of the inputs) is a warning.
 
     \b
     Examples:
@@ -46,6 +55,7 @@ def analyze(policy_dirs, compare, readings, base_readings, max_items, assumption
       iompolicy analyze --reading cap_lines=line2_only
       iompolicy analyze --compare shipped shipped --reading cap_lines=line2_only
       iompolicy analyze --generate-tests generated-tests/
+      iompolicy analyze --compare shipped shipped --reading cap_lines=line2_only --witnesses witnesses/
     """
     from ..analysis import AnalysisUnavailable, require_z3
 
@@ -61,10 +71,35 @@ def analyze(policy_dirs, compare, readings, base_readings, max_items, assumption
                 raise RunError(["--base-reading names the first regime of --compare A B; without --compare, "
                                 "use --reading"])
             analysis = _analyze(policy_dirs, max_items, assumptions_file, tests_dir, readings)
+        if witness_dir:
+            regimes = ([_selecting(label.split(","), chosen) for label, chosen in zip(compare, (base_readings, readings))]
+                       if compare else [_selecting(policy_dirs, readings)])
+            analysis.notes.append(_witnesses(analysis, witness_dir, regimes))
         _write(analysis, fmt, output, verbose)
     except RunError as error:
         fail(error.lines)
-    raise SystemExit(EXIT_FAILED if analysis.failed else EXIT_OK)
+    raise SystemExit(EXIT_FAILED if analysis.fails_at(fail_on) else EXIT_OK)
+
+
+def _selecting(policy_dirs, readings) -> list[str]:
+    """The options of `iompolicy check` that judge by these policies under these readings."""
+    from ..resources import shipped_policies
+
+    folders = _folders(policy_dirs)
+    options = [] if folders == [str(shipped_policies())] else [a for f in folders for a in ("--policies", f)]
+    return options + [a for r in readings for a in ("--reading", r)]
+
+
+def _witnesses(analysis, folder, regimes) -> str:
+    from ..analysis.witness import write_witnesses
+
+    try:
+        written = write_witnesses(analysis.findings, folder, regimes)
+    except OSError as error:
+        raise RunError([f"--witnesses {folder}: cannot write there ({error.strerror or error})"]) from None
+    if not written:
+        return f"--witnesses: no finding has a witness; nothing written in {folder}"
+    return f"--witnesses: wrote {written} witness document(s) in {folder}; each finding names its file"
 
 
 def _folders(policy_dirs) -> list[str]:

@@ -165,6 +165,11 @@ def test_shipped_policies_every_witness_is_confirmed_and_every_clause_accounted_
     assert analysis.kinds == {kind: len(policies.clauses(kind)) for kind in policies.by_kind}
     undecided = {c.id for f in by_code(analysis, "undecided-on-valid-input") for c in f.clauses}
     assert "part3.line2_allocation_formula" in undecided  # discretionary income is optional in the schema
+    # III.2 against III.5 under the shipped (default) reading, with its range; a warning, so the gate passes
+    (conflict,) = by_code(analysis, "conditional-conflict")
+    assert {c.id for c in conflict.clauses} == {"part3.cap_miscellaneous_income", "part3.line1_original_funding"}
+    assert conflict.details["condition"] == "miscellaneous_income_total < 1,400,000" and conflict.witness.confirmed
+    assert not analysis.failed  # nothing at error severity: `analyze` on the shipped set exits 0
 
 
 def test_json_report_matches_its_schema_and_sarif_has_locations():
