@@ -175,23 +175,10 @@ class PolicySet:
 
     def data_needed(self, kinds=None) -> set[str]:
         """The reference data sets (`data.NAME`) that some clause reads (of documents of `kinds`)."""
-        found: set[str] = set()
-
-        def walk(node) -> None:
-            if isinstance(node, n.DataRef):
-                found.add(node.name)
-            elif isinstance(node, n.Node):
-                for value in node._values():
-                    walk(value)
-            elif isinstance(node, tuple):
-                for item in node:
-                    walk(item)
-
-        for policy_file in self.files:
-            if kinds is None or policy_file.header.kind in kinds:
-                walk(policy_file.bindings)
-                walk(policy_file.clauses)
-        return found
+        return {node.name
+                for policy_file in self.files if kinds is None or policy_file.header.kind in kinds
+                for node in n.descendants((policy_file.bindings, policy_file.clauses))
+                if isinstance(node, n.DataRef)}
 
     # ---- checking ----------------------------------------------------------------------
     def _schema_valid(self, value) -> bool:
