@@ -11,6 +11,7 @@ gave one.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from .. import __version__
@@ -31,6 +32,7 @@ _PLACED = {"clause", "cite", "title", "severity", "outcome", "message", "explana
 _ORDER = ["fail", "error", "invalid", "waived", "pass", "not_applicable"]
 
 
+@functools.cache  # compiling the template costs some 0.1 s; a process (the service, a test run) pays it once
 def _environment():
     import jinja2
 
