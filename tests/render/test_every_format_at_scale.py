@@ -6,10 +6,12 @@ the failing ones fail."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import xml.etree.ElementTree as ET
 
+import fastjsonschema
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -38,7 +40,14 @@ def reports(tmp_path_factory) -> dict:
 
 def test_json(reports):
     report = json.loads(reports["json"])
-    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate(report)
+    # Every document against the schema with fastjsonschema (0.7 s; jsonschema took 10 s for
+    # the 2,000). It reads the schema as draft 7, which the report schema's keywords mean alike,
+    # so jsonschema, the reference validator, still judges the report as Draft 2020-12 with
+    # every failing document and a hundred passing ones spread over the corpus.
+    fastjsonschema.compile(copy.deepcopy(REPORT_SCHEMA))(report)
+    failing = [d for d in report["documents"] if d["outcome"] != "pass"]
+    passing = [d for d in report["documents"] if d["outcome"] == "pass"]
+    jsonschema.Draft202012Validator(REPORT_SCHEMA).validate({**report, "documents": failing + passing[::19]})
     assert len(report["documents"]) == 2000
     assert {d["path"] for d in report["documents"] if d["outcome"] == "fail"} == reports["failing"]
     assert report["summary"]["documents"] == 2000 and report["summary"]["failing"] == 100
