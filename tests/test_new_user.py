@@ -61,18 +61,30 @@ def sessions(text: str) -> list[tuple[str, int, str]]:
     return [tuple(step) for step in steps]
 
 
-@pytest.fixture
-def shell(installed, tmp_path):
+@pytest.fixture(scope="module")
+def walked(installed, tmp_path_factory) -> Shell:
+    """The user's repository after the README's path, walked once for this module (each walk
+    is some 2.5 s of processes): every command and its output as the README says."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    root = tmp_path / "proposals-repo"
+    folder = tmp_path_factory.mktemp("walked")
+    root = folder / "proposals-repo"
     root.mkdir()
-    (tmp_path / "home").mkdir()
-    run = Shell(installed, root, tmp_path / "home")
+    (folder / "home").mkdir()
+    run = Shell(installed, root, folder / "home")
     for command in ("git init -q", "git config user.email officer@example.org",
                     "git config user.name 'Compliance Officer'", "git config commit.gpgsign false"):
         assert run(command)[0] == 0
+    walk_the_readme(run)
     return run
+
+
+@pytest.fixture
+def shell(installed, walked, tmp_path) -> Shell:
+    """A copy of the walked repository (and its home) of this test's own, to make mistakes in."""
+    for name in ("proposals-repo", "home"):
+        shutil.copytree(walked.root.parent / name, tmp_path / name, symlinks=True)
+    return Shell(installed, tmp_path / "proposals-repo", tmp_path / "home")
 
 
 def walk_the_readme(shell) -> None:
@@ -87,9 +99,8 @@ def walk_the_readme(shell) -> None:
         assert shell(command) == (status, output), command
 
 
-def test_the_readme_path_from_init_to_a_commit(shell):
-    walk_the_readme(shell)
-    status, log = shell("git log --format=%s && git show --name-only --format= HEAD")
+def test_the_readme_path_from_init_to_a_commit(walked):
+    status, log = walked("git log --format=%s && git show --name-only --format= HEAD")
     assert status == 0
     assert log.splitlines()[0] == "A first proposal"
     assert {PROPOSAL, "registers/member-states.yaml", ".iompolicy.yaml", "templates/proposal.yaml"} <= set(
@@ -106,7 +117,6 @@ def _mistake(shell, old: str, new: str) -> tuple[int, str]:
 
 
 def test_the_first_mistakes_are_said_with_their_fix(shell):
-    walk_the_readme(shell)
     right = _proposal(shell)
     where = f"{PROPOSAL}:"
     cases = [
@@ -133,7 +143,6 @@ def test_the_first_mistakes_are_said_with_their_fix(shell):
 
 
 def test_a_state_the_register_lacks_is_named_and_the_commit_refused(shell):
-    walk_the_readme(shell)
     peru = _proposal(shell).replace("BOL", "PER")
     shell.write(PROPOSAL, peru)
     status, output = shell(f"iompolicy check {PROPOSAL}")
@@ -151,7 +160,6 @@ def test_a_state_the_register_lacks_is_named_and_the_commit_refused(shell):
 
 
 def test_data_not_given_is_said_with_its_fix(shell):
-    walk_the_readme(shell)
     status, output = shell(f"iompolicy check {PROPOSAL} --data registers/member-states.yaml")
     assert status == 0, output  # no clause that applies reads the funded projects: said, not failed
     assert ("note: reference data `funded_projects` was not given: clauses that read it are undecided (hint: "
