@@ -59,23 +59,39 @@ class Repository:
         return self.git("commit", "-m", message)
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> Repository:
+    """The repository with the local hook, made once for this module (some 1.5 s of git and pre-commit)."""
+    return make_repository(tmp_path_factory.mktemp("made"), PRE_COMMIT_CONFIG)
+
+
 @pytest.fixture
-def repository(tmp_path) -> Repository:
-    return make_repository(tmp_path, PRE_COMMIT_CONFIG)
+def repository(made, tmp_path) -> Repository:
+    """A copy of the made repository (and its pre-commit home) of this test's own."""
+    for name in ("home", "pre-commit-home", "proposals-repo"):
+        shutil.copytree(made.root.parent / name, tmp_path / name, symlinks=True)
+    return Repository(tmp_path / "proposals-repo", _environment(tmp_path))
 
 
-def make_repository(tmp_path, config: str, first: str = "Passed", **extra_env: str) -> Repository:
-    """A git repository of proposals with `config` as its .pre-commit-config.yaml, the
-    settings and the example registers committed through the hook (which says `first`)."""
+def _environment(tmp_path, **extra_env: str) -> dict[str, str]:
+    """The environment of git and pre-commit for a repository under `tmp_path`: the test
+    environment's `iompolicy` and `pre-commit` first on PATH, a home and a pre-commit home of its own."""
     bin_dir = Path(sys.executable).parent  # where pip put `iompolicy` and `pre-commit`
     path = str(bin_dir) + os.pathsep + os.environ.get("PATH", "")
-    pre_commit = shutil.which("pre-commit", path=path)
-    assert pre_commit, "pre-commit is a test dependency: pip install -e '.[test]'"
+    assert shutil.which("pre-commit", path=path), "pre-commit is a test dependency: pip install -e '.[test]'"
     assert shutil.which("iompolicy", path=path), "iompolicy is not installed: pip install -e ."
     env = {key: value for key, value in os.environ.items() if not key.startswith(("GIT_", "PRE_COMMIT"))}
     env.update(PATH=path, HOME=str(tmp_path / "home"), PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
                GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1", PRE_COMMIT_COLOR="never",
                **extra_env)
+    return env
+
+
+def make_repository(tmp_path, config: str, first: str = "Passed", **extra_env: str) -> Repository:
+    """A git repository of proposals with `config` as its .pre-commit-config.yaml, the
+    settings and the example registers committed through the hook (which says `first`)."""
+    env = _environment(tmp_path, **extra_env)
+    pre_commit = shutil.which("pre-commit", path=env["PATH"])
     (tmp_path / "home").mkdir(parents=True)
     root = tmp_path / "proposals-repo"
     (root / "data").mkdir(parents=True)
