@@ -10,11 +10,11 @@ import os
 import subprocess
 import sys
 
-from servicekit import ROOT
+from servicekit import ROOT, SERVER_CACHE
 
 
-def test_100_concurrent_requests_all_get_the_clis_answer(tmp_path):
-    environment = {**os.environ, "IOMPOLICY_CACHE_DIR": str(tmp_path / "cache")}
+def test_100_concurrent_requests_all_get_the_clis_answer():
+    environment = {**os.environ, "IOMPOLICY_CACHE_DIR": str(SERVER_CACHE)}
     finished = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "load_service.py"), "--requests", "100", "--concurrency", "4",
          "--time-limit", "240", "--json"],
