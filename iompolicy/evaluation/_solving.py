@@ -141,27 +141,33 @@ def near(x: Decimal, grid: Decimal) -> list[Decimal]:
 
 def search(start: Decimal, grid: Decimal, holds_at, typed) -> Decimal | None:
     """The smallest change on the grid, either way, that makes `holds_at` true, assuming
-    the requirement holds on one side of a boundary (doubling, then halving)."""
+    the requirement holds on one side of a boundary in each direction.
+
+    Both directions are probed together, doubling the step, so the work grows with the
+    distance to the nearer boundary, not with the search's reach: a direction in which
+    nothing passes costs as many probes as the other needs, not all sixty doublings.
+    Then the bracket of each direction that passed is halved down to the boundary."""
+    low = 0
+    for doubling in range(_SEARCH_DOUBLINGS):
+        steps = 1 << doubling
+        passing = [direction for direction in (1, -1) if holds_at(typed(start + direction * steps * grid))]
+        if passing:
+            break
+        low = steps
+    else:
+        return None
     best = None
-    for direction in (1, -1):
-        low, high = 0, None
-        for doubling in range(_SEARCH_DOUBLINGS):
-            steps = 1 << doubling
-            if holds_at(typed(start + direction * steps * grid)):
-                high = steps
-                break
-            low = steps
-        if high is None:
-            continue
-        while high - low > 1:
-            middle = (low + high) // 2
+    for direction in passing:  # below `low` neither direction passes: only the bracket is searched
+        bottom, high = low, steps
+        while high - bottom > 1:
+            middle = (bottom + high) // 2
             if holds_at(typed(start + direction * middle * grid)):
                 high = middle
             else:
-                low = middle
+                bottom = middle
         if best is None or high < best[0]:
             best = (high, start + direction * high * grid)
-    return best[1] if best else None
+    return best[1]
 
 
 def whole_count(op: str, count: int, bound) -> int | None:

@@ -242,7 +242,8 @@ def _fix(compiled: CompiledClause, env: Env, doc: Document, valid):
     from .headroom import headroom
 
     clause = compiled.clause
-    fix = headroom(clause.requires, clause.guards, env.doc, env.data, compiled.bindings, clause.note, valid)
+    fix = headroom(clause.requires, clause.guards, env.doc, env.data, compiled.bindings, clause.note, valid,
+                   compiled.scope)
     return fix.with_replacement(doc) if fix is not None else None
 
 
