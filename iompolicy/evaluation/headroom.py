@@ -384,11 +384,15 @@ class _Solver:
         if aimed is not node:
             return self.compare(aimed, doc, ctx)
         decided = self.holds(node, doc, ctx) is not None
-        _, tracer = self.traced(node, doc, ctx)
-        left_reads = self.traced(node.left, doc, ctx)[1].levers
-        right_reads = self.traced(node.right, doc, ctx)[1].levers
+        left, left_reading = self.traced(node.left, doc, ctx)
+        left_reads = left_reading.levers
+        # the comparison reads the left side, then (unless the left was undecided) the right
+        right_reads = self.traced(node.right, doc, ctx)[1].levers if left is not None else {}
+        read = dict(left_reads)
+        for path, value in right_reads.items():
+            read.setdefault(path, value)
         changes = []
-        for path, value in self.fewest(innermost(tracer.levers)).items():
+        for path, value in self.fewest(innermost(read)).items():
             if path in left_reads and path in right_reads:
                 continue  # read on both sides: no single value to solve for
             other = node.right if path in left_reads else node.left
