@@ -262,12 +262,11 @@ class PolicySet:
         compiled now, then kept. With `warm_up`, None until WARM_UP documents of that kind
         were checked: writing and compiling it takes about as long as the closures take to
         check a few hundred documents, so a short run (one file at a cold start) never pays it."""
-        from .evaluation.codegen import generate
-
         if warm_up:
             seen = self._seen[kind] = self._seen.get(kind, 0) + 1
             if seen <= WARM_UP:
                 return None
+        from .evaluation.codegen import generate  # here: a short run never imports it (2 ms)
         clauses = self.by_kind.get(kind, ())
         if chosen is not None:
             clauses = [c for c, keep in zip(clauses, chosen) if keep]

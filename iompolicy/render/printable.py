@@ -13,12 +13,14 @@ An undecodable byte of a file name is written `\\xff` everywhere, other escapes 
 
 from __future__ import annotations
 
-_UNPRINTABLE = [
-    *range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, *range(0x80, 0xA0),  # C0 but tab, DEL, C1 (0x9B is CSI)
-    *range(0x202A, 0x202F), *range(0x2066, 0x206A),  # bidirectional overrides and isolates ("Trojan Source")
-    *range(0xD800, 0xE000),  # halves of surrogate pairs: not characters, and no encoding can write them
-]
-_SURROGATES = range(0xD800, 0xE000)
+_UNPRINTABLE = (
+    range(0x00, 0x09), range(0x0A, 0x20), range(0x7F, 0xA0),  # C0 but tab, DEL, C1 (0x9B is CSI)
+    range(0x202A, 0x202F), range(0x2066, 0x206A),  # bidirectional overrides and isolates ("Trojan Source")
+    range(0xD800, 0xE000),  # halves of surrogate pairs: not characters, and no encoding can write them
+)
+_SURROGATES = (range(0xD800, 0xE000),)
+# XML 1.0 allows tab, line feed, carriage return, U+0020-U+D7FF, U+E000-U+FFFD and beyond.
+_NOT_XML = (range(0x00, 0x09), range(0x0B, 0x0D), range(0x0E, 0x20), range(0xD800, 0xE000), range(0xFFFE, 0x10000))
 
 
 def _escape(code: int) -> str:
@@ -26,12 +28,25 @@ def _escape(code: int) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
-_ESCAPES = {code: _escape(code) for code in _UNPRINTABLE}
+class _Escapes(dict):
+    """A `str.translate` table of the characters in `ranges`, each escaped by `escape`,
+    filled as characters are met: writing out all 2,000-odd at import took 6 ms of every
+    start, and a report's text seldom holds one of them."""
+
+    def __init__(self, ranges, escape):
+        super().__init__()
+        self.ranges, self.escape = ranges, escape
+
+    def __missing__(self, code: int) -> str:
+        # every character met is kept, the ones left alone as themselves: one look-up each after
+        escaped = self[code] = self.escape(code) if any(code in span for span in self.ranges) else chr(code)
+        return escaped
+
+
+_ESCAPES = _Escapes(_UNPRINTABLE, _escape)
 # In JSON text a surrogate can only stand inside a string, where a backslash is written `\\`.
-_JSON_ESCAPES = {code: _escape(code).replace("\\", "\\\\") for code in _SURROGATES}
-# XML 1.0 allows tab, line feed, carriage return, U+0020-U+D7FF, U+E000-U+FFFD and beyond.
-_XML_ESCAPES = {code: _escape(code) for code in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
-                                                  *_SURROGATES, 0xFFFE, 0xFFFF]}
+_JSON_ESCAPES = _Escapes(_SURROGATES, lambda code: _escape(code).replace("\\", "\\\\"))
+_XML_ESCAPES = _Escapes(_NOT_XML, _escape)
 
 
 def printable(line: str) -> str:
