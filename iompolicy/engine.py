@@ -183,11 +183,7 @@ class PolicySet:
     # ---- checking ----------------------------------------------------------------------
     def _schema_valid(self, value) -> bool:
         """Does a (changed) document value still match its kind's schema? (for headroom)"""
-        try:
-            self.validator.validate(as_document(value))
-        except DocumentError:
-            return False
-        return True
+        return self.validator.is_valid(value)
 
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
               validate: bool = True, select: Callable[[n.Clause], bool] | None = None,
