@@ -197,6 +197,11 @@ def _selectors(nodes) -> frozenset:
     return frozenset(found)
 
 
+# Expressions whose work grows with the document: they read a list item by item.
+_GROWING = (n.Aggregate, n.Quantified, n.Membership)
+_LIST_FUNCTIONS = frozenset({"max", "min", "sum", "count", "unique"})
+
+
 # ---- the solver ------------------------------------------------------------------------------------
 
 class _Solver:
@@ -239,11 +244,15 @@ class _Solver:
         key = (id(node), *ctx)
         known = self.compiled.get(key)
         if known is None:
-            before = self.work[0]
-            truth = self.traced_truth(node, doc, ctx)
-            # the entry keeps `node` alive, so its id cannot be reused by another node
-            self.compiled[key] = (node, compile_condition(node, self.scope, frozenset(ctx)), self.work[0] - before)
-            return truth
+            work = self.fixed_work(node)
+            closure = compile_condition(node, self.scope, frozenset(ctx))
+            if work is None:  # its work grows with the document: counted on a first reading
+                before = self.work[0]
+                truth = self.traced_truth(node, doc, ctx)
+                # the entry keeps `node` alive, so its id cannot be reused by another node
+                self.compiled[key] = (node, closure, self.work[0] - before)
+                return truth
+            known = self.compiled[key] = (node, closure, work)
         _, closure, work = known
         self.work[0] += work  # counted as the first reading of it was: the limit stays one of work done
         if self.work[0] > WORK_LIMIT:
@@ -254,6 +263,22 @@ class _Solver:
             return closure(env)
         except Undecided:
             return None
+
+    def fixed_work(self, node) -> int | None:
+        """The expressions a reading of `node` evaluates, when that number does not grow with
+        the document (no list is read item by item, through the `let`s it names either), else None."""
+        count, pending, seen = 0, [node], set()
+        while pending:
+            for part in n.descendants(pending.pop()):
+                count += 1
+                if isinstance(part, _GROWING) or (isinstance(part, n.Call) and part.func in _LIST_FUNCTIONS) or (
+                        isinstance(part, n.Compare) and part.op in ("==", "!=")
+                        and not isinstance(part.left, n.Literal) and not isinstance(part.right, n.Literal)):
+                    return None  # two values read from the document may be lists, compared item by item
+                if isinstance(part, n.Name) and part.name in self.bindings and part.name not in seen:
+                    seen.add(part.name)
+                    pending.append(self.bindings[part.name].expr)
+        return count
 
     def traced_truth(self, node, doc, ctx) -> bool | None:
         try:
