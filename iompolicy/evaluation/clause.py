@@ -30,15 +30,30 @@ from .compiler import Bindings, Env, compile_binding, compile_condition, compile
 PASS, NOT_APPLICABLE, FAIL, UNDECIDED_GUARD, UNDECIDED_REQUIRE, OUTSIDE_DATES = range(6)
 
 
+class SolverCache:
+    """What working out one clause's fixes (`headroom`) finds once for every document:
+    the ids of the expressions that only select what is read (`selectors`), the ids of
+    the clause's own expressions (`own`), and for each of these (with the variables in
+    scope) its compiled closure and the work a reading of it takes, when that is fixed."""
+
+    __slots__ = ("selectors", "own", "conditions")
+
+    def __init__(self):
+        self.selectors: frozenset | None = None  # None until the first fix is worked out
+        self.own: frozenset = frozenset()
+        self.conditions: dict[tuple, tuple] = {}
+
+
 class CompiledClause(namedtuple("CompiledClause", "clause header bindings guards requires message start until "
-                                                   "info not_applicable passed scope outside")):
+                                                   "info not_applicable passed scope outside solving")):
     """A clause (`n.Clause`, with its policy's `n.PolicyHeader`) with its closures and what
     is needed to explain it: `bindings` by name (for the tracer); the compiled `guards` and
     `requires`; the `message` template's parts (text, or a compiled closure); the dates it
     is in force from (`start`) and `until` (each None when open); its `ClauseInfo`; and the
     results it gives, always the same ones, when a guard is false (`not_applicable`) and
     when it `passed`; `scope`, the compiled `Bindings` its conditions read (for `codegen`);
-    `outside`, its results outside its effective dates by document date (made when first met)."""
+    `outside`, its results outside its effective dates by document date (made when first met);
+    `solving`, what working out its fixes finds once for every document (a `SolverCache`)."""
 
     __slots__ = ()
 
@@ -85,7 +100,7 @@ def compile_file(policy_file: n.PolicyFile, readings: Mapping[str, str] | None =
             tuple(compile_condition(r, scope) for r in clause.requires),
             message, max(starts, default=None), min(untils, default=None),
             info, ClauseResult(info, Outcome.NOT_APPLICABLE, reason, reason), ClauseResult(info, Outcome.PASS),
-            scope, {},
+            scope, {}, SolverCache(),
         ))
     return compiled
 
@@ -243,7 +258,7 @@ def _fix(compiled: CompiledClause, env: Env, doc: Document, valid):
 
     clause = compiled.clause
     fix = headroom(clause.requires, clause.guards, env.doc, env.data, compiled.bindings, clause.note, valid,
-                   compiled.scope)
+                   compiled.scope, compiled.solving)
     return fix.with_replacement(doc) if fix is not None else None
 
 

@@ -53,7 +53,7 @@ _NEWTON_ROUNDS = 8
 
 
 def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str | None = None,
-             valid=None, scope=None) -> Fix | None:
+             valid=None, scope=None, cache=None) -> Fix | None:
     """The fix of a clause whose `requires` (expressions) fail on `doc`, or None when
     no requirement is false (an undecided clause has missing facts, not a fix).
 
@@ -66,8 +66,9 @@ def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str 
 
     `scope`, when given, is the clause's compiled `Bindings`: a condition is then decided
     by the tracer once (which counts its work) and by the compiler's closures after that,
-    on the changed documents a search tries (the same verdicts, several times faster)."""
-    solver = _Solver(data, bindings, note, [*requires, *guards], valid, scope)
+    on the changed documents a search tries (the same verdicts, several times faster).
+    `cache`, the clause's `SolverCache`, keeps what does not depend on the document."""
+    solver = _Solver(data, bindings, note, [*requires, *guards], valid, scope, cache)
     steps, notes, plan = [], [], doc
     try:
         for requirement in requires:
@@ -205,15 +206,28 @@ _LIST_FUNCTIONS = frozenset({"max", "min", "sum", "count", "unique"})
 # ---- the solver ------------------------------------------------------------------------------------
 
 class _Solver:
-    def __init__(self, data: dict, bindings: dict, note: str | None, conditions, valid=None, scope=None):
+    def __init__(self, data: dict, bindings: dict, note: str | None, conditions, valid=None, scope=None,
+                 cache=None):
         self.data = data
         self.scope = scope
-        # id(condition, its variables) -> (the condition, its closure, the work its first reading took)
-        self.compiled: dict[tuple, tuple] = {}
         self.valid = valid or (lambda value: True)
         self.bindings = bindings
         self.named_in_note = re.findall(r"`([^`]+)`", note or "")
-        self.selectors = _selectors([*conditions, *(b.expr for b in bindings.values())])
+        if cache is None or cache.selectors is None:
+            written = [*conditions, *(b.expr for b in bindings.values())]
+            selectors = _selectors(written)
+            own = frozenset(id(node) for node in n.descendants(tuple(written)))
+            if cache is not None:
+                cache.own, cache.selectors = own, selectors
+        else:
+            selectors, own = cache.selectors, cache.own
+        self.selectors, self.own = selectors, own
+        # (id(condition), its variables) -> (the condition, its closure, its fixed work or None):
+        # the clause's own conditions in the clause's cache, the ones made here (a negation, say)
+        # only for this fix, since an entry keeps its condition alive
+        self.shared = cache.conditions if cache is not None else {}
+        self.local: dict[tuple, tuple] = {}
+        self.measured: dict[tuple, tuple] = {}  # the same key -> (condition, the work its first reading took)
         self.work = [0]
 
     # ---- evaluating on a (changed) document ------------------------------------------------------
@@ -242,18 +256,19 @@ class _Solver:
         if self.scope is None:
             return self.traced_truth(node, doc, ctx)
         key = (id(node), *ctx)
-        known = self.compiled.get(key)
-        if known is None:
-            work = self.fixed_work(node)
-            closure = compile_condition(node, self.scope, frozenset(ctx))
-            if work is None:  # its work grows with the document: counted on a first reading
+        table = self.shared if id(node) in self.own else self.local
+        known = table.get(key)
+        if known is None:  # the entry keeps `node` alive, so its id cannot be reused by another node
+            known = table[key] = (node, compile_condition(node, self.scope, frozenset(ctx)), self.fixed_work(node))
+        _, closure, work = known
+        if work is None:  # its work grows with the document: counted on a first reading, by the tracer
+            measured = self.measured.get(key)
+            if measured is None:
                 before = self.work[0]
                 truth = self.traced_truth(node, doc, ctx)
-                # the entry keeps `node` alive, so its id cannot be reused by another node
-                self.compiled[key] = (node, closure, self.work[0] - before)
+                self.measured[key] = (node, self.work[0] - before)
                 return truth
-            known = self.compiled[key] = (node, closure, work)
-        _, closure, work = known
+            work = measured[1]
         self.work[0] += work  # counted as the first reading of it was: the limit stays one of work done
         if self.work[0] > WORK_LIMIT:
             raise _TooMuchWork
@@ -528,7 +543,11 @@ class _Solver:
             shown = moved.isoformat() if isinstance(value, str) else moved
             return self.holds(node, patched(doc, path, shown), ctx) is True
 
-        day = search(Decimal(start.toordinal()), Decimal(1), holds_at, int)
+        bound = self.year_bound(node, path, start, doc, ctx)
+        if bound is not None and holds_at(Decimal(bound.toordinal())):
+            day = Decimal(bound.toordinal())
+        else:
+            day = search(Decimal(start.toordinal()), Decimal(1), holds_at, int)
         if day is None:
             return None
         target = dt.date.fromordinal(int(day))
@@ -536,6 +555,29 @@ class _Solver:
         if node.op in ("==", "!="):
             bound = "exactly"
         return Change("move", path, value, target.isoformat(), bound, int(day) - start.toordinal())
+
+    def year_bound(self, node: n.Compare, path: str, start: dt.date, doc, ctx) -> dt.date | None:
+        """For `year(FIELD) op Y`, the date nearest `start` that the comparison allows: the
+        first day of a year or the last, worked out instead of searched for (a search
+        takes some twenty readings). None for any other comparison."""
+        sides = ((node.left, node.right, node.op), (node.right, node.left, FLIPPED[node.op]))
+        for call, other, op in sides:
+            if not (isinstance(call, n.Call) and call.func == "year" and len(call.args) == 1):
+                continue
+            argument, _ = self.traced(call.args[0], doc, ctx)
+            year = as_number(self.value(other, doc, ctx))
+            if argument is None or argument.path != path or year is None or year != int(year):
+                continue
+            year = int(year)
+            if op == "==":
+                op = ">=" if start.year < year else "<="
+            first = {">=": year, ">": year + 1}.get(op)
+            last = {"<=": year, "<": year - 1}.get(op)
+            if first is not None and 1 <= first <= 9999:
+                return dt.date(first, 1, 1)
+            if last is not None and 1 <= last <= 9999:
+                return dt.date(last, 12, 31)
+        return None
 
     def list_size(self, node: n.Compare, doc, ctx) -> Change | None:
         """`len(list)` or `count(... in list ...)` compared with a number: items to add or remove."""

@@ -40,7 +40,8 @@ def fix_of(policies, clause_id: str, value: dict, data=DATA):
     judged_on = _document_date(value, policies.validator.kind_of(doc).date_rule)
     data = policies.dated.as_of(data, judged_on)  # registers' dated facts, as the check reads them
     return headroom(compiled.clause.requires, compiled.clause.guards, value, data, compiled.bindings,
-                    compiled.clause.note, valid=lambda changed: valid(policies, changed))
+                    compiled.clause.note, valid=lambda changed: valid(policies, changed),
+                    scope=compiled.scope, cache=compiled.solving)  # as a check works it out
 
 
 def valid(policies, value) -> bool:
@@ -143,6 +144,32 @@ def test_every_lever_the_formula_reads_is_listed_with_the_note_choosing_the_usua
         ("funding.requested_usd", "reduce", 70_000, True),
         ("duration_months", "reduce", 7, False),
     ]
+
+
+@pytest.mark.parametrize("requirement, submitted_on, expected", [
+    ("year(submitted_on) >= 2008", "2006-05-01", "move `submitted_on` forward by 610 days (to 2008-01-01 or later)"),
+    ("year(submitted_on) > 2008", "2006-05-01", "move `submitted_on` forward by 976 days (to 2009-01-01 or later)"),
+    ("year(submitted_on) <= 2008", "2010-03-01", "move `submitted_on` back by 425 days (to 2008-12-31 or earlier)"),
+    ("2008 > year(submitted_on)", "2010-03-01", "move `submitted_on` back by 791 days (to 2007-12-31 or earlier)"),
+    ("year(submitted_on) == 2008", "2010-03-01", "move `submitted_on` back by 425 days (to 2008-12-31 exactly)"),
+    ("year(submitted_on) == 2008", "2006-05-01", "move `submitted_on` forward by 610 days (to 2008-01-01 exactly)"),
+])
+def test_a_year_compared_moves_the_date_to_the_nearest_first_or_last_day(requirement, submitted_on, expected):
+    """`year(d) op Y` is solved for the date directly (the first or last day of a year): the
+    date it gives passes, and the day before it (on the way from the document's date) fails."""
+    policy = f"""
+    policy p {{ title "t" source "s" applies to proposal }}
+    clause dated {{ title "t" cite "c" quote "q" must require {requirement} }}
+    """
+    policies = PolicySet.from_texts({"p.iom": policy}, TEST_SCHEMAS)
+    value = {"kind": "proposal", "submitted_on": submitted_on}
+    fix = fix_of(policies, "dated", value, {})
+    assert fix.text() == expected and fix.complete
+    (change,) = fix.steps[0].changes
+    assert outcome(policies, "dated", fix.apply(value), {}) is Outcome.PASS
+    moved = dt.date.fromisoformat(change.target)
+    one_day_short = moved - dt.timedelta(days=1 if moved.isoformat() > submitted_on else -1)
+    assert outcome(policies, "dated", {**value, "submitted_on": one_day_short.isoformat()}, {}) is Outcome.FAIL
 
 
 def test_items_of_a_list_that_break_it_each_get_their_own_step():
