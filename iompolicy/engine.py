@@ -58,6 +58,8 @@ class PolicySet:
         for policy_file in self.files:
             self.by_kind.setdefault(policy_file.header.kind, []).extend(
                 compile_file(policy_file, resolved, defaults))
+        # kind -> its schema, for the kinds of documents to check (not reference data, not waivers)
+        self._checkable = {name: kind for name, kind in self.schemas.kinds.items() if kind.role == "document"}
         self._programs: dict[tuple, object] = {}  # (kind, clauses chosen) -> codegen.Program
         self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
         self.notices = said.Notices(self.by_kind, self._data_read, self.dated, self.provisions)
@@ -210,18 +212,20 @@ class PolicySet:
         doc, value, kind = None, document, None
         if type(document) is dict and not validate:  # a dict is read as it is: a Document only when one is needed
             name = document.get("kind")
-            kind = self.validator.schemas.get(name) if type(name) is str else None
+            kind = self._checkable.get(name) if type(name) is str else None
         if kind is None:
             doc = document if type(document) is Document else as_document(document)
             kind = self.validator.validate(doc) if validate else self.validator.kind_of(doc)
             value = doc.value
-        if kind.role != "document":
-            doc = doc or as_document(document)
-            hint = "pass it as data" if kind.is_data else "name it with --waivers or in the configuration"
-            raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
-                                         hint=hint)])
+            if kind.role != "document":
+                hint = "pass it as data" if kind.is_data else "name it with --waivers or in the configuration"
+                raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
+                                             hint=hint)])
         judged_on = as_of or _document_date(value, kind.date_rule)
-        data_values, data_files = _data_values(data)
+        if type(data) is dict and data and _all_dicts(data):  # reference data given as dicts: used as given
+            data_values, data_files = data, None
+        else:
+            data_values, data_files = _data_values(data)
         if data_files and sources:
             data_files = {**data_files, **sources}
         data_files = data_files or sources
@@ -289,6 +293,13 @@ def _shipped_schemas() -> Path:
     from .resources import shipped_schemas
 
     return shipped_schemas()
+
+
+def _all_dicts(data: dict) -> bool:
+    for value in data.values():
+        if type(value) is not dict:
+            return False
+    return True
 
 
 def _data_values(data) -> tuple[dict, dict]:
