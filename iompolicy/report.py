@@ -92,6 +92,20 @@ class ClauseResult:
     def __setattr__(self, name, value):
         raise AttributeError("ClauseResult is immutable")
 
+    @classmethod
+    def explained_later(cls, info: ClauseInfo, outcome: Outcome, deferred, find_fix=None) -> "ClauseResult":
+        """A failed or undecided result whose explanation (`deferred`) and fix (`find_fix`)
+        are worked out when first read: what a check builds for every failed clause, so
+        built at a third of the constructor's cost (profiled: a third of a failing
+        document's check went to `__init__`'s ten `object.__setattr__` calls)."""
+        result = _Writable.__new__(_Writable)
+        result.info, result.outcome, result.waiver = info, outcome, None
+        result._message = result._explanation = ""
+        result._location, result._deferred, result._missing = NOWHERE, deferred, ()
+        result._fix, result._find_fix = None, find_fix
+        result.__class__ = cls  # from now on immutable, as every ClauseResult
+        return result
+
     def _resolve(self) -> None:
         deferred = self._deferred
         if deferred is not None:
@@ -211,6 +225,13 @@ def readings_line(results) -> str | None:
         return None
     return ", ".join(f"{name} = {value}" + (" (default)" if default else " (chosen)")
                      for name, (value, default) in found.items())
+
+
+class _Writable(ClauseResult):
+    """The same slots, assignable: a ClauseResult while `explained_later` fills it in."""
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__
 
 
 def _rebuild_result(info, outcome, message, explanation, location, waiver, fix=None, missing=()) -> ClauseResult:

@@ -267,8 +267,11 @@ class Writer:
         if compiled.until is not None:
             bounds.append(f"as_of > {self.name_for(compiled.until, 'UNTIL', str(compiled.until))}")
         if bounds:
+            self.namespace[f"O{index}"] = compiled.outside  # its results outside its dates, by date
             with self.block(f"if as_of is None or {' or '.join(bounds)}:"):
-                self.line(decided(OUTSIDE_DATES))
+                # the result made for the first document of that date, else made now
+                self.line(f"{result} = O{index}.get(as_of) or _decided(C{index}, {OUTSIDE_DATES}, document, data, "
+                          "as_of, sources, valid)")
             with self.block("else:"):
                 guards(0, None)
         else:
