@@ -186,17 +186,26 @@ class Tracer:
         register = self.register_holding(source.value)
         if register is None or node.where is None:
             return None
-        where = node.where
-        if isinstance(where, n.Compare) and where.op == "==":
-            for mine, other in ((where.left, where.right), (where.right, where.left)):
-                if _reads_only(mine, node.var) and not _reads_only(other, node.var):
+        looked_for = self.looked_for(node)
+        if isinstance(node.where, n.Compare) and len(looked_for) == 1:
+            (field, key), = looked_for
+            if _reads_only(field, node.var) and isinstance(key, (str, int)) and not isinstance(key, bool):
+                return f"`{str(key)[:80]}` is not in the {register}"
+        return f"no `{node.var}` of the {register} has `{unparse(node.where)}`"
+
+    def looked_for(self, node: n.Aggregate) -> list[tuple]:
+        """What `node.where` asks of an item: each comparison with `==` of the item's side
+        (`project.id`) to a value read from elsewhere (the document), with that value."""
+        found = []
+        for compare in _equalities(node.where):
+            for mine, other in ((compare.left, compare.right), (compare.right, compare.left)):
+                if _mentions(mine, node.var) and not _mentions(other, node.var):
                     try:
-                        key = self.eval(other).value
+                        found.append((mine, self.eval(other).value))
                     except Undecided:
-                        break
-                    if isinstance(key, (str, int)) and not isinstance(key, bool):
-                        return f"`{str(key)[:80]}` is not in the {register}"
-        return f"no `{node.var}` of the {register} has `{unparse(where)}`"
+                        continue
+                    break
+        return found
 
     def derived(self, traced: Traced, parent: Traced, key) -> Traced:
         """A field or entry read from `parent`, with where it comes from: a missing one names
@@ -259,18 +268,8 @@ class Tracer:
 
     def wanted(self, node: n.Aggregate) -> str | None:
         """What an item of a list of reference data would need to match `node.where`:
-        `project.id` = "IDF-2009-X", each comparison with `==` of an item's field to a
-        value read from elsewhere (the document), with that value."""
-        parts = []
-        for compare in _equalities(node.where):
-            for mine, other in ((compare.left, compare.right), (compare.right, compare.left)):
-                if _mentions(mine, node.var) and not _mentions(other, node.var):
-                    try:
-                        value = self.eval(other).value
-                    except Undecided:
-                        continue
-                    parts.append(f"`{unparse(mine)}` = {format_value(value)}")
-                    break
+        `project.id` = "IDF-2009-X" (see `looked_for`), else the condition as written."""
+        parts = [f"`{unparse(field)}` = {format_value(value)}" for field, value in self.looked_for(node)]
         return " and ".join(parts) or (f"`{unparse(node.where)}`" if node.where is not None else None)
 
     def on_Quantified(self, node: n.Quantified) -> Traced:
