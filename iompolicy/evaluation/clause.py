@@ -32,14 +32,16 @@ PASS, NOT_APPLICABLE, FAIL, UNDECIDED_GUARD, UNDECIDED_REQUIRE, OUTSIDE_DATES = 
 
 class SolverCache:
     """What working out one clause's fixes (`headroom`) finds once for every document:
-    the ids of the expressions that only select what is read (`selectors`), the ids of
+    the ids of the expressions that only select what is read (`selectors`, of which the
+    `where` conditions are `wheres`), the ids of
     the clause's own expressions (`own`), and for each of these (with the variables in
     scope) its compiled closure and the work a reading of it takes, when that is fixed."""
 
-    __slots__ = ("selectors", "own", "conditions")
+    __slots__ = ("selectors", "wheres", "own", "conditions")
 
     def __init__(self):
         self.selectors: frozenset | None = None  # None until the first fix is worked out
+        self.wheres: frozenset = frozenset()  # the ids of the `where` conditions among them
         self.own: frozenset = frozenset()
         self.conditions: dict[tuple, tuple] = {}
 

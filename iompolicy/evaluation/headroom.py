@@ -7,7 +7,8 @@ from text written per clause, so a new clause gets headroom without new code:
   quantifiers) down to comparisons, memberships and presence tests;
 - the document fields a comparison reads (through its `let`s, sums and formulas)
   are its levers; a field read only to choose items (`where`, an index key, an
-  `if` condition) is not a lever, and reference data never is;
+  `if` condition) is not a lever, and reference data never is; nor is, anywhere in the
+  clause, a field a `where` read on an item it chose (changing it passes by judging less);
 - each lever is solved for, with every other value as it is: exactly (Decimal)
   where the comparison is linear in it, else by searching for the smallest change
   on the field's own grid (whole units, cents, days); a boolean or an enumerated
@@ -25,6 +26,7 @@ makes the clause pass; `Fix.complete` records that this was checked.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from decimal import Decimal, DecimalException
@@ -71,6 +73,7 @@ def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str 
     solver = _Solver(data, bindings, note, [*requires, *guards], valid, scope, cache)
     steps, notes, plan = [], [], doc
     try:
+        solver.choosing = solver.chosen_by(requires, doc)
         for requirement in requires:
             if solver.holds(requirement, plan, {}) is not False:
                 continue
@@ -131,13 +134,16 @@ class _Reading(Tracer):
     and the reference data read. Reads under a selector (`where`, index key, `if`
     condition) are not levers."""
 
-    def __init__(self, doc, data, bindings, selectors: frozenset, work: list):
+    def __init__(self, doc, data, bindings, selectors: frozenset, work: list, wheres: frozenset = frozenset()):
         super().__init__(doc, data, bindings)
         self.work = work  # [expressions evaluated so far], shared by every reading of one fix
         self.selectors = selectors
+        self.wheres = wheres  # the ids of the `where` conditions among the selectors
         self.selecting = 0
         self.levers: dict[str, object] = {}
         self.data_read: list[str] = []
+        self.under_selectors: list[str] = []  # the fields read by selectors, in order
+        self.choosing: set[str] = set()  # the fields a `where` read on an item it chose
 
     def eval(self, node) -> Traced:
         self.work[0] += 1
@@ -146,10 +152,14 @@ class _Reading(Tracer):
         if id(node) not in self.selectors:
             return super().eval(node)
         self.selecting += 1
+        start = len(self.under_selectors)
         try:
-            return super().eval(node)
+            traced = super().eval(node)
         finally:
             self.selecting -= 1
+        if traced.value is True and id(node) in self.wheres:
+            self.choosing.update(self.under_selectors[start:])
+        return traced
 
     def note_lever(self, path, value) -> None:
         if path is not None and not self.selecting and _is_lever_value(value):
@@ -157,6 +167,8 @@ class _Reading(Tracer):
 
     def field(self, value, label, path):
         self.note_lever(path, value)
+        if self.selecting and path is not None:
+            self.under_selectors.append(path)
         return super().field(value, label, path)
 
     def on_Name(self, node):
@@ -173,6 +185,12 @@ class _Reading(Tracer):
 
 def _is_lever_value(value) -> bool:
     return value is MISSING or value is None or isinstance(value, (bool, int, Decimal, str, dt.date))
+
+
+def _wheres(nodes) -> frozenset:
+    """Ids of the `where` conditions of quantifiers and aggregates."""
+    return frozenset(id(node.where) for node in n.descendants(tuple(nodes))
+                     if isinstance(node, (n.Aggregate, n.Quantified)) and node.where is not None)
 
 
 def _selectors(nodes) -> frozenset:
@@ -198,6 +216,8 @@ def _selectors(nodes) -> frozenset:
     return frozenset(found)
 
 
+# The actions that give a field a value (not those that add or remove items of a list)
+_SETTING = frozenset({"set", "change", "move", "reduce", "raise", "provide"})
 # Expressions whose work grows with the document: they read a list item by item.
 _GROWING = (n.Aggregate, n.Quantified, n.Membership)
 _LIST_FUNCTIONS = frozenset({"max", "min", "sum", "count", "unique"})
@@ -215,13 +235,14 @@ class _Solver:
         self.named_in_note = re.findall(r"`([^`]+)`", note or "")
         if cache is None or cache.selectors is None:
             written = [*conditions, *(b.expr for b in bindings.values())]
-            selectors = _selectors(written)
+            selectors, wheres = _selectors(written), _wheres(written)
             own = frozenset(id(node) for node in n.descendants(tuple(written)))
             if cache is not None:
-                cache.own, cache.selectors = own, selectors
+                cache.own, cache.wheres, cache.selectors = own, wheres, selectors
         else:
-            selectors, own = cache.selectors, cache.own
-        self.selectors, self.own = selectors, own
+            selectors, wheres, own = cache.selectors, cache.wheres, cache.own
+        self.selectors, self.wheres, self.own = selectors, wheres, own
+        self.choosing: frozenset = frozenset()  # fields no change may touch (see `chosen_by`)
         # (id(condition), its variables) -> (the condition, its closure, its fixed work or None):
         # the clause's own conditions in the clause's cache, the ones made here (a negation, say)
         # only for this fix, since an entry keeps its condition alive
@@ -232,7 +253,7 @@ class _Solver:
 
     # ---- evaluating on a (changed) document ------------------------------------------------------
     def reading(self, doc, ctx) -> _Reading:
-        tracer = _Reading(doc, self.data, self.bindings, self.selectors, self.work)
+        tracer = _Reading(doc, self.data, self.bindings, self.selectors, self.work, self.wheres)
         for var, (path, value) in ctx.items():
             if path is not None:
                 value = value_at(doc, path)
@@ -333,7 +354,24 @@ class _Solver:
             return self.single(node, self.compare(as_compare, doc, ctx), item)
         return []
 
+    def chosen_by(self, requires, doc) -> frozenset:
+        """The fields a `where` of the requirements read on an item it chose. Changing one
+        passes the clause by judging less (a Council meeting relabelled SCPF is no longer
+        one whose reports are checked), so no change of their values is offered. (A change
+        that makes a guard false is never offered either: every change must leave the
+        whole clause passing, its guards true.)"""
+        if not self.wheres:
+            return frozenset()
+        chosen: set[str] = set()
+        for condition in requires:
+            tracer = self.reading(doc, {})
+            with contextlib.suppress(Undecided):
+                tracer.eval(condition)
+            chosen |= tracer.choosing
+        return frozenset(chosen)
+
     def single(self, node, changes: list[Change], item) -> list[Step]:
+        changes = [c for c in changes if c.path not in self.choosing or c.action not in _SETTING]
         if not changes:
             return []
         changes = self.usual_first(changes)

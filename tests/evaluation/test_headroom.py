@@ -425,3 +425,25 @@ def test_every_evaluator_gives_a_failed_result_its_fix(evaluator):
     (failed,) = [r for r in report.results if r.outcome is Outcome.FAIL]
     assert failed.fix.text() == "reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)"
     assert failed.fix.replacement == {"line": 18, "column": 18, "end_column": 24, "text": "200000"}
+
+
+def test_a_fix_never_changes_a_field_the_clause_selects_items_by():
+    """A Council item that reports on the Council's own session: setting that meeting's
+    `body` to SCPF made the requirement hold only because `where meeting.body == COUNCIL`
+    no longer chose the meeting (a vacuous fix, offered as the usual remedy)."""
+    value = {**EXAMPLES["calendar-2008.yaml"]}
+    meetings = [dict(m) for m in value["meetings"]]
+    council = next(i for i, m in enumerate(meetings) if m["body"] == "Council")
+    agenda = [dict(item) for item in meetings[council]["agenda"]]
+    reporting = next(i for i, item in enumerate(agenda) if "reports_on" in item)
+    agenda[reporting]["reports_on"] = {"body": "SCPF", "opens": meetings[council]["opens"]}
+    meetings[council] = {**meetings[council], "agenda": agenda}
+    value["meetings"] = meetings
+    clause_id = "part2.council_receives_scpf_reports"
+    assert clause_id in failed(POLICIES, value)
+    fix = fix_of(POLICIES, clause_id, value)
+    fields = [c.field for step in fix.steps for c in step.changes]
+    assert f"meetings[{council}].body" not in fields
+    assert f"meetings[{council}].agenda[{reporting}]" in fields  # the item can still go
+    for plan in fix.plans():
+        assert outcome(POLICIES, clause_id, fix.made(plan, value)) is Outcome.PASS
