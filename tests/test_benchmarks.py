@@ -34,3 +34,21 @@ def test_the_api_script_does_the_work_of_the_command(tmp_path):
                               "--policies", str(policies)], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert (api.returncode, api.stdout) == (command.returncode, command.stdout) == (1, command.stdout)
     assert "error part3.line2_national_ceiling [III.5.2]" in api.stdout
+
+
+def test_the_comparison_of_two_checkouts_measures_both_sides(tmp_path):
+    """benchmarks/compare.py, this checkout against itself: every measure on both sides."""
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), str(ROOT), "--smoke"],
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [row[0] for row in rows[1:]] == ["| eight rules, per document", "| shipped set, 10 x documents",
+                                            "| check --format json, 50 files", "| cold start, check of one file",
+                                            "| cold start, shipped set"]
+    assert all(float(row[3].rstrip(" |")) > 0 for row in rows[1:])
+
+
+def test_the_comparison_refuses_a_folder_that_is_not_a_checkout(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), str(tmp_path)],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 2 and "not a checkout of iompolicy" in result.stderr
