@@ -26,6 +26,7 @@ PureLoader = yaml.SafeLoader
 YAML_TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE, _MERGE_TAG = (
     YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge"))
+_RESOLVED: dict[tuple, str] = {}  # (loader class, plain scalar text) -> the tag the resolver gives it
 _OCTAL = LazyPattern(r"[-+]?0[0-7_]+")
 _INT_LIMIT = 10 ** MAX_NUMBER_DIGITS  # a number lies within ±10^100
 
@@ -264,7 +265,17 @@ class EventReader:
         except `!!str`; so is `!` (text, in YAML) on what would otherwise not be text."""
         tag = event.tag
         if tag is None:
-            return self.loader.resolve(ScalarNode, event.value, event.implicit)
+            if not event.implicit[0]:  # quoted: text, as the resolver would say
+                return self.loader.resolve(ScalarNode, event.value, event.implicit)
+            # A plain scalar's tag depends on its text alone: documents repeat their keys and
+            # many values, and the resolver tries a regular expression or more for each one.
+            known = _RESOLVED.get((type(self.loader), event.value))
+            if known is None:
+                if len(_RESOLVED) >= 4096:
+                    _RESOLVED.clear()
+                known = _RESOLVED[(type(self.loader), event.value)] = \
+                    self.loader.resolve(ScalarNode, event.value, event.implicit)
+            return known
         if tag == "!":  # the non-specific tag: text, which PyYAML reads as if no tag were written
             implied = self.loader.resolve(ScalarNode, event.value, (True, False)) if not event.style else _STR
             if self.strict and implied != _STR:
