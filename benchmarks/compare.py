@@ -3,6 +3,7 @@ a change (a refactoring, say) can be shown to cost nothing beyond the noise:
 
     python benchmarks/compare.py BASE_CHECKOUT            # e.g. a `git worktree` of an older commit
     python benchmarks/compare.py BASE_CHECKOUT --smoke    # tiny sizes: checks that every part runs
+    python benchmarks/compare.py BASE --this OTHER       # two checkouts, neither of them this one
 
 Both sides get the same inputs, made by this checkout's `benchmarks/workload.py`: the
 eight rules of `benchmarks/policies` over generated proposals in process, the shipped
@@ -69,13 +70,16 @@ def side_env(checkout: Path, base_env: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", type=Path, help="the other checkout (the root of its repository)")
+    parser.add_argument("--this", type=Path, default=ROOT, metavar="CHECKOUT",
+                        help="the checkout compared with the base (default: this one)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check that every part runs")
     args = parser.parse_args()
-    base = args.base.resolve()
-    if not (base / "iompolicy" / "__init__.py").is_file():
-        parser.error(f"{base}: not a checkout of iompolicy (no iompolicy/__init__.py)")
+    base, this = args.base.resolve(), args.this.resolve()
+    for checkout in (base, this):
+        if not (checkout / "iompolicy" / "__init__.py").is_file():
+            parser.error(f"{checkout}: not a checkout of iompolicy (no iompolicy/__init__.py)")
     count, repeats, rounds = (50, 1, 1) if args.smoke else (1000, 5, 5)
-    sides = {"base": base, "this": ROOT}
+    sides = {"base": base, "this": this}
     for checkout in sides.values():
         compileall.compile_dir(str(checkout / "iompolicy"), quiet=1)  # as `pip install` does
     results: dict[str, dict[str, float]] = {name: {} for name in sides}
@@ -104,7 +108,7 @@ def main() -> int:
             for arguments in commands.values():
                 subprocess.run([python, "-m", "iompolicy", *arguments], env=envs[name], capture_output=True,
                                cwd=tmp)
-        print(f"{rounds} rounds; base {base}, this {ROOT}", flush=True)
+        print(f"{rounds} rounds; base {base}, this {this}", flush=True)
         for round_number in range(rounds):
             order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
             for name in order:
