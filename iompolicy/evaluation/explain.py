@@ -240,7 +240,9 @@ class Tracer:
             for position, item in enumerate(items):
                 path = f"{source.path}[{position}]" if source.path else None
                 origin = (source.origin[0], (*source.origin[1], position)) if source.origin is not None else None
-                self.locals[var] = Traced(item, format_value(item), path, origin=origin)
+                # shown by its name (`on_Name`): formatting every item of a long list took most
+                # of its explanation's time (100,000 budget lines: 4.5 of 10 s profiled)
+                self.locals[var] = Traced(item, var, path, origin=origin)
                 yield position, item, path
         finally:
             if saved is None:

@@ -33,7 +33,7 @@ from decimal import Decimal, DecimalException
 
 from ..language import syntax as n
 from ..language.unparse import unparse
-from ..values import EXACT, MISSING, Undecided, equality_key, format_value, is_number
+from ..values import EXACT, MISSING, Undecided, equality_key, is_number
 from ._solving import (FLIPPED, aim, as_number, conjuncts, grid, innermost, near, negated, number_change, on_grid,
                        reads, search, typed, whole_count)
 from .compiler import Env, compile_condition
@@ -257,7 +257,7 @@ class _Solver:
         for var, (path, value) in ctx.items():
             if path is not None:
                 value = value_at(doc, path)
-            tracer.locals[var] = Traced(value, format_value(value), path)
+            tracer.locals[var] = Traced(value, var, path)  # shown by its name, as the tracer's own
         return tracer
 
     def traced(self, node, doc, ctx):
