@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT
 from iompolicy import PolicySet, load_file
@@ -76,3 +78,19 @@ def test_a_message_of_several_lines_keeps_its_lines_indented_under_the_clause(tm
     lines = out.getvalue().splitlines()
     assert "      no request is stated" in lines and "      see the guidelines" in lines
     assert "\\u000a" not in out.getvalue()
+
+
+def _by_character(text: str, ranges, escape) -> str:
+    """The escaping as defined: each character in `ranges` escaped, every other one kept."""
+    return "".join(escape(ord(c)) if any(ord(c) in span for span in ranges) else c for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=40))
+def test_the_fast_paths_escape_exactly_what_the_tables_say(text):
+    """printable and xml_safe search for a character to escape before translating (a line
+    seldom holds one); the result is the same as escaping character by character."""
+    from iompolicy.render import printable as module
+
+    assert printable(text) == _by_character(text, module._UNPRINTABLE, module._escape)
+    assert module.xml_safe(text) == _by_character(text, module._NOT_XML, module._escape)
