@@ -77,34 +77,19 @@ class ClauseResult:
     def __init__(self, info: ClauseInfo, outcome: Outcome, message: str = "", explanation: str = "",
                  location: Location = NOWHERE, waiver: WaiverNote | None = None, deferred=None, fix=None,
                  find_fix=None, missing: tuple = ()):
-        setattr_ = object.__setattr__
-        setattr_(self, "info", info)
-        setattr_(self, "outcome", outcome)
-        setattr_(self, "waiver", waiver)
-        setattr_(self, "_message", message)
-        setattr_(self, "_explanation", explanation)
-        setattr_(self, "_location", location)
-        setattr_(self, "_deferred", deferred)  # () -> (message, explanation, location, missing)
-        setattr_(self, "_missing", missing)
-        setattr_(self, "_fix", fix)
-        setattr_(self, "_find_fix", find_fix)  # () -> Fix | None, for a failed clause
+        # Filled in as a _Writable (plain slot assignments: ten `object.__setattr__` calls cost
+        # three times as much, and a check builds a result for every failed clause), then
+        # immutable again. Only ClauseResult itself is built here (no subclass adds slots).
+        object.__setattr__(self, "__class__", _Writable)
+        self.info, self.outcome, self.waiver = info, outcome, waiver
+        self._message, self._explanation, self._location = message, explanation, location
+        self._deferred = deferred  # () -> (message, explanation, location, missing)
+        self._missing, self._fix = missing, fix
+        self._find_fix = find_fix  # () -> Fix | None, for a failed clause
+        self.__class__ = ClauseResult
 
     def __setattr__(self, name, value):
         raise AttributeError("ClauseResult is immutable")
-
-    @classmethod
-    def explained_later(cls, info: ClauseInfo, outcome: Outcome, deferred, find_fix=None) -> "ClauseResult":
-        """A failed or undecided result whose explanation (`deferred`) and fix (`find_fix`)
-        are worked out when first read: what a check builds for every failed clause, so
-        built at a third of the constructor's cost (profiled: a third of a failing
-        document's check went to `__init__`'s ten `object.__setattr__` calls)."""
-        result = _Writable.__new__(_Writable)
-        result.info, result.outcome, result.waiver = info, outcome, None
-        result._message = result._explanation = ""
-        result._location, result._deferred, result._missing = NOWHERE, deferred, ()
-        result._fix, result._find_fix = None, find_fix
-        result.__class__ = cls  # from now on immutable, as every ClauseResult
-        return result
 
     def _resolve(self) -> None:
         deferred = self._deferred
@@ -228,7 +213,7 @@ def readings_line(results) -> str | None:
 
 
 class _Writable(ClauseResult):
-    """The same slots, assignable: a ClauseResult while `explained_later` fills it in."""
+    """The same slots, assignable: a ClauseResult while `__init__` fills it in."""
 
     __slots__ = ()
     __setattr__ = object.__setattr__

@@ -190,7 +190,7 @@ def decided(compiled: CompiledClause, code: int, doc: Document | dict, data: dic
         document = doc if isinstance(doc, Document) else Document(doc)
         return _fix(compiled, Env(document.value, data, sources), document, valid)
 
-    return ClauseResult.explained_later(compiled.info, outcome, explained, fixed if outcome is Outcome.FAIL else None)
+    return ClauseResult(compiled.info, outcome, deferred=explained, find_fix=fixed if outcome is Outcome.FAIL else None)
 
 
 def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None,
@@ -249,8 +249,8 @@ def _explain(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome
     """A failed or undecided result, explained by the tracer when first read; a failed one
     also gets its fix (headroom) when first read. `valid(value)` is the kind's schema."""
     find_fix = (lambda: _fix(compiled, env, doc, valid)) if outcome is Outcome.FAIL else None
-    return ClauseResult.explained_later(compiled.info, outcome, lambda: _trace(compiled, env, doc, outcome, conditions),
-                                        find_fix)
+    return ClauseResult(compiled.info, outcome, deferred=lambda: _trace(compiled, env, doc, outcome, conditions),
+                        find_fix=find_fix)
 
 
 def _fix(compiled: CompiledClause, env: Env, doc: Document, valid):
