@@ -183,10 +183,6 @@ class PolicySet:
                 if isinstance(node, n.DataRef)}
 
     # ---- checking ----------------------------------------------------------------------
-    def _schema_valid(self, value) -> bool:
-        """Does a (changed) document value still match its kind's schema? (for headroom)"""
-        return self.validator.is_valid(value)
-
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
               validate: bool = True, select: Callable[[n.Clause], bool] | None = None,
               trace_all: bool = False, sources: Mapping[str, str] | None = None, evaluator: str = "auto") -> Report:
@@ -222,10 +218,7 @@ class PolicySet:
                 raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
                                              hint=hint)])
         judged_on = as_of or _document_date(value, kind.date_rule)
-        if type(data) is dict and data and _all_dicts(data):  # reference data given as dicts: used as given
-            data_values, data_files = data, None
-        else:
-            data_values, data_files = _data_values(data)
+        data_values, data_files = _data_values(data)
         if data_files and sources:
             data_files = {**data_files, **sources}
         data_files = data_files or sources
@@ -241,7 +234,7 @@ class PolicySet:
             chosen = None if select is None else tuple(bool(select(c.clause)) for c in clauses)
             program = self._programs.get((kind.kind, chosen)) or self._program(kind.kind, chosen, evaluator == "auto")
         if program is not None:
-            results = program.judge(value, resolved, judged_on, flag, doc or value, data_files, self._schema_valid)
+            results = program.judge(value, resolved, judged_on, flag, doc or value, data_files, self.validator.is_valid)
         else:
             evaluate_clause = evaluate_traced if evaluator == "traced" else evaluate
             doc = doc or as_document(document)
@@ -251,7 +244,7 @@ class PolicySet:
                 if select is None or select(compiled.clause):
                     if flag is not None and flag.is_set():
                         raise Stopped
-                    results.append(evaluate_clause(compiled, env, doc, judged_on, self._schema_valid))
+                    results.append(evaluate_clause(compiled, env, doc, judged_on, self.validator.is_valid))
             results = tuple(results)
         notices = self.notices.of(kind.kind, results, judged_on, data_values)
         path = doc.name if doc is not None and doc.format else None
@@ -295,20 +288,16 @@ def _shipped_schemas() -> Path:
     return shipped_schemas()
 
 
-def _all_dicts(data: dict) -> bool:
-    for value in data.values():
-        if type(value) is not dict:
-            return False
-    return True
-
-
 def _data_values(data) -> tuple[dict, dict]:
     """Reference data by name, and the file each set read from a file came from. Values
     given as dicts are used as given, not copied for each document checked."""
     if not data:
         return {}, {}
-    if isinstance(data, Mapping):
-        if all(type(value) is dict for value in data.values()):
+    if type(data) is dict or isinstance(data, Mapping):  # the ABC's check only for another mapping
+        for value in data.values():
+            if type(value) is not dict:
+                break
+        else:  # a loop, not all() over a generator: this runs for every document checked
             return data, {}
         named = data.items()
     else:
