@@ -31,18 +31,15 @@ PASS, NOT_APPLICABLE, FAIL, UNDECIDED_GUARD, UNDECIDED_REQUIRE, OUTSIDE_DATES = 
 
 
 class SolverCache:
-    """What working out one clause's fixes (`headroom`) finds once for every document:
-    the ids of the expressions that only select what is read (`selectors`, of which the
-    `where` conditions are `wheres`), the ids of
-    the clause's own expressions (`own`), and for each of these (with the variables in
-    scope) its compiled closure and the work a reading of it takes, when that is fixed."""
+    """What working out one clause's fixes (`headroom`) finds once for every document: the
+    `shape` of its expressions (found by `headroom` on the first fix; None until then),
+    and for each of its conditions (with the variables in scope) its compiled closure and
+    the work a reading of it takes, when that is fixed."""
 
-    __slots__ = ("selectors", "wheres", "own", "conditions")
+    __slots__ = ("shape", "conditions")
 
     def __init__(self):
-        self.selectors: frozenset | None = None  # None until the first fix is worked out
-        self.wheres: frozenset = frozenset()  # the ids of the `where` conditions among them
-        self.own: frozenset = frozenset()
+        self.shape: tuple | None = None
         self.conditions: dict[tuple, tuple] = {}
 
 

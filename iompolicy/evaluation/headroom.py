@@ -187,33 +187,20 @@ def _is_lever_value(value) -> bool:
     return value is MISSING or value is None or isinstance(value, (bool, int, Decimal, str, dt.date))
 
 
-def _wheres(nodes) -> frozenset:
-    """Ids of the `where` conditions of quantifiers and aggregates."""
-    return frozenset(id(node.where) for node in n.descendants(tuple(nodes))
-                     if isinstance(node, (n.Aggregate, n.Quantified)) and node.where is not None)
-
-
-def _selectors(nodes) -> frozenset:
-    """Ids of the subtrees that only choose what is read: `where` conditions, index keys, `if` conditions."""
-    found: set[int] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, n.Node):
-            if isinstance(node, (n.Aggregate, n.Quantified)) and node.where is not None:
-                found.add(id(node.where))
-            elif isinstance(node, n.Index):
-                found.add(id(node.index))
-            elif isinstance(node, n.Conditional):
-                found.add(id(node.condition))
-            for value in node._values():
-                walk(value)
-        elif isinstance(node, tuple):
-            for item in node:
-                walk(item)
-
-    for node in nodes:
-        walk(node)
-    return frozenset(found)
+def _shape(nodes) -> tuple[frozenset, frozenset, frozenset]:
+    """What a fix needs to know of a clause's expressions, found in one walk: the ids of the
+    subtrees that only choose what is read (`where` conditions, index keys, `if`
+    conditions), of the `where` conditions among them, and of every expression."""
+    selectors, wheres, every = set(), set(), set()
+    for node in n.descendants(tuple(nodes)):
+        every.add(id(node))
+        if isinstance(node, (n.Aggregate, n.Quantified)) and node.where is not None:
+            wheres.add(id(node.where))
+        elif isinstance(node, n.Index):
+            selectors.add(id(node.index))
+        elif isinstance(node, n.Conditional):
+            selectors.add(id(node.condition))
+    return frozenset(selectors | wheres), frozenset(wheres), frozenset(every)
 
 
 # The actions that give a field a value (not those that add or remove items of a list)
@@ -233,15 +220,12 @@ class _Solver:
         self.valid = valid or (lambda value: True)
         self.bindings = bindings
         self.named_in_note = re.findall(r"`([^`]+)`", note or "")
-        if cache is None or cache.selectors is None:
-            written = [*conditions, *(b.expr for b in bindings.values())]
-            selectors, wheres = _selectors(written), _wheres(written)
-            own = frozenset(id(node) for node in n.descendants(tuple(written)))
+        shape = cache.shape if cache is not None else None
+        if shape is None:
+            shape = _shape([*conditions, *(b.expr for b in bindings.values())])
             if cache is not None:
-                cache.own, cache.wheres, cache.selectors = own, wheres, selectors
-        else:
-            selectors, wheres, own = cache.selectors, cache.wheres, cache.own
-        self.selectors, self.wheres, self.own = selectors, wheres, own
+                cache.shape = shape
+        self.selectors, self.wheres, self.own = shape
         self.choosing: frozenset = frozenset()  # fields no change may touch (see `chosen_by`)
         # (id(condition), its variables) -> (the condition, its closure, its fixed work or None):
         # the clause's own conditions in the clause's cache, the ones made here (a negation, say)
