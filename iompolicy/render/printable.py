@@ -30,59 +30,39 @@ def _escape(code: int) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
-class _Escapes(dict):
-    """A `str.translate` table of the characters in `ranges`, each escaped by `escape`,
-    filled as characters are met: writing out all 2,000-odd at import took 6 ms of every
-    start, and a report's text seldom holds one of them."""
-
-    def __init__(self, ranges, escape):
-        super().__init__()
-        self.ranges, self.escape = ranges, escape
-
-    def __missing__(self, code: int) -> str:
-        # every character met is kept, the ones left alone as themselves: one look-up each after
-        escaped = self[code] = self.escape(code) if any(code in span for span in self.ranges) else chr(code)
-        return escaped
-
-
 def _any_of(ranges) -> LazyPattern:
     """A pattern matching a character of any of `ranges`."""
     return LazyPattern("[" + "".join(f"\\U{span.start:08x}-\\U{span.stop - 1:08x}" for span in ranges) + "]")
 
 
-_HAS_UNPRINTABLE = _any_of(_UNPRINTABLE)
-_HAS_NOT_XML = _any_of(_NOT_XML)
-_ESCAPES = _Escapes(_UNPRINTABLE, _escape)
-# In JSON text a surrogate can only stand inside a string, where a backslash is written `\\`.
-_JSON_ESCAPES = _Escapes(_SURROGATES, lambda code: _escape(code).replace("\\", "\\\\"))
-_XML_ESCAPES = _Escapes(_NOT_XML, _escape)
+# Found by a regular expression (one search in C for a line that holds none, as most do),
+# and each one found escaped.
+_UNPRINTABLE_CHARACTER = _any_of(_UNPRINTABLE)
+_SURROGATE = _any_of(_SURROGATES)
+_NOT_XML_CHARACTER = _any_of(_NOT_XML)
+
+
+def _escaped(found) -> str:
+    return _escape(ord(found.group()))
+
+
+def _escaped_in_json(found) -> str:  # in JSON text a surrogate stands inside a string: `\\` there
+    return _escape(ord(found.group())).replace("\\", "\\\\")
 
 
 def printable(line: str) -> str:
     """One report line with each unprintable character as `\\u001b`. A line break is
     escaped too: text meant to span lines is split (and indented) by the caller first."""
-    # Most lines hold none: one search in C, instead of a table look-up per character
-    return line.translate(_ESCAPES) if _HAS_UNPRINTABLE.search(line) else line
-
-
-def _encodable(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-        return True
-    except UnicodeEncodeError:
-        return False
+    return _UNPRINTABLE_CHARACTER.sub(_escaped, line)
 
 
 def json_safe(json_text: str) -> str:
     """JSON text (as `json.dumps(..., ensure_ascii=False)` writes it) that is valid UTF-8:
     a lone surrogate, which only a string can hold, becomes the escaped text `\\xff`."""
-    return json_text if _encodable(json_text) else json_text.translate(_JSON_ESCAPES)
+    return json_text if json_text.isascii() else _SURROGATE.sub(_escaped_in_json, json_text)
 
 
 def xml_safe(xml_text: str) -> str:
     """XML text whose characters are all allowed in XML 1.0 (control characters and
     surrogates, which only text and attribute values can hold, become escaped text)."""
-    # a JUnit report of 2,000 documents took a second to translate character by character
-    return xml_text.translate(_XML_ESCAPES) if _HAS_NOT_XML.search(xml_text) else xml_text
+    return _NOT_XML_CHARACTER.sub(_escaped, xml_text)

@@ -87,10 +87,12 @@ def _by_character(text: str, ranges, escape) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=40))
-def test_the_fast_paths_escape_exactly_what_the_tables_say(text):
-    """printable and xml_safe search for a character to escape before translating (a line
-    seldom holds one); the result is the same as escaping character by character."""
+def test_the_patterns_escape_exactly_the_characters_of_their_ranges(text):
+    """printable, xml_safe and json_safe find what to escape with a regular expression built
+    from the ranges of characters; the result is that of escaping character by character."""
     from iompolicy.render import printable as module
 
     assert printable(text) == _by_character(text, module._UNPRINTABLE, module._escape)
     assert module.xml_safe(text) == _by_character(text, module._NOT_XML, module._escape)
+    assert module.json_safe(text) == _by_character(text, module._SURROGATES,
+                                                   lambda code: module._escape(code).replace("\\", "\\\\"))
