@@ -67,6 +67,19 @@ def side_env(checkout: Path, base_env: dict) -> dict:
     return env
 
 
+def timed_check(python: str, arguments: list[str], env: dict, folder: str) -> float:
+    """The wall time of one `iompolicy` command, which must have judged (exit 0 or 1): a run
+    that stopped on an error would be timed as a fast one."""
+    started = time.perf_counter()
+    done = subprocess.run([python, "-m", "iompolicy", *arguments], env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, cwd=folder)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        sys.exit(f"iompolicy {' '.join(arguments)} (PYTHONPATH {env['PYTHONPATH'].split(os.pathsep)[0]}) "
+                 f"exited {done.returncode}: {done.stderr.strip()[-500:]}")
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", type=Path, help="the other checkout (the root of its repository)")
@@ -104,26 +117,20 @@ def main() -> int:
             "cold start, check of one file": ["check", one, "--data", data, "--policies", str(run.EIGHT_RULES)],
             "cold start, shipped set": ["check", one, "--data", data],
         }
-        for name, checkout in sides.items():
+        for name in sides:
             for arguments in commands.values():
-                subprocess.run([python, "-m", "iompolicy", *arguments], env=envs[name], capture_output=True,
-                               cwd=tmp)
+                timed_check(python, arguments, envs[name], tmp)
         print(f"{rounds} rounds; base {base}, this {this}", flush=True)
-        for round_number in range(rounds):
-            order = list(sides) if round_number % 2 == 0 else list(reversed(sides))
-            for name in order:
-                script = IN_PROCESS.format(benchmarks=str(HERE), count=count, repeats=repeats,
-                                           policies=str(run.EIGHT_RULES), shipped=str(sides[name] / "policies"))
-                out = subprocess.run([python, "-c", script], env=envs[name], capture_output=True, text=True,
-                                     check=True, cwd=tmp).stdout
-                for measure, seconds in json.loads(out).items():
-                    keep(name, measure, seconds)
-                for measure, arguments in commands.items():
-                    for _ in range(1 if measure.startswith("check") else 5):
-                        started = time.perf_counter()
-                        subprocess.run([python, "-m", "iompolicy", *arguments], env=envs[name],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
-                        keep(name, measure, time.perf_counter() - started)
+        for name in run.in_turns(sides, rounds):
+            script = IN_PROCESS.format(benchmarks=str(HERE), count=count, repeats=repeats,
+                                       policies=str(run.EIGHT_RULES), shipped=str(sides[name] / "policies"))
+            out = subprocess.run([python, "-c", script], env=envs[name], capture_output=True, text=True,
+                                 check=True, cwd=tmp).stdout
+            for measure, seconds in json.loads(out).items():
+                keep(name, measure, seconds)
+            for measure, arguments in commands.items():
+                for _ in range(1 if measure.startswith("check") else 5):
+                    keep(name, measure, timed_check(python, arguments, envs[name], tmp))
     print(f"\n| measure | base | this | this / base |\n|---|---|---|---|")
     for measure, seconds in results["base"].items():
         mine = results["this"][measure]

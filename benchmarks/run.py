@@ -46,18 +46,23 @@ def best_of(repeats: int, action) -> float:
     return best
 
 
-def best_in_turns(repeats: int, actions: dict) -> dict:
-    """Each action's fastest run, the actions taking turns `repeats` times, so that a slow
-    spell of a shared machine slows all of them alike (measured one after the other, the
-    plain baseline and iompolicy once differed by a third from run to run)."""
-    best = {name: float("inf") for name in actions}
-    names = list(actions)
-    for round_number in range(repeats):
+def in_turns(names, rounds: int):
+    """`names` taking turns `rounds` times, each round starting with the next one, so that
+    a slow spell of a shared machine slows all of them alike, not just one (measured one
+    after the other, the plain baseline and iompolicy once differed by a third)."""
+    names = list(names)
+    for round_number in range(rounds):
         shift = round_number % len(names)
-        for name in names[shift:] + names[:shift]:
-            start = time.perf_counter()
-            actions[name]()
-            best[name] = min(best[name], time.perf_counter() - start)
+        yield from names[shift:] + names[:shift]
+
+
+def best_in_turns(repeats: int, actions: dict) -> dict:
+    """Each action's fastest run, the actions taking turns `repeats` times."""
+    best = {name: float("inf") for name in actions}
+    for name in in_turns(actions, repeats):
+        start = time.perf_counter()
+        actions[name]()
+        best[name] = min(best[name], time.perf_counter() - start)
     return best
 
 
@@ -124,24 +129,21 @@ def write_files(folder: Path, count: int) -> None:
 
 
 def timed_processes(commands: dict[str, list[str]], repeats: int, env: dict) -> dict[str, tuple[float, int]]:
-    """Each command's best wall time and peak memory (KiB). The commands take turns, repeat
-    after repeat, each round starting with the next one, so that a burst of load on the
-    machine slows all of them alike, not just one."""
+    """Each command's best wall time and peak memory (KiB), the commands taking turns."""
     best = {name: (float("inf"), 0) for name in commands}
-    names = list(commands)
-    for round_number in range(repeats):
-        shift = round_number % len(names)
-        for name in names[shift:] + names[:shift]:
-            args = commands[name]
-            probe = [sys.executable, "-c",
-                     "import resource, subprocess, sys, time;"
-                     "t = time.perf_counter(); subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
-                     "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"] + args
-            # From a neutral folder, as in a user's own repository (no settings file on the way up).
-            out = subprocess.run(probe, capture_output=True, text=True, env=env, check=True,
-                                 cwd=tempfile.gettempdir()).stdout.split()
-            seconds, peak = best[name]
-            best[name] = (min(seconds, float(out[0])), max(peak, int(out[1])))
+    for name in in_turns(commands, repeats):
+        probe = [sys.executable, "-c",
+                 "import resource, subprocess, sys, time;"
+                 "t = time.perf_counter(); done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+                 "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+                 " done.returncode)"] + commands[name]
+        # From a neutral folder, as in a user's own repository (no settings file on the way up).
+        out = subprocess.run(probe, capture_output=True, text=True, env=env, check=True,
+                             cwd=tempfile.gettempdir()).stdout.split()
+        if int(out[2]) not in (0, 1):  # a command that stopped on an error would be timed as a fast one
+            sys.exit(f"{name}: {' '.join(commands[name])} exited {out[2]}")
+        seconds, peak = best[name]
+        best[name] = (min(seconds, float(out[0])), max(peak, int(out[1])))
     return best
 
 

@@ -52,3 +52,20 @@ def test_the_comparison_refuses_a_folder_that_is_not_a_checkout(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), str(tmp_path)],
                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode == 2 and "not a checkout of iompolicy" in result.stderr
+
+
+def test_a_command_that_stops_on_an_error_is_not_timed(tmp_path):
+    """A run that exits 2 (here: a file that is not there) would be timed as a fast one."""
+    import pytest
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import compare
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    with pytest.raises(SystemExit, match="exited 2"):
+        compare.timed_check(sys.executable, ["check", str(tmp_path / "missing.yaml")], env, str(tmp_path))
+    assert compare.timed_check(sys.executable, ["check", str(ROOT / "examples" / "proposals" /
+                                                            "01-bolivia-climate-line2-national.yaml"),
+                                                "--data", str(ROOT / "examples" / "data" / "member-states.yaml")], env, str(tmp_path)) > 0
