@@ -73,11 +73,9 @@ def _json(impact) -> str:
                       ensure_ascii=False) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def _markdown(impact) -> str:
+    from .markdown import markdown_text  # a file name or an id is shown as itself, as in check's report
+
     out = [f"### iompolicy diff: {impact.base_label} → {impact.head_label}", "", f"**{_summary_line(impact)}**", ""]
     out += [f"- {line}" for line in _money_lines(impact)]
     rows = impact.by_clause()
@@ -89,7 +87,7 @@ def _markdown(impact) -> str:
         for changed in impact.changed:
             verdict = f"{changed.before} → {changed.after}" if changed.before != changed.after else changed.after
             flips = "<br>".join(f"`{f.clause}`: {f.before} → {f.after}" for f in changed.flips)
-            out.append(f"| {_cell(_name(changed))} | {verdict} | {flips} |")
+            out.append(f"| {markdown_text(_name(changed))} | {verdict} | {flips} |")
     return "\n".join(printable(line) for line in out) + "\n"
 
 

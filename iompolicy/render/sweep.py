@@ -79,12 +79,16 @@ def _json(result) -> str:
 
 
 def _cell(text: str) -> str:
+    """A table cell's text, or a heading in backticks (a code span, where only `|` is special)."""
     return text.replace("|", "\\|")
 
 
 def _markdown(result) -> str:
+    from .markdown import markdown_text
+
     headings, rows = _table(result)
-    out = [f"### iompolicy sweep of {_cell(result.range.field)}", "", *(f"- {_cell(line)}" for line in _about(result)),
+    out = [f"### iompolicy sweep of {markdown_text(result.range.field)}", "",
+           *(f"- {markdown_text(line)}" for line in _about(result)),  # the file's name as itself
            "", "| " + " | ".join(f"`{_cell(h)}`" for h in headings) + " |",
            "|" + "|".join("---:" if i < len(result.figures) + 1 else "---" for i in range(len(headings))) + "|"]
     out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]

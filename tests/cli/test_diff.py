@@ -156,3 +156,20 @@ def test_the_html_report_draws_the_flips_by_clause_and_lists_each_document(tmp_p
     assert f"<title>part3.line2_national_ceiling (III.5.2): {expected['flip']} fail -&gt; pass</title>" in page
     assert page.count("<tr><td>") == 1 + expected["flip"]  # the count by clause, then the documents
     assert f"USD {Decimal(expected['amount']):,} asked by {expected['flip']} document(s) now allowed" in page
+
+
+def test_a_hostile_file_name_is_text_in_the_markdown_report(tmp_path):
+    """The Markdown report is meant for a pull request: a document's file name is shown as
+    itself, not as a link or markup (as in check's Markdown report)."""
+    from markdown_it import MarkdownIt
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    hostile = folder / "[click](https:evil.example) _x_.yaml"
+    hostile.write_bytes((EXAMPLES / "proposals" / "04-tajikistan-border-over-ceiling.yaml").read_bytes())
+    result = run(folder, EXAMPLES / "data", "--base-policies", "shipped", "--policies", "shipped",
+                 "--policies", IDF_2020, "--as-of", "2020-06-01", "--format", "markdown")
+    assert result.exit_code == 1, result.output
+    html = MarkdownIt("commonmark").enable("table").render(result.output)
+    assert "<a " not in html and "<em>" not in html
+    assert "[click](https:evil.example) _x_.yaml" in html

@@ -119,3 +119,16 @@ def test_a_sweep_that_cannot_run_is_one_line_and_exit_2(args, message):
     result = run("III.1", *args)
     assert result.exit_code == 2, result.output
     assert len(result.output.strip().splitlines()) == 1 and message in result.output, result.output
+
+
+def test_a_hostile_file_name_is_text_in_the_markdown_report(tmp_path):
+    """The document swept is named in the Markdown report as itself, not as a link or markup."""
+    from markdown_it import MarkdownIt
+
+    hostile = tmp_path / "[click](https:evil.example) _x_.yaml"
+    hostile.write_bytes(BUDGET.read_bytes())
+    result = run("III.1", "--sweep", SWEEP, "--steps", 2, "--document", hostile, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    html = MarkdownIt("commonmark").enable("table").render(result.output)
+    assert "<a " not in html and "<em>" not in html
+    assert "[click](https:evil.example) _x_.yaml" in html
