@@ -46,6 +46,11 @@ def _escaped(found) -> str:
     return _escape(ord(found.group()))
 
 
+def _escape_all(pattern: LazyPattern, text: str, escaped=_escaped) -> str:
+    # a search first: three times faster than `sub` on text that holds none, as most does
+    return pattern.sub(escaped, text) if pattern.search(text) else text
+
+
 def _escaped_in_json(found) -> str:  # in JSON text a surrogate stands inside a string: `\\` there
     return _escape(ord(found.group())).replace("\\", "\\\\")
 
@@ -53,16 +58,16 @@ def _escaped_in_json(found) -> str:  # in JSON text a surrogate stands inside a 
 def printable(line: str) -> str:
     """One report line with each unprintable character as `\\u001b`. A line break is
     escaped too: text meant to span lines is split (and indented) by the caller first."""
-    return _UNPRINTABLE_CHARACTER.sub(_escaped, line)
+    return _escape_all(_UNPRINTABLE_CHARACTER, line)
 
 
 def json_safe(json_text: str) -> str:
     """JSON text (as `json.dumps(..., ensure_ascii=False)` writes it) that is valid UTF-8:
     a lone surrogate, which only a string can hold, becomes the escaped text `\\xff`."""
-    return json_text if json_text.isascii() else _SURROGATE.sub(_escaped_in_json, json_text)
+    return json_text if json_text.isascii() else _escape_all(_SURROGATE, json_text, _escaped_in_json)
 
 
 def xml_safe(xml_text: str) -> str:
     """XML text whose characters are all allowed in XML 1.0 (control characters and
     surrogates, which only text and attribute values can hold, become escaped text)."""
-    return _NOT_XML_CHARACTER.sub(_escaped, xml_text)
+    return _escape_all(_NOT_XML_CHARACTER, xml_text)
