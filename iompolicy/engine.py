@@ -223,16 +223,17 @@ class PolicySet:
             data_files = {**data_files, **sources}
         data_files = data_files or sources
         resolved = self.dated.as_of(data_values, judged_on) if data_values else data_values
-        clauses = self.by_kind.get(kind.kind, ())
         flag = stop_flag()  # a service request told to stop (its client gone, its time up) stops at a clause
         program = None
-        if evaluator not in _EVALUATORS:
-            raise ValueError(f"unknown evaluator `{evaluator}`: one of {', '.join(sorted(_EVALUATORS))}")
         if trace_all:
             evaluator = "traced"
+        elif evaluator == "auto" and select is None:  # the usual case first: one look-up
+            program = self._programs.get((kind.kind, None)) or self._program(kind.kind, None, True)
         elif evaluator == "auto" or evaluator == "generated":
-            chosen = None if select is None else tuple(bool(select(c.clause)) for c in clauses)
+            chosen = None if select is None else tuple(bool(select(c.clause)) for c in self.by_kind.get(kind.kind, ()))
             program = self._programs.get((kind.kind, chosen)) or self._program(kind.kind, chosen, evaluator == "auto")
+        elif evaluator not in _EVALUATORS:
+            raise ValueError(f"unknown evaluator `{evaluator}`: one of {', '.join(sorted(_EVALUATORS))}")
         if program is not None:
             results = program.judge(value, resolved, judged_on, flag, doc or value, data_files, self.validator.is_valid)
         else:
@@ -240,13 +241,13 @@ class PolicySet:
             doc = doc or as_document(document)
             env = Env(value, resolved, data_files)
             results = []
-            for compiled in clauses:
+            for compiled in self.by_kind.get(kind.kind, ()):
                 if select is None or select(compiled.clause):
                     if flag is not None and flag.is_set():
                         raise Stopped
                     results.append(evaluate_clause(compiled, env, doc, judged_on, self.validator.is_valid))
             results = tuple(results)
-        notices = self.notices.of(kind.kind, results, judged_on, data_values)
+        notices = self.notices.of(kind.kind, results, judged_on, data_values, resolved)
         path = doc.name if doc is not None and doc.format else None
         return _new_report(Report, (path, kind.kind, document_id(value), judged_on, results, notices, ()))
 

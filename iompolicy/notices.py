@@ -43,9 +43,10 @@ class Notices:
             known = self._kinds[kind] = (bool(self.by_kind.get(kind)), min(starts, default=None), registers)
         return known
 
-    def of(self, kind: str, results, judged_on: dt.date | None, data: dict) -> tuple[str, ...]:
+    def of(self, kind: str, results, judged_on: dt.date | None, data: dict, resolved: dict) -> tuple[str, ...]:
         """The notices of one document's report: its `results` (a tuple), the date it was
-        judged as of, and the reference data given (name -> value)."""
+        judged as of, the reference data given (name -> value), and that data as of that
+        date (`DatedData.as_of`: a register without dated facts is the very value given)."""
         has_clauses, earliest, registers = self._kinds.get(kind) or self._kind(kind)
         if not has_clauses:
             return (f"no policy applies to `{kind}` documents",)
@@ -65,7 +66,7 @@ class Notices:
         if data:
             for name in registers:
                 value = data.get(name)
-                if isinstance(value, dict) and not self.dated.paths(name, value):
+                if isinstance(value, dict) and resolved.get(name) is value:  # no dated facts replaced
                     as_of = value.get("as_of")
                     text = self._texts.get(("register", name, as_of, judged_on), _UNKNOWN) \
                         if type(as_of) is str or isinstance(as_of, dt.date) else None  # else it names no date
