@@ -25,9 +25,9 @@ from .dated import DatedData
 from .stopping import Stopped, stop_flag
 
 _new_report = tuple.__new__  # a Report without namedtuple's keyword handling: built once per document
-SHIPPED = "shipped"
+SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
 _EVALUATORS = frozenset({"auto", "generated", "closures", "traced"})
-WARM_UP = 200  # documents of a kind checked with the closures before its clauses are generated as Python  # as a folder of policies: the shipped ones, wherever iompolicy is installed
+WARM_UP = 200  # documents of a kind checked with the closures before its clauses are generated as Python
 
 
 class PolicySet:
@@ -60,6 +60,8 @@ class PolicySet:
                 compile_file(policy_file, resolved, defaults))
         # kind -> its schema, for the kinds of documents to check (not reference data, not waivers)
         self._checkable = {name: kind for name, kind in self.schemas.kinds.items() if kind.role == "document"}
+        # kind -> the field its documents are dated by, for kinds dated by a field (`_document_date`)
+        self._date_fields = {name: (kind.date_rule or {}).get("field") for name, kind in self._checkable.items()}
         self._programs: dict[tuple, object] = {}  # (kind, clauses chosen) -> codegen.Program
         self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
         self.notices = said.Notices(self.by_kind, self._data_read, self.dated, self.provisions)
@@ -217,7 +219,11 @@ class PolicySet:
                 hint = "pass it as data" if kind.is_data else "name it with --waivers or in the configuration"
                 raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
                                              hint=hint)])
-        judged_on = as_of or _document_date(value, kind.date_rule)
+        judged_on = as_of
+        if judged_on is None:  # `_document_date`, with its usual case first: a date written as text, read before
+            written = value.get(self._date_fields.get(kind.kind))
+            known = _DATES.get(written) if type(written) is str else None
+            judged_on = known[0] if known is not None else _document_date(value, kind.date_rule)
         data_values, data_files = _data_values(data)
         if data_files and sources:
             data_files = {**data_files, **sources}
@@ -249,7 +255,9 @@ class PolicySet:
             results = tuple(results)
         notices = self.notices.of(kind.kind, results, judged_on, data_values, resolved)
         path = doc.name if doc is not None and doc.format else None
-        return _new_report(Report, (path, kind.kind, document_id(value), judged_on, results, notices, ()))
+        found = value.get("id")
+        return _new_report(Report, (path, kind.kind, found if type(found) is str else document_id(value), judged_on,
+                                    results, notices, ()))
 
     def _program(self, kind: str, chosen: tuple[bool, ...] | None = None, warm_up: bool = False):
         """The generated function of a kind's clauses (those `chosen`, if given), written and

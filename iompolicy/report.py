@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import namedtuple
 from enum import Enum
 
+_new_object = object.__new__
+
 
 class Outcome(str, Enum):
     """What a clause came to for one document. Never folded into one another."""
@@ -17,7 +19,13 @@ class Outcome(str, Enum):
     INVALID = "invalid"  # a document's outcome only: it could not be read, or does not match its schema
 
     def __str__(self) -> str:
-        return self.value
+        return self._value_
+
+    # Hashed as the text it is equal to (Enum's own hash is a Python call on the name, and
+    # outcomes are counted in sets and dicts for every result). Where a report is built,
+    # `_value_` is read rather than `value` (in Python 3.11, a Python-level descriptor), and
+    # outcomes are module constants rather than class attributes: both cost a call each.
+    __hash__ = str.__hash__
 
 
 class Location(namedtuple("Location", "path line column", defaults=(None, None, None))):
@@ -32,6 +40,8 @@ class Location(namedtuple("Location", "path line column", defaults=(None, None, 
 NOWHERE = Location()
 
 CLAUSE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.INVALID)  # what a clause can come to
+_PASS, _FAIL, _NOT_APPLICABLE = Outcome.PASS, Outcome.FAIL, Outcome.NOT_APPLICABLE
+_UNDECIDED, _WAIVED, _INVALID = Outcome.UNDECIDED, Outcome.WAIVED, Outcome.INVALID
 
 
 class ClauseInfo(namedtuple("ClauseInfo", "clause cite title quote severity policy policy_version "
@@ -74,19 +84,14 @@ class ClauseResult:
     __slots__ = ("info", "outcome", "waiver", "_message", "_explanation", "_location", "_deferred", "_fix",
                  "_find_fix", "_missing")
 
-    def __init__(self, info: ClauseInfo, outcome: Outcome, message: str = "", explanation: str = "",
-                 location: Location = NOWHERE, waiver: WaiverNote | None = None, deferred=None, fix=None,
-                 find_fix=None, missing: tuple = ()):
-        # Filled in as a _Writable (plain slot assignments: ten `object.__setattr__` calls cost
-        # three times as much, and a check builds a result for every failed clause), then
-        # immutable again. Only ClauseResult itself is built here (no subclass adds slots).
-        object.__setattr__(self, "__class__", _Writable)
-        self.info, self.outcome, self.waiver = info, outcome, waiver
-        self._message, self._explanation, self._location = message, explanation, location
-        self._deferred = deferred  # () -> (message, explanation, location, missing)
-        self._missing, self._fix = missing, fix
-        self._find_fix = find_fix  # () -> Fix | None, for a failed clause
-        self.__class__ = ClauseResult
+    def __new__(cls, info: ClauseInfo, outcome: Outcome, message: str = "", explanation: str = "",
+                location: Location = NOWHERE, waiver: WaiverNote | None = None, deferred=None, fix=None,
+                find_fix=None, missing: tuple = ()):
+        # `deferred`: () -> (message, explanation, location, missing), worked out when first read;
+        # `find_fix`: () -> Fix | None, for a failed clause. Either may be a tuple (function,
+        # *arguments) instead: cheaper to make than a closure, for the code that makes one
+        # for every failed clause.
+        return clause_result(info, outcome, message, explanation, location, waiver, deferred, fix, find_fix, missing)
 
     def __setattr__(self, name, value):
         raise AttributeError("ClauseResult is immutable")
@@ -94,7 +99,7 @@ class ClauseResult:
     def _resolve(self) -> None:
         deferred = self._deferred
         if deferred is not None:
-            message, explanation, location, missing = deferred()
+            message, explanation, location, missing = _call(deferred)
             object.__setattr__(self, "_missing", missing)
             object.__setattr__(self, "_message", message)
             object.__setattr__(self, "_explanation", explanation)
@@ -131,7 +136,7 @@ class ClauseResult:
         """What would make a failed clause pass (`iompolicy.evaluation.headroom.Fix`), or None."""
         find = self._find_fix
         if find is not None:
-            object.__setattr__(self, "_fix", find())
+            object.__setattr__(self, "_fix", _call(find))
             object.__setattr__(self, "_find_fix", None)
         return self._fix
 
@@ -182,7 +187,7 @@ class ClauseResult:
             "cite": info.cite,
             "title": info.title,
             "severity": info.severity,
-            "outcome": self.outcome.value,
+            "outcome": self.outcome._value_,
             "message": self.message,
             "explanation": self.explanation,
             "location": self.location.to_dict(),
@@ -193,7 +198,7 @@ class ClauseResult:
             "clause_source": info.clause_source,
             "waiver": self.waiver.to_dict() if self.waiver else None,
             "fix": self.fix.to_dict() if self.fix else None,
-            **({"missing": [fact.to_dict() for fact in self.missing]} if self.outcome is Outcome.UNDECIDED else {}),
+            **({"missing": [fact.to_dict() for fact in self.missing]} if self.outcome is _UNDECIDED else {}),
             **({"readings": self.readings} if self.info.readings else {}),
         }
 
@@ -203,7 +208,7 @@ def readings_line(results) -> str | None:
     (those of clauses that applied), or None when no such clause reads a parameter."""
     found: dict[str, tuple[str, bool]] = {}
     for result in results:
-        if result.info.readings and result.outcome is not Outcome.NOT_APPLICABLE:
+        if result.info.readings and result.outcome is not _NOT_APPLICABLE:
             for name, value, default in result.info.readings:
                 found.setdefault(name, (value, default))
     if not found:
@@ -213,17 +218,36 @@ def readings_line(results) -> str | None:
 
 
 class _Writable(ClauseResult):
-    """The same slots, assignable: a ClauseResult while `__init__` fills it in."""
+    """The same slots, assignable: a ClauseResult while `clause_result` fills it in."""
 
     __slots__ = ()
     __setattr__ = object.__setattr__
+
+
+def clause_result(info: ClauseInfo, outcome: Outcome, message: str, explanation: str, location: Location,
+                  waiver: WaiverNote | None, deferred, fix, find_fix, missing: tuple) -> ClauseResult:
+    """`ClauseResult(...)` with every argument given by position: the way code that builds a
+    result for every failed clause builds one (a third of the constructor's cost)."""
+    result = _new_object(_Writable)  # plain slot assignments, then immutable: ten `object.__setattr__` cost 3x
+    result.info, result.outcome, result.waiver = info, outcome, waiver
+    result._message, result._explanation, result._location = message, explanation, location
+    result._deferred, result._find_fix = deferred, find_fix
+    result._missing, result._fix = missing, fix
+    result.__class__ = ClauseResult  # only ClauseResult itself is built (no subclass adds slots)
+    return result
+
+
+def _call(later):
+    """Call a deferred piece of work: a function, or a tuple (function, *arguments)."""
+    return later[0](*later[1:]) if type(later) is tuple else later()
 
 
 def _rebuild_result(info, outcome, message, explanation, location, waiver, fix=None, missing=()) -> ClauseResult:
     return ClauseResult(info, outcome, message, explanation, location, waiver, fix=fix, missing=missing)
 
 
-_WORST_FIRST = (Outcome.UNDECIDED, Outcome.FAIL, Outcome.WAIVED, Outcome.PASS, Outcome.NOT_APPLICABLE)
+_WORST_FIRST = (_UNDECIDED, _FAIL, _WAIVED, _PASS, _NOT_APPLICABLE)
+_CLAUSE_OUTCOME_TEXTS = tuple(o._value_ for o in CLAUSE_OUTCOMES)
 
 
 class Report(namedtuple("Report", "path kind id as_of results notices problems", defaults=((), ()))):
@@ -248,15 +272,18 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
         erred, else `fail` if any failed, else `waived` if a failure was waived, else
         `pass` (a document no clause applied to is `not_applicable`)."""
         if self.problems:
-            return Outcome.INVALID
+            return _INVALID
         present = {r.outcome for r in self.results}
-        return next((o for o in _WORST_FIRST if o in present), Outcome.NOT_APPLICABLE)
+        for outcome in _WORST_FIRST:
+            if outcome in present:
+                return outcome
+        return _NOT_APPLICABLE
 
     def counts(self) -> dict[str, int]:
         """How many results had each outcome."""
-        totals = {o.value: 0 for o in CLAUSE_OUTCOMES}
+        totals = dict.fromkeys(_CLAUSE_OUTCOME_TEXTS, 0)
         for result in self.results:
-            totals[result.outcome.value] += 1
+            totals[result.outcome._value_] += 1
         return totals
 
     def failed(self, level: str = "error") -> list[ClauseResult]:
@@ -264,7 +291,7 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
         `warning`: should-clauses too). An `error` outcome counts as a failure."""
         severities = {"error"} if level == "error" else {"error", "warning"}
         return [r for r in self.results
-                if r.outcome in (Outcome.FAIL, Outcome.UNDECIDED) and r.severity in severities]
+                if (r.outcome is _FAIL or r.outcome is _UNDECIDED) and r.severity in severities]
 
     def to_dict(self) -> dict:
         """The JSON shape of a document's report."""
@@ -273,7 +300,7 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
             "kind": self.kind,
             "id": self.id,
             "as_of": self.as_of.isoformat() if self.as_of else None,
-            "outcome": self.outcome.value,
+            "outcome": self.outcome._value_,
             "counts": self.counts(),
             "notices": list(self.notices),
             "results": [r.to_dict() for r in self.results],

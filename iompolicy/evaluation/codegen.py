@@ -69,11 +69,14 @@ class Program:
 
 def generate(clauses, kind: str) -> Program:
     """The Program deciding `clauses` (`CompiledClause`s of one kind, in policy order)."""
-    counting = Writer()  # a first pass finds the fields read more than once: each is read once, first
+    # A first pass finds the fields read more than once (each is read once, first) and the
+    # conditions written alike in more than one place (each is decided once, where first met).
+    counting = Writer()
     counting.namespace.update(_HELPERS)
     for index, compiled in enumerate(clauses):
         counting.clause(index, compiled)
-    writer = Writer(frozenset(name for name, count in counting.reads.items() if count > 1))
+    writer = Writer(frozenset(name for name, count in counting.reads.items() if count > 1),
+                    frozenset(key for key, count in counting.conditions.items() if count > 1))
     writer.namespace.update(_HELPERS)
     body = [writer.clause(index, compiled) for index, compiled in enumerate(clauses)]
     function = f"judge_{kind}" if _IDENTIFIER.match(kind) else "judge"
@@ -82,7 +85,7 @@ def generate(clauses, kind: str) -> Program:
             "    if flag is not None and flag.is_set():",
             "        raise _Stopped"]
     head += [f"    {local} = doc.get({writer.field(name)}, MISSING)" for name, local in writer.hoisted.items()]
-    head += [f"    {name} = _UNSET  # let {_comment(written)}" for name, written in writer.lets.values()]
+    head += [f"    {name} = _UNSET  # {_comment(written)}" for name, written in writer.lets.values()]
     results = ", ".join(f"r{index}" for index in range(len(clauses)))
     source = "\n".join(head + [line for lines in body for line in lines] + [f"    return ({results}{',' if len(clauses) == 1 else ''})", ""])
     namespace = dict(writer.namespace)
@@ -111,7 +114,7 @@ _HELPERS = {
     "MISSING": MISSING, "Decimal": Decimal, "NoneType": type(None), "date": dt.date, "_Undecided": Undecided,
     "_Stopped": Stopped, "_UNSET": _UNSET, "_decided": decided, "_no_data": _no_data,
     "_attribute": op.attribute, "_index": op.index, "_compare": op.compare, "_arithmetic": op.arithmetic,
-    "_negate": op.negate, "_member": op.member, "_present": op.present, "_as_date": op.as_date,
+    "_negate": op.negate, "_member": op.member, "_present": op.present, "_as_date": op.as_date, "_DATE_TEXTS": op.DATE_TEXTS,
     "_truth": op.truth, "_elements": op.elements, "_finish": finish_aggregate,
     "_DIRECT_ORDER": frozenset(_SAME_KIND), "_DIRECT_EQUALITY": frozenset(_EQUALITY_KIND),
 }
@@ -138,19 +141,21 @@ class Writer:
     """Writes the statements of one function, and the namespace they read (one `on_<node
     class>` method per kind of expression, as the checker and the tracer have)."""
 
-    def __init__(self, hoisted: frozenset = frozenset()):
+    def __init__(self, hoisted: frozenset = frozenset(), shared: frozenset = frozenset()):
         # the document's fields read at the start (a dict look-up each), by field -> Python local
         self.hoisted = {name: f"field_{name}" if _IDENTIFIER.match(name) else f"field_{number}"
                         for number, name in enumerate(sorted(hoisted))}
         self.reads: dict[str, int] = {}  # field -> the places that read it
+        self.shared = shared  # the keys (`shared_key`) of conditions decided once per document
+        self.conditions: dict[tuple, int] = {}  # key -> the places that decide it
         self.lines: list[str] = []
         self.depth = 1
         self.namespace: dict = {}
         self.shown: dict[str, str] = {}  # name -> what it stands for (for `Program.listing`)
         self.by_value: dict = {}
         self.count = 0
-        self.lets: dict[int, tuple[str, str]] = {}  # id(binding) -> (Python name, `name = expr`)
-        self.ensured: set[str] = set()  # lets computed on every path to the current line
+        self.lets: dict = {}  # id(binding) or a shared condition's key -> (Python name, what it holds)
+        self.ensured: set[str] = set()  # lets and shared conditions computed on every path to the current line
         self.scopes: dict[int, dict] = {}  # id(binding) -> the bindings it was compiled among
 
     # ---- output ------------------------------------------------------------------------
@@ -308,6 +313,12 @@ class Writer:
         return name
 
     def expr(self, node, scope: _Scope) -> str:
+        if type(node) in _SHAREABLE:
+            key = shared_key(node, scope)
+            if key is not None:
+                self.conditions[key] = self.conditions.get(key, 0) + 1
+                if key in self.shared:
+                    return self.once(key, "shared", f"shared: {unparse(node)}", node, scope)
         return getattr(self, "on_" + type(node).__name__)(node, scope)
 
     def static(self, node, scope: _Scope):
@@ -345,23 +356,28 @@ class Writer:
         """A `const` is its value; a `let` is computed where it is first read, once per document."""
         if binding.is_const:
             return self.name_for(closure(Env({}, {})), "K", f"{_comment(binding.name)} = {_comment(unparse(binding.expr))}")
-        known = self.lets.get(id(binding))
+        stem = f"let_{binding.name}" if _IDENTIFIER.match(binding.name) else "let"
+        inner = _Scope(self.scopes[id(binding)], {})  # a let sees no quantifier variables
+        return self.once(id(binding), stem, f"let {binding.name} = {unparse(binding.expr)}", binding.expr, inner)
+
+    def once(self, key, stem: str, held: str, node, scope: _Scope) -> str:
+        """A local holding `node`'s value (or the Undecided it raised), computed where it is first
+        read and kept for the document: a `let`, or a condition written alike in several places."""
+        known = self.lets.get(key)
         if known is None:
-            stem = f"let_{binding.name}" if _IDENTIFIER.match(binding.name) else "let"
             python = stem
             taken = {name for name, _ in self.lets.values()}
             while python in taken:
                 self.count += 1
                 python = f"{stem}_{self.count}"
-            known = self.lets[id(binding)] = (python, f"{binding.name} = {unparse(binding.expr)}")
+            known = self.lets[key] = (python, held)
         python = known[0]
         if python in self.ensured:
             return python
         with self.block(f"if {python} is _UNSET:"):
-            self.line(f"# let {_comment(known[1])}")
+            self.line(f"# {_comment(known[1])}")
             with self.block("try:"):
-                inner = _Scope(self.scopes[id(binding)], {})  # a let sees no quantifier variables
-                self.line(f"{python} = {self.expr(binding.expr, inner)}")
+                self.line(f"{python} = {getattr(self, 'on_' + type(node).__name__)(node, scope)}")
             with self.block("except _Undecided as undecided:"):
                 self.line(f"{python} = undecided")
         with self.block(f"if {python}.__class__ is _Undecided:"):
@@ -404,7 +420,9 @@ class Writer:
     def on_Call(self, node: n.Call, scope: _Scope) -> str:
         args = [self.atom(self.expr(arg, scope)) for arg in node.args]
         if node.func == "year" and len(args) == 1:  # functions._year without its list and two calls
-            return f"({args[0]}.year if {args[0]}.__class__ is date else _as_date({args[0]}, {self.what(node.args[0])}).year)"
+            value = args[0]  # a date, or a text read as a date before (`as_date`'s memo), else `as_date`
+            return (f"({value}.year if {value}.__class__ is date else ({value}.__class__ is str and "
+                    f"_DATE_TEXTS.get({value}) or _as_date({value}, {self.what(node.args[0])})).year)")
         if node.func == "len" and len(args) == 1:  # functions._len, for the usual classes
             value = args[0]
             return (f"(len({value}) if {value}.__class__ is list or {value}.__class__ is str or {value}.__class__ is dict "
@@ -508,6 +526,10 @@ class Writer:
         container = self.atom(self.expr(node.container, scope))
         exact = f"_member({item}, {container}, {self.what(node.item)}, {self.what(node.container)})"
         fast = f"({item} in {container} if {container}.__class__ is dict and {item}.__class__ is str else {exact})"
+        written = self.static(node.item, scope)
+        if _found_by_in(written):  # `in` finds what `member` finds: a list's items, a map's keys
+            test = f"{container}.__class__ is list" + (f" or {container}.__class__ is dict" if type(written) is str else "")
+            fast = f"({item} in {container} if {test} else {exact})"
         return f"(not {fast})" if node.negated else fast
 
     def on_Presence(self, node: n.Presence, scope: _Scope) -> str:
@@ -543,6 +565,48 @@ class Writer:
 
     def on_Not(self, node: n.Not, scope: _Scope) -> str:
         return f"(not {self.condition(node.operand, scope)})"
+
+
+def _found_by_in(written) -> bool:
+    """Whether Python's `in` over a list finds a value written in a policy exactly when
+    `operations.member` does. For a number: not 0 or 1, which equal false and true in
+    Python. For a text: not one that reads as a date, which `member` finds as a date too."""
+    if type(written) is int or type(written) is Decimal:
+        return written != 0 and written != 1
+    if type(written) is str:
+        try:
+            dt.date.fromisoformat(written)
+        except ValueError:
+            return True
+    return False
+
+
+_SHAREABLE = (n.Compare, n.Membership)  # conditions worth deciding once when several clauses write them
+
+
+def shared_key(node, scope: _Scope) -> tuple | None:
+    """What makes two conditions the same, or None if one cannot be shared: its text, and the
+    binding each name in it reads (a `let` or `const` of one clause is not another's). One
+    that reads a quantifier's variable, or loops itself, is decided where it is."""
+    bindings = []
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, (n.Quantified, n.Aggregate)):
+            return None
+        if isinstance(item, n.Name):
+            if item.name in scope.each:
+                return None
+            found = scope.table.get(item.name)
+            bindings.append(None if found is None else id(found[0]))
+        elif isinstance(item, n.ParamRef):
+            found = scope.table.get(PREFIX + item.name)
+            bindings.append(None if found is None else id(found[0]))
+        elif isinstance(item, n.Node):
+            pending.extend(item._values())
+        elif isinstance(item, tuple):
+            pending.extend(item)
+    return (unparse(node), tuple(bindings))
 
 
 def _loops(compiled) -> bool:

@@ -28,7 +28,7 @@ def truth(value, what: str) -> bool:
     raise Undecided(f"`{what}` is {type_name(value)} {format_value(value)}, not true or false")
 
 
-_DATES: dict[str, dt.date] = {}
+DATE_TEXTS: dict[str, dt.date] = {}  # ISO text -> its date: documents share few dates, each is read once
 
 
 def as_date(value, what: str) -> dt.date:
@@ -36,7 +36,7 @@ def as_date(value, what: str) -> dt.date:
     if isinstance(value, dt.date):
         return value.date() if isinstance(value, dt.datetime) else value
     if isinstance(value, str):
-        known = _DATES.get(value)
+        known = DATE_TEXTS.get(value)
         if known is not None:
             return known
         try:
@@ -44,9 +44,9 @@ def as_date(value, what: str) -> dt.date:
         except ValueError:
             pass
         else:
-            if len(_DATES) >= 4096:
-                _DATES.clear()
-            _DATES[value] = known  # documents share few dates: each text is read as a date once
+            if len(DATE_TEXTS) >= 4096:
+                DATE_TEXTS.clear()
+            DATE_TEXTS[value] = known
             return known
     present(value, what)
     raise Undecided(f"`{what}` is {type_name(value)} {format_value(value)}, not a date")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from ..evaluation.missing import Checklist
 from ..report import CLAUSE_OUTCOMES, Outcome, Report
 
+_FAIL, _UNDECIDED = Outcome.FAIL, Outcome.UNDECIDED
+_UNDECIDED_TEXT = _UNDECIDED.value
+
 
 class Summary:
     """Documents and clause results counted by outcome, what fails the run, and
@@ -23,13 +26,14 @@ class Summary:
 
     def add(self, report: Report) -> None:
         self.documents += 1
-        self.documents_by_outcome[report.outcome.value] += 1
-        for outcome, count in report.counts().items():
-            self.results[outcome] += count
+        self.documents_by_outcome[report.outcome._value_] += 1  # `_value_`: see Outcome.__hash__
+        results = self.results
+        for result in report.results:
+            results[result.outcome._value_] += 1
         self.failing += len(report.failed(self.fail_on))
         self.warnings += sum(1 for r in report.results
-                             if r.severity == "warning" and r.outcome in (Outcome.FAIL, Outcome.UNDECIDED))
-        if self.results[Outcome.UNDECIDED.value]:
+                             if r.severity == "warning" and (r.outcome is _FAIL or r.outcome is _UNDECIDED))
+        if results[_UNDECIDED_TEXT]:
             self.missing.add(report)
 
     def counting(self, reports):
