@@ -137,7 +137,7 @@ def _read_bytes(path: Path, name: str) -> bytes:
     """A settings file's bytes, read no further than a document's are (`--config` naming a
     10 GiB file was read whole), from a regular file only: a FIFO would block the run, a
     device (`/dev/zero`) might never end."""
-    from .documents import special_file
+    from .documents import read_at_most, special_file
     from .limits import DEFAULT_LIMITS
 
     special = special_file(path)
@@ -146,7 +146,7 @@ def _read_bytes(path: Path, name: str) -> bytes:
     limit = DEFAULT_LIMITS.max_bytes
     try:
         with open(path, "rb") as stream:
-            data = stream.read(limit + 1)
+            data = read_at_most(stream, limit + 1)
     except FileNotFoundError:
         raise ConfigError([f"{name}: no such settings file"]) from None
     except IsADirectoryError:

@@ -231,6 +231,8 @@ class PolicySet:
         resolved = self.dated.as_of(data_values, judged_on) if data_values else data_values
         flag = stop_flag()  # a service request told to stop (its client gone, its time up) stops at a clause
         program = None
+        if evaluator != "auto" and evaluator not in _EVALUATORS:
+            raise ValueError(f"unknown evaluator `{evaluator}`: one of {', '.join(sorted(_EVALUATORS))}")
         if trace_all:
             evaluator = "traced"
         elif evaluator == "auto" and select is None:  # the usual case first: one look-up
@@ -238,8 +240,6 @@ class PolicySet:
         elif evaluator == "auto" or evaluator == "generated":
             chosen = None if select is None else tuple(bool(select(c.clause)) for c in self.by_kind.get(kind.kind, ()))
             program = self._programs.get((kind.kind, chosen)) or self._program(kind.kind, chosen, evaluator == "auto")
-        elif evaluator not in _EVALUATORS:
-            raise ValueError(f"unknown evaluator `{evaluator}`: one of {', '.join(sorted(_EVALUATORS))}")
         if program is not None:
             results = program.judge(value, resolved, judged_on, flag, doc or value, data_files, self.validator.is_valid)
         else:

@@ -7,9 +7,9 @@ document against its kind's JSON Schema. Only this module's names are public.
 
 from .document import (
     DEFAULT_LIMITS, Document, DocumentError, Limits, Problem, as_document, date_of, document_id, load_bytes, load_file,
-    load_text, not_a_regular_file, read_file, read_limited, special_file,
+    load_text, not_a_regular_file, read_at_most, read_file, read_limited, special_file,
 )
 
 __all__ = ["DEFAULT_LIMITS", "Document", "DocumentError", "Limits", "Problem", "as_document", "date_of", "document_id",
-           "load_bytes", "load_file", "load_text", "not_a_regular_file", "read_file", "read_limited",
-           "special_file"]
+           "load_bytes", "load_file", "load_text", "not_a_regular_file", "read_at_most", "read_file",
+           "read_limited", "special_file"]

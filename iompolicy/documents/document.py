@@ -277,7 +277,7 @@ def read_file(path: str | Path, limits: Limits | None = None) -> bytes:
         raise DocumentError([special])
     try:
         with open(path, "rb") as stream:
-            return stream.read(limits.max_bytes + 1)
+            return read_at_most(stream, limits.max_bytes + 1)
     except FileNotFoundError:
         raise DocumentError([Problem(str(path), "no such file", code="no_such_file")]) from None
     except IsADirectoryError:
@@ -315,7 +315,24 @@ def special_file(path: str | Path) -> str | None:
 def read_limited(stream, limits: Limits | None = None) -> bytes:
     """At most `max_bytes + 1` bytes of a binary stream (enough to tell it is too big)."""
     limits = limits or DEFAULT_LIMITS
-    return stream.read(limits.max_bytes + 1)
+    return read_at_most(stream, limits.max_bytes + 1)
+
+
+_STEP = 1 << 16
+
+
+def read_at_most(stream, limit: int) -> bytes:
+    """At most `limit` bytes of a binary stream, read 64 KiB at a time: one `read(limit)` first
+    makes a buffer of `limit` bytes (10 MiB by default), which took 50 to 100 µs for each
+    file of a few hundred bytes, a fifth of what reading one costs in all."""
+    chunks, total = [], 0
+    while total < limit:
+        chunk = stream.read(min(_STEP, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def document_id(value) -> str | None:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from iompolicy.documents import DocumentError, Limits, load_bytes, load_text
+from iompolicy.documents import DocumentError, Limits, load_bytes, load_file, load_text
 
 
 def refused(text: str, name: str = "f.yaml", limits: Limits | None = None, seconds: float = 2.0):
@@ -320,3 +320,21 @@ def test_the_service_refuses_with_the_words_of_the_command_line(body, fmt):
     assert (problem["message"], problem["line"], problem["column"], problem["code"]) == \
         (expected.message, expected.line, expected.column, expected.code)
     assert "KeyError" not in problem["message"] and "internal" not in problem["message"]
+
+
+def test_a_file_is_read_in_steps_up_to_one_byte_past_the_limit(tmp_path):
+    """`read_at_most` reads 64 KiB at a time (one read of the whole limit allocates it first):
+    the bytes are those of the file, cut one past the limit, across step boundaries."""
+    import io
+
+    from iompolicy.documents import read_at_most, read_file
+
+    content = bytes(range(256)) * 800  # 204,800 bytes: three full steps and a part
+    for limit in (1, 65_536, 65_537, 150_001, 204_800, 204_801, 10 * 1024 * 1024):
+        assert read_at_most(io.BytesIO(content), limit) == content[:limit]
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a: " + b"x" * 150_000 + b"\n")
+    assert read_file(big, Limits(max_bytes=100_000)) == big.read_bytes()[:100_001]
+    with pytest.raises(DocumentError) as refused_big:
+        load_file(big, Limits(max_bytes=100_000))
+    assert refused_big.value.problems[0].code == "too_big"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from decimal import Decimal
 
 import pytest
 
@@ -127,3 +128,57 @@ def test_a_stopped_check_stops_in_the_generated_code():
 def test_an_unknown_evaluator_is_refused():
     with pytest.raises(ValueError, match="unknown evaluator `fast`"):
         SHIPPED.check(workload.proposals(1)[0], validate=False, evaluator="fast")
+
+
+def test_a_condition_written_alike_in_several_clauses_is_decided_once_per_document():
+    policies = PolicySet.load(ROOT / "benchmarks" / "policies")
+    listing = policies.compiled_source("proposal")
+    assert "shared = _UNSET  # shared: funding.line == 2" in listing  # four clauses write it
+    assert listing.count("shared = (") == 4  # computed where first met, on each path that can meet it first
+
+
+def test_conditions_alike_in_text_but_reading_different_lets_are_not_shared():
+    """`limit` is each clause's own let: the same text means two things."""
+    text = HEADER + (
+        'clause small { title "t" cite "c" quote "q" must\n'
+        '  let limit = 100\n  require funding.requested_usd <= limit }\n'
+        'clause large { title "t" cite "c" quote "q" must\n'
+        '  let limit = 1000\n  require funding.requested_usd <= limit }\n'
+        'clause again { title "t" cite "c" quote "q" must\n'
+        '  let limit = 1000\n  require funding.requested_usd <= limit }\n')
+    policies = PolicySet.from_texts({"lets.iom": text}, TEST_SCHEMAS)
+    assert "shared" not in policies.compiled_source("proposal")
+    document = {"kind": "proposal", "funding": {"requested_usd": 500}}
+    outcomes = [r.outcome.value for r in policies.check(document, validate=False, evaluator="generated").results]
+    assert outcomes == ["fail", "pass", "pass"]
+    assert outcomes == [r.outcome.value for r in policies.check(document, validate=False, evaluator="closures").results]
+
+
+def test_an_undecided_shared_condition_is_undecided_in_every_clause_that_reads_it():
+    text = HEADER + "".join(f'clause c{i} {{ title "t" cite "c" quote "q" must\n  when funding.line == 2\n'
+                            f'  require applicant == "UGA" }}\n' for i in range(3))
+    policies = PolicySet.from_texts({"shared.iom": text}, TEST_SCHEMAS)
+    assert "shared: funding.line == 2" in policies.compiled_source("proposal")
+    for funding, expected in (({"line": "two"}, "error"), ({"line": 2}, "fail"), ({"line": 1}, "not_applicable")):
+        document = {"kind": "proposal", "applicant": "KEN", "funding": funding}
+        for evaluator in ("generated", "closures"):
+            report = policies.check(document, validate=False, evaluator=evaluator)
+            assert [r.outcome.value for r in report.results] == [expected] * 3, (funding, evaluator)
+
+
+@pytest.mark.parametrize("written", [9, 13, 2, Decimal("2.5"), Decimal("12"), "UGA", "national", "",
+                                     0, 1, Decimal("1.0"), "2008-01-01", "20080101"])
+def test_pythons_in_is_used_only_where_it_finds_what_member_finds(written):
+    """`N in list` compiles to Python's `in` for a policy's value only when, over any list,
+    Python finds the value exactly when `operations.member` does."""
+    import datetime as dt
+
+    from iompolicy.evaluation.operations import member
+
+    lists = [[], [9], [True, False], [1, 0], [Decimal("9"), 13], ["UGA", "national"], [dt.date(2008, 1, 1)],
+             ["2008-01-01"], [None, {"a": 1}, [9]], [Decimal("2.5"), 2], [Decimal("1"), "", 12]]
+    agrees = all((written in items) == member(written, items, "item", "list") for items in lists)
+    if codegen._found_by_in(written):
+        assert agrees
+    else:
+        assert written in (0, 1, Decimal("1.0"), "2008-01-01", "20080101")  # the values it must refuse
