@@ -131,10 +131,9 @@ def check(paths, data_files, policy_dirs, as_of, readings, fmt, outputs, fail_on
         names, missing = discover(list(paths), _exclusion(settings["exclude"], settings["exclude_base"]), left_out)
         run.problems.extend(missing)
         # A data file also named among PATHS (pre-commit passes every staged file) is data once.
-        data_paths = {os.path.realpath(name) for name in data_files}
-        if waivers_file:
-            data_paths.add(os.path.realpath(waivers_file))
-        names = [name for name in names if name == "-" or os.path.realpath(name) not in data_paths]
+        data_paths = _file_ids([*data_files, *([waivers_file] if waivers_file else [])])
+        if data_paths:
+            names = [name for name in names if name == "-" or _file_ids([name]).isdisjoint(data_paths)]
         targets = _targets(outputs, settings)
         if sys.stdout is None and any(path in (None, "-") for _, path in targets):  # started with `>&-`
             raise RunError(["<stdout>: standard output is closed, so the report has nowhere to go "
@@ -245,6 +244,19 @@ def _settings_waivers() -> str | None:
 
     config = repository_settings()
     return shown(config.waivers) if config is not None and config.waivers else None
+
+
+def _file_ids(paths) -> set[tuple[int, int]]:
+    """The files the paths name, as (device, inode): one file, however a path spells it (a
+    link, `./`, `..`); one `stat` each, where `realpath` makes one per folder on the way."""
+    found = set()
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except (OSError, ValueError):  # missing or unreadable: reading it says so
+            continue
+        found.add((info.st_dev, info.st_ino))
+    return found
 
 
 def _targets(outputs, settings) -> list[tuple[str, str | None]]:

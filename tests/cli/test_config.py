@@ -254,6 +254,15 @@ def test_data_files_named_among_paths_are_data_once(repo):
     assert result.output.splitlines()[-1].startswith("1 document: 1 passed, 0 failed; 19 clause results: 10 passed")
 
 
+def test_a_data_file_named_among_paths_in_another_spelling_is_still_data_once(repo):
+    (repo / ".iompolicy.yaml").write_text(DATA_YAML)
+    (repo / "registers").symlink_to(repo / "data")
+    for spelling in ("./data/../data/member-states.yaml", "registers/member-states.yaml"):
+        result = run("check", spelling, "proposals/01-bolivia-climate-line2-national.yaml")
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[-1].startswith("1 document: 1 passed, 0 failed"), spelling
+
+
 def test_only_reference_data_given_is_nothing_to_check_and_passes(repo):
     (repo / ".iompolicy.yaml").write_text(DATA_YAML)
     result = run("check", "data/member-states.yaml", "data/funded-projects.yaml")
