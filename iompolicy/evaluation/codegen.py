@@ -427,10 +427,15 @@ class Writer:
             value = args[0]
             return (f"(len({value}) if {value}.__class__ is list or {value}.__class__ is str or {value}.__class__ is dict "
                     f"else {self.function('len')}([{value}], {self.what(node.args[0])}))")
+        if node.func == "default" and len(args) == 2:  # functions._default: both values were computed above
+            return f"({args[1]} if {args[0]} is MISSING or {args[0]} is None else {args[0]})"
         body = self.function(node.func)
         whats = self.name_for([unparse(arg) for arg in node.args], "W", share=False,
                               shown=json_text([unparse(arg) for arg in node.args]))
-        return f"{body}([{', '.join(args)}], {whats})"
+        call = f"{body}([{', '.join(args)}], {whats})"
+        if node.func == "count" and len(args) == 1:  # functions._count, for a list
+            return f"(len({args[0]}) if {args[0]}.__class__ is list else {call})"
+        return call
 
     def function(self, func: str) -> str:
         return self.name_for(FUNCTIONS[func], f"fn_{func}", f"the built-in `{_comment(func)}`")
@@ -527,6 +532,9 @@ class Writer:
         exact = f"_member({item}, {container}, {self.what(node.item)}, {self.what(node.container)})"
         fast = f"({item} in {container} if {container}.__class__ is dict and {item}.__class__ is str else {exact})"
         written = self.static(node.item, scope)
+        if written is _NOT_STATIC:  # a text found in a list by `in` is found by `member` (it equals only texts)
+            fast = (f"(True if {item}.__class__ is str and {container}.__class__ is list and {item} in {container} "
+                    f"else {fast})")
         if _found_by_in(written):  # `in` finds what `member` finds: a list's items, a map's keys
             test = f"{container}.__class__ is list" + (f" or {container}.__class__ is dict" if type(written) is str else "")
             fast = f"({item} in {container} if {test} else {exact})"

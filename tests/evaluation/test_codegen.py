@@ -182,3 +182,19 @@ def test_pythons_in_is_used_only_where_it_finds_what_member_finds(written):
         assert agrees
     else:
         assert written in (0, 1, Decimal("1.0"), "2008-01-01", "20080101")  # the values it must refuse
+
+
+def test_a_text_in_a_list_is_found_as_member_finds_it_by_every_evaluator():
+    """Python's `in` answers first when it finds the text; when it does not, `member` decides
+    (a date in the list equals the text that writes it)."""
+    import datetime as dt
+
+    text = HEADER + 'clause named { title "t" cite "c" quote "q" must\n  require applicant in beneficiary_states }\n'
+    policies = PolicySet.from_texts({"in.iom": text}, TEST_SCHEMAS)
+    for applicant, states, expected in (("UGA", ["KEN", "UGA"], "pass"), ("UGA", ["KEN"], "fail"),
+                                        ("2008-01-01", [dt.date(2008, 1, 1)], "pass"),
+                                        ("2008", [Decimal("2008")], "fail"), ("UGA", [], "fail")):
+        document = {"kind": "proposal", "applicant": applicant, "beneficiary_states": states}
+        outcomes = {evaluator: policies.check(document, validate=False, evaluator=evaluator).results[0].outcome.value
+                    for evaluator in ("generated", "closures", "traced")}
+        assert set(outcomes.values()) == {expected}, (states, outcomes)
