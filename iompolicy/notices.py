@@ -33,6 +33,7 @@ class Notices:
         self.provisions = provisions
         self._kinds: dict[str, tuple] = {}  # kind -> (earliest start or None, sorted data read)
         self._texts: dict[tuple, str | None] = {}
+        self._later: dict[dt.date, tuple[str, ...]] = {}  # date -> the notices of later texts
 
     def _kind(self, kind: str) -> tuple:
         known = self._kinds.get(kind)
@@ -62,7 +63,13 @@ class Notices:
         if judged_on is None:
             return tuple(found)
         if self.provisions is not None:
-            found.extend(self._memo(("later", judged_on), later_texts, self.provisions, judged_on))
+            later = self._later.get(judged_on)  # by date alone: no key to build for every document
+            if later is None:
+                if len(self._later) >= _MEMO_SIZE:
+                    self._later.clear()
+                later = self._later[judged_on] = later_texts(self.provisions, judged_on)
+            if later:
+                found.extend(later)
         if data:
             for name in registers:
                 value = data.get(name)
