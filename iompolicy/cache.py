@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+from binascii import crc32  # zlib's sum too; binascii is loaded already (PyYAML's base64), zlib's library is not
 from pathlib import Path
 
 try:  # CPython's unpickler itself: `pickle.load` is this very function, but importing `pickle`
@@ -62,22 +63,18 @@ def signature(paths: list[Path]) -> str:
 
 
 def _stat_name(text: str) -> str:
-    import zlib
-
-    return f"stat-{zlib.crc32(text.encode('utf-8', 'surrogateescape')):08x}-{len(text)}"
+    return f"stat-{crc32(text.encode('utf-8', 'surrogateescape')):08x}-{len(text)}"
 
 
 def checksums(paths: list[Path]) -> list[int] | None:
     """A CRC-32 of each file's bytes (None if one cannot be read): the content check of the
     stat index. Not a defence against someone who can write the policies (they choose
     them anyway), but no edit made by mistake keeps size, time and CRC alike."""
-    import zlib
-
     sums = []
     try:
         for path in paths:
             with open(path, "rb") as stream:
-                sums.append(zlib.crc32(stream.read()))
+                sums.append(crc32(stream.read()))
     except OSError:
         return None
     return sums
