@@ -293,8 +293,9 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
         return [r for r in self.results
                 if (r.outcome is _FAIL or r.outcome is _UNDECIDED) and r.severity in severities]
 
-    def to_dict(self) -> dict:
-        """The JSON shape of a document's report."""
+    def to_dict(self, results: bool = True) -> dict:
+        """The JSON shape of a document's report (`results=False`: None in place of the list
+        of results, for a writer that writes their text itself)."""
         return {
             "path": self.path,
             "kind": self.kind,
@@ -303,7 +304,7 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
             "outcome": self.outcome._value_,
             "counts": self.counts(),
             "notices": list(self.notices),
-            "results": [r.to_dict() for r in self.results],
+            "results": [r.to_dict() for r in self.results] if results else None,
             "problems": [problem_dict(p) for p in self.problems],
         }
 

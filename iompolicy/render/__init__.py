@@ -8,8 +8,10 @@ as it comes; sarif, junit, markdown and html need the totals first and gather th
 
 from __future__ import annotations
 
+import json
 from collections import namedtuple
 
+from ..report import Outcome
 from .summary import Summary
 
 
@@ -56,18 +58,62 @@ def writer(name: str):
 
 def document_dict(report, options) -> dict:
     """A document's JSON shape, with its content digest when the run recorded it (`digest`)."""
-    entry = report.to_dict()
+    return _document_entry(report, options, report.to_dict())
+
+
+def document_json(report, options) -> str:
+    """`json.dumps(document_dict(report, options), ensure_ascii=False)`, the same text, written
+    faster: a result that passed or did not apply is its clause's one shared object, so its
+    text is written once and reused (most of a report's results, and of its time to write)."""
+    entry = _document_entry(report, options, report.to_dict(results=False))
+    parts = []
+    for key, value in entry.items():
+        text = _results_json(report.results, options) if key == "results" else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _document_entry(report, options, entry: dict) -> dict:
     files = _data_files(options)
-    if files:  # a missing entry of reference data names the file it would be added to
+    if files and entry["results"]:  # a missing entry of reference data names the file it would be added to
         for result in entry["results"]:
-            for fact in result.get("missing", ()):
-                if fact["dataset"] in files:
-                    fact["file"] = files[fact["dataset"]]
-                    fact["text"] = _fact_text(fact, files)
+            _name_files(result, files)
     digests = options.digests
     if digests is not None:
         entry["digest"] = digests.of(report)
     return entry
+
+
+def _name_files(result: dict, files: dict) -> dict:
+    for fact in result.get("missing", ()):
+        if fact["dataset"] in files:
+            fact["file"] = files[fact["dataset"]]
+            fact["text"] = _fact_text(fact, files)
+    return result
+
+
+_SHARED_TEXTS: dict[int, tuple] = {}  # id(result) -> (the result, kept so that its id stays its own; its JSON text)
+_SHARED = (Outcome.PASS, Outcome.NOT_APPLICABLE)
+
+
+def _results_json(results, options) -> str:
+    files = None
+    texts = []
+    for result in results:
+        known = _SHARED_TEXTS.get(id(result))
+        if known is not None and known[0] is result:
+            texts.append(known[1])
+            continue
+        if result.outcome in _SHARED and result.waiver is None:  # no missing facts, nothing of the document's
+            text = json.dumps(result.to_dict(), ensure_ascii=False)
+            if len(_SHARED_TEXTS) >= 4096:
+                _SHARED_TEXTS.clear()
+            _SHARED_TEXTS[id(result)] = (result, text)
+        else:
+            files = _data_files(options) if files is None else files
+            text = json.dumps(_name_files(result.to_dict(), files) if files else result.to_dict(), ensure_ascii=False)
+        texts.append(text)
+    return "[" + ", ".join(texts) + "]"
 
 
 def _data_files(options) -> dict:
@@ -97,5 +143,5 @@ def gathered(render):
     return write
 
 
-__all__ = ["FORMATS", "RenderOptions", "Summary", "digest_of", "document_dict", "gathered", "split_output",
-           "writer"]
+__all__ = ["FORMATS", "RenderOptions", "Summary", "digest_of", "document_dict", "document_json", "gathered",
+           "split_output", "writer"]

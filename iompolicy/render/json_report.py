@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
-from . import document_dict
+from . import document_json
 from .printable import json_safe
 from ..evaluation.missing import data_files
 from .summary import Summary
@@ -22,7 +22,7 @@ def write(reports, summary: Summary, options, out) -> None:
     out.write('  "documents": [')
     first = True
     for report in summary.counting(reports):
-        text = json_safe(json.dumps(document_dict(report, options), ensure_ascii=False))
+        text = json_safe(document_json(report, options))
         out.write(("\n    " if first else ",\n    ") + text)
         first = False
     body = json_safe(json.dumps(summary.to_dict(data_files(options.provenance)), indent=2, ensure_ascii=False)).replace("\n", "\n  ")
