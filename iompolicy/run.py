@@ -28,6 +28,7 @@ from .stopping import checkpoint
 
 SUFFIXES = (".yaml", ".yml", ".json")
 _PEEK_BYTES = 65536
+_READ_AHEAD_BUDGET = 8 * 1024 * 1024  # bytes of documents kept from the first pass to the second
 _YAML_KIND = LazyPattern(r"^kind:[ \t]*[\"']?([A-Za-z_][\w-]*)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 _JSON_KIND = LazyPattern(r"\"kind\"\s*:\s*\"([^\"\\]*)\"")
 MISSING_DATA = "reference data `{}` was not given: clauses that read it are undecided"  # a run notice
@@ -128,14 +129,20 @@ def repeated(values) -> list:
 
 def peek_kind(name: str) -> str | None:
     """The top-level `kind` of a file, if its text shows it unambiguously; else None."""
+    return peek(name)[0]
+
+
+def peek(name: str) -> tuple[str | None, bytes | None]:
+    """`peek_kind`, and the file's bytes when it is shorter than what a peek reads (else None)."""
     try:
         with open(name, "rb") as stream:
-            head = stream.read(_PEEK_BYTES).decode("utf-8", errors="replace")
+            data = stream.read(_PEEK_BYTES)
     except OSError:
-        return None
+        return None, None
+    head = data.decode("utf-8", errors="replace")
     pattern = _JSON_KIND if name.endswith(".json") or head.lstrip("\ufeff \t\r\n").startswith("{") else _YAML_KIND
     kinds = pattern.findall(head)
-    return kinds[0] if len(kinds) == 1 else None
+    return (kinds[0] if len(kinds) == 1 else None), (data if len(data) < _PEEK_BYTES else None)
 
 
 def read_input(name: str, stdin_text: Callable[[], str | bytes] | None = None,
@@ -187,6 +194,10 @@ class Run:
         self.folders: dict[str, None] = {}  # folders of the queued documents, in input order
         self.ids: dict[str, str] = {}  # document id -> the path of the first document that has it
         self.notices: list[str] = []  # said in the summary of every report (files left out...)
+        # The bytes of small documents as the first pass read them, so the second need not
+        # open them again; within a budget, so that memory stays flat however many files a run has.
+        self.read_ahead: dict[str, bytes] = {}
+        self.read_ahead_size = 0
 
     # ---- reference data and waivers -------------------------------------------------------
     def _load_checked(self, name: str):
@@ -289,11 +300,15 @@ class Run:
         An input that cannot be read or checked is queued as its invalid Report, so that
         it has its place in the report."""
         for name in names:
-            kind = None if name == "-" else peek_kind(name)
+            kind, whole = (None, None) if name == "-" else peek(name)
             schema = self.policies.schemas.get(kind) if kind else None
             if schema is not None and schema.role == "document":
                 self.folders[os.path.dirname(name) or "."] = None
                 self.pending.append(name)  # clearly a document: loaded when its turn comes
+                if whole is not None and len(whole) <= self.limits.max_bytes \
+                        and self.read_ahead_size + len(whole) <= _READ_AHEAD_BUDGET:
+                    self.read_ahead[name] = whole
+                    self.read_ahead_size += len(whole)
                 continue
             document = None
             try:
@@ -317,7 +332,10 @@ class Run:
         if isinstance(item, Report):
             return item, None
         digests = self.waivers is not None and self.waivers.pins_digest
-        return load_queued(item, self.policies, self.limits, digests)
+        data = self.read_ahead.pop(item, None) if type(item) is str else None
+        if data is not None:
+            self.read_ahead_size -= len(data)
+        return load_queued(item, self.policies, self.limits, digests, data)
 
     def _queued(self) -> Iterator[tuple[Document | Report, str | None]]:
         """Each queued input, loaded (see `_loaded`); the problems of invalid ones are kept."""
@@ -368,15 +386,16 @@ class Run:
 
 
 def load_queued(item: str | Document, policies: PolicySet, limits: Limits,
-                digests: bool = False) -> tuple[Document | Report, str | None]:
+                digests: bool = False, data: bytes | None = None) -> tuple[Document | Report, str | None]:
     """A queued file (or a Document read from stdin) loaded and schema-checked as a document
     to judge, with the SHA-256 of the file's bytes when `digests`; or the invalid Report of
-    an input that cannot be judged. Used by the run and by the processes of --jobs."""
+    an input that cannot be judged. Used by the run and by the processes of --jobs. `data`:
+    the file's bytes, when the first pass kept them (`Run.read_ahead`)."""
     document = item if isinstance(item, Document) else None
     digest = None
     try:
         if document is None:
-            data = read_file(item, limits)
+            data = read_file(item, limits) if data is None else data
             digest = sha256(data) if digests else None
             document = load_bytes(data, item, "json" if item.endswith(".json") else "yaml", limits)
         schema = policies.validator.validate(document)

@@ -1,0 +1,54 @@
+"""The run reads a small document once: the first pass, which looks for each file's `kind`,
+keeps its bytes for the second, within a budget (memory stays flat), and the reports are
+the same whether the bytes were kept or read again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import ROOT
+from iompolicy import PolicySet
+from iompolicy import run as run_module
+from iompolicy.run import Run, discover
+
+EXAMPLES = ROOT / "examples"
+SHIPPED = PolicySet.load(ROOT / "policies")
+
+
+def _reports(folder, monkeypatch, budget: int) -> tuple[list, list[str]]:
+    reads = []
+    original = run_module.read_file
+    monkeypatch.setattr(run_module, "read_file", lambda name, limits: reads.append(name) or original(name, limits))
+    monkeypatch.setattr(run_module, "_READ_AHEAD_BUDGET", budget)
+    run = Run(SHIPPED)
+    for name in ("member-states.yaml", "funded-projects.yaml"):
+        run.add_data_file(str(EXAMPLES / "data" / name))
+    names, _ = discover([str(folder)])
+    run.add_inputs(names)
+    reports = [json.dumps(report.to_dict(), sort_keys=True) for report in run.reports()]
+    assert run.read_ahead == {} and run.read_ahead_size == 0  # every kept file was used, once
+    return reports, reads
+
+
+def test_small_documents_are_read_once_within_the_budget(tmp_path, monkeypatch):
+    folder = tmp_path / "proposals"
+    shutil.copytree(EXAMPLES / "proposals", folder)
+    sizes = sorted(path.stat().st_size for path in folder.glob("*.yaml"))
+    kept, reads_kept = _reports(folder, monkeypatch, budget=10 ** 6)
+    assert reads_kept == []  # the second pass opened none of them again
+    some, reads_some = _reports(folder, monkeypatch, budget=sizes[0] + sizes[1])
+    assert 0 < len(reads_some) < len(sizes)  # the budget kept the first ones only
+    none, reads_none = _reports(folder, monkeypatch, budget=0)
+    assert len(reads_none) == len(sizes)
+    assert kept == some == none
+
+
+def test_a_document_bigger_than_a_peek_is_read_again(tmp_path, monkeypatch):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    text = (EXAMPLES / "proposals" / "01-bolivia-climate-line2-national.yaml").read_text(encoding="utf-8")
+    (folder / "big.yaml").write_text(text + "\n" + "# filler\n" * (run_module._PEEK_BYTES // 9 + 1), encoding="utf-8")
+    reports, reads = _reports(folder, monkeypatch, budget=10 ** 8)
+    assert [name.endswith("big.yaml") for name in reads] == [True]
+    assert json.loads(reports[0])["outcome"] == "pass"
