@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from conftest import ROOT
 
@@ -20,6 +24,18 @@ def test_benchmark_smoke_run_measures_every_target():
         assert heading in out
     assert out.count("MET ") + out.count("MISSED ") == 6  # six measured targets (and the agreement check): target 4 is two, the command and the API
     assert out.rstrip().splitlines()[-1].endswith("targets met")
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (.ci/run installs it)")
+def test_the_instruction_counts_cover_every_target():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "instructions.py"), "--smoke"],
+                            capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["1.", "2.", "3.", "4."]
+    counts = [float(number.replace(",", "")) for number in re.findall(r"([\d,]+) (?:M )?instructions", result.stdout)]
+    assert len(counts) == 3 and all(count > 0 for count in counts)
+    assert len(re.findall(r"\(\d+\.\d\dx\)", result.stdout)) == 4  # plain baselines: targets 1, 3 and 4 twice
 
 
 def test_the_api_script_does_the_work_of_the_command(tmp_path):
