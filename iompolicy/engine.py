@@ -221,7 +221,8 @@ class PolicySet:
                                              hint=hint)])
         judged_on = as_of
         if judged_on is None:  # `_document_date`, with its usual case first: a date written as text, read before
-            written = value.get(self._date_fields.get(kind.kind))
+            field = self._date_fields.get(kind.kind)
+            written = value.get(field) if field is not None else None
             known = _DATES.get(written) if type(written) is str else None
             judged_on = known[0] if known is not None else _document_date(value, kind.date_rule)
         data_values, data_files = _data_values(data)
@@ -302,7 +303,9 @@ def _data_values(data) -> tuple[dict, dict]:
     given as dicts are used as given, not copied for each document checked."""
     if not data:
         return {}, {}
-    if type(data) is dict or isinstance(data, Mapping):  # the ABC's check only for another mapping
+    if type(data) is not dict and isinstance(data, Mapping):  # read once: another mapping may give new objects
+        data = dict(data)  # each time it is read, and the notices compare the data given with the data resolved
+    if type(data) is dict:
         for value in data.values():
             if type(value) is not dict:
                 break

@@ -21,11 +21,9 @@ class Outcome(str, Enum):
     def __str__(self) -> str:
         return self._value_
 
-    # Hashed as the text it is equal to (Enum's own hash is a Python call on the name, and
-    # outcomes are counted in sets and dicts for every result). Where a report is built,
-    # `_value_` is read rather than `value` (in Python 3.11, a Python-level descriptor), and
-    # outcomes are module constants rather than class attributes: both cost a call each.
-    __hash__ = str.__hash__
+    # Where a report is built, `_value_` is read rather than `value` (in Python 3.11, a
+    # Python-level descriptor), and outcomes are module constants rather than class
+    # attributes (reading one from an Enum class costs a call too).
 
 
 class Location(namedtuple("Location", "path line column", defaults=(None, None, None))):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from pathlib import Path
 from collections.abc import Callable, Iterator
 
@@ -137,12 +138,14 @@ def peek(name: str) -> tuple[str | None, bytes | None]:
     try:
         with open(name, "rb") as stream:
             data = stream.read(_PEEK_BYTES)
+            # only a regular file's bytes are kept: a FIFO or a device is refused when its turn comes
+            regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except OSError:
         return None, None
     head = data.decode("utf-8", errors="replace")
     pattern = _JSON_KIND if name.endswith(".json") or head.lstrip("\ufeff \t\r\n").startswith("{") else _YAML_KIND
     kinds = pattern.findall(head)
-    return (kinds[0] if len(kinds) == 1 else None), (data if len(data) < _PEEK_BYTES else None)
+    return (kinds[0] if len(kinds) == 1 else None), (data if regular and len(data) < _PEEK_BYTES else None)
 
 
 def read_input(name: str, stdin_text: Callable[[], str | bytes] | None = None,
@@ -305,7 +308,7 @@ class Run:
             if schema is not None and schema.role == "document":
                 self.folders[os.path.dirname(name) or "."] = None
                 self.pending.append(name)  # clearly a document: loaded when its turn comes
-                if whole is not None and len(whole) <= self.limits.max_bytes \
+                if whole is not None and len(whole) <= self.limits.max_bytes and name not in self.read_ahead \
                         and self.read_ahead_size + len(whole) <= _READ_AHEAD_BUDGET:
                     self.read_ahead[name] = whole
                     self.read_ahead_size += len(whole)

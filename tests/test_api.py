@@ -141,3 +141,42 @@ def test_the_dask_example_gives_the_reports_of_check_jobs_1(tmp_path):
     assert {r["path"]: r for r in through_dask} == by_command
     assert sum(r["outcome"] == "fail" for r in through_dask) == 6
     assert [r["outcome"] for r in through_dask if r["path"].endswith("not-a-proposal.yaml")] == ["invalid"]
+
+
+def test_reference_data_in_any_mapping_draws_the_notices_a_dict_draws(policies):
+    """A mapping that hands out a new copy each time it is read is read once per check: the
+    register's notice (its facts are of another year than the document) is still said."""
+    import copy
+    from collections.abc import Mapping
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import workload
+
+    class Copying(Mapping):
+        def __init__(self, data):
+            self.data = data
+
+        def __getitem__(self, key):
+            return copy.deepcopy(self.data[key])
+
+        def __iter__(self):
+            return iter(self.data)
+
+        def __len__(self):
+            return len(self.data)
+
+    document = workload.proposals(1)[0]
+    plain = {"member_states": workload.member_states()}
+    expected = policies.check(document, data=plain, validate=False).notices
+    assert any("member_states" in notice for notice in expected)
+    assert policies.check(document, data=Copying(plain), validate=False).notices == expected
+
+
+def test_a_kind_dated_by_its_year_is_not_dated_by_another_key(policies):
+    """A facility budget is dated by its `year`; a key that is not a field (None, through the
+    API without validation) holding a date already read for another document is no date."""
+    budget = load_file(EXAMPLES / "budgets" / "facility-budget-2019.yaml").value
+    policies.check(load_file(OVER_CEILING), data=DATA)  # its date text is now known
+    written = load_file(OVER_CEILING).value["submitted_on"]
+    odd = {**budget, None: written if isinstance(written, str) else written.isoformat()}
+    assert policies.check(odd, data=DATA, validate=False).as_of == policies.check(budget, data=DATA).as_of

@@ -246,16 +246,17 @@ def _settings_waivers() -> str | None:
     return shown(config.waivers) if config is not None and config.waivers else None
 
 
-def _file_ids(paths) -> set[tuple[int, int]]:
+def _file_ids(paths) -> set[tuple]:
     """The files the paths name, as (device, inode): one file, however a path spells it (a
-    link, `./`, `..`); one `stat` each, where `realpath` makes one per folder on the way."""
+    link, `./`, `..`); one `stat` each, where `realpath` makes one per folder on the way.
+    A file system that gives no inode (0) has the file known by its real path."""
     found = set()
     for path in paths:
         try:
             info = os.stat(path)
         except (OSError, ValueError):  # missing or unreadable: reading it says so
             continue
-        found.add((info.st_dev, info.st_ino))
+        found.add((info.st_dev, info.st_ino) if info.st_ino else ("path", os.path.realpath(path)))
     return found
 
 

@@ -332,7 +332,9 @@ def read_at_most(stream, limit: int) -> bytes:
             break
         chunks.append(chunk)
         total += len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if not chunks:
+        return b""
+    return chunks[0] if len(chunks) == 1 else chunks[0][:0].join(chunks)  # bytes (or text, from a text stream)
 
 
 def document_id(value) -> str | None:

@@ -52,3 +52,27 @@ def test_a_document_bigger_than_a_peek_is_read_again(tmp_path, monkeypatch):
     reports, reads = _reports(folder, monkeypatch, budget=10 ** 8)
     assert [name.endswith("big.yaml") for name in reads] == [True]
     assert json.loads(reports[0])["outcome"] == "pass"
+
+
+def test_a_named_pipe_given_through_the_api_is_refused_not_read_ahead(tmp_path):
+    """The first pass reads a FIFO to peek at its kind (as it always did), but its bytes are
+    not kept: when its turn comes it is refused unread, as a file of that kind always is."""
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    text = (EXAMPLES / "proposals" / "01-bolivia-climate-line2-national.yaml").read_bytes()
+
+    def write():
+        with open(fifo, "wb") as stream:
+            stream.write(text)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    run = Run(SHIPPED)
+    run.add_inputs([str(fifo)])
+    writer.join(timeout=10)
+    (report,) = list(run.reports())
+    assert report.outcome.value == "invalid"
+    assert "named pipe" in report.problems[0].message
