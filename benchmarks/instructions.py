@@ -39,6 +39,7 @@ import sys
 sys.path[:0] = [{here!r}, {root!r}]
 import workload
 from iompolicy import PolicySet
+from iompolicy.engine import WARM_UP
 which, rounds = sys.argv[1], int(sys.argv[2])
 if which == "shipped":
     policies = PolicySet.load({root!r} + "/policies")
@@ -48,8 +49,8 @@ else:
     policies = PolicySet.load({here!r} + "/policies")
     docs = workload.proposals({count})
     data = {{"member_states": workload.member_states()}}
-for doc in docs[:300]:  # past the warm-up: the generated code, as run.py times it
-    policies.check(doc, data=data, validate=False)
+for number in range(WARM_UP + 1):  # past the warm-up: the generated code, as run.py times it
+    policies.check(docs[number % len(docs)], data=data, validate=False)
 for _ in range(rounds):
     if which == "plain":
         for doc in docs:

@@ -53,10 +53,9 @@ class DatedData:
 
     def as_of(self, data: dict, on: dt.date | None) -> dict:
         """`data` (kind -> value) with every dated list replaced by its value on `on`."""
-        resolved, memo = data, self._paths
+        resolved = data
         for kind, value in data.items():
-            known = memo.get(id(value))  # `paths`, without a call per register and document
-            paths = known[1] if known is not None and known[0] is value else self.paths(kind, value)
+            paths = self.paths(kind, value)
             if paths:
                 if resolved is data:
                     resolved = dict(data)

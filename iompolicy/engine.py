@@ -60,7 +60,7 @@ class PolicySet:
                 compile_file(policy_file, resolved, defaults))
         # kind -> its schema, for the kinds of documents to check (not reference data, not waivers)
         self._checkable = {name: kind for name, kind in self.schemas.kinds.items() if kind.role == "document"}
-        # kind -> the field its documents are dated by, for kinds dated by a field (`_document_date`)
+        # kind -> the field its documents are dated by, or None (`_document_date`'s rule is another)
         self._date_fields = {name: (kind.date_rule or {}).get("field") for name, kind in self._checkable.items()}
         self._programs: dict[tuple, object] = {}  # (kind, clauses chosen) -> codegen.Program
         self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
@@ -220,11 +220,9 @@ class PolicySet:
                 raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
                                              hint=hint)])
         judged_on = as_of
-        if judged_on is None:  # `_document_date`, with its usual case first: a date written as text, read before
-            field = self._date_fields.get(kind.kind)
-            written = value.get(field) if field is not None else None
-            known = _DATES.get(written) if type(written) is str else None
-            judged_on = known[0] if known is not None else _document_date(value, kind.date_rule)
+        if judged_on is None:
+            field = self._date_fields.get(kind.kind)  # the usual rule, found without reading the schema
+            judged_on = _date_in(value, field) if field is not None else _document_date(value, kind.date_rule)
         data_values, data_files = _data_values(data)
         if data_files and sources:
             data_files = {**data_files, **sources}
@@ -256,9 +254,7 @@ class PolicySet:
             results = tuple(results)
         notices = self.notices.of(kind.kind, results, judged_on, data_values, resolved)
         path = doc.name if doc is not None and doc.format else None
-        found = value.get("id")
-        return _new_report(Report, (path, kind.kind, found if type(found) is str else document_id(value), judged_on,
-                                    results, notices, ()))
+        return _new_report(Report, (path, kind.kind, document_id(value), judged_on, results, notices, ()))
 
     def _program(self, kind: str, chosen: tuple[bool, ...] | None = None, warm_up: bool = False):
         """The generated function of a kind's clauses (those `chosen`, if given), written and
@@ -327,20 +323,25 @@ def _data_values(data) -> tuple[dict, dict]:
 _DATES: dict[str, tuple] = {}  # ISO text -> (its date, or None when it is not one)
 
 
+def _date_in(value: dict, field: str) -> dt.date | None:
+    """The date a document's `field` holds (the rule `{"field": ...}` of `_document_date`)."""
+    written = value.get(field)
+    if type(written) is str:  # documents share few dates: each text is read as a date once
+        known = _DATES.get(written)
+        if known is None:
+            if len(_DATES) >= 4096:
+                _DATES.clear()
+            known = _DATES[written] = (date_of(written),)
+        return known[0]
+    return date_of(written)
+
+
 def _document_date(value: dict, rule: dict | None) -> dt.date | None:
     """The date a document is judged as of, by its schema's `x-iompolicy-date` rule."""
     if not rule:
         return None
     if "field" in rule:
-        written = value.get(rule["field"])
-        if type(written) is str:  # documents share few dates: each text is read as a date once
-            known = _DATES.get(written)
-            if known is None:
-                if len(_DATES) >= 4096:
-                    _DATES.clear()
-                known = _DATES[written] = (date_of(written),)
-            return known[0]
-        return date_of(written)
+        return _date_in(value, rule["field"])
     year = value.get(rule.get("year", ""))
     if type(year) is int and 1 <= year <= 9999:
         return dt.date(year, 12, 31)

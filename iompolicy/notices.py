@@ -63,11 +63,9 @@ class Notices:
         if judged_on is None:
             return tuple(found)
         if self.provisions is not None:
-            later = self._later.get(judged_on)  # by date alone: no key to build for every document
-            if later is None:
-                if len(self._later) >= _MEMO_SIZE:
-                    self._later.clear()
-                later = self._later[judged_on] = later_texts(self.provisions, judged_on)
+            later = self._later.get(judged_on, _UNKNOWN)  # by date alone: no key to build for every document
+            if later is _UNKNOWN:
+                later = self._memo(judged_on, later_texts, self.provisions, judged_on, texts=self._later)
             if later:
                 found.extend(later)
         if data:
@@ -83,8 +81,9 @@ class Notices:
                         found.append(text)
         return tuple(found)
 
-    def _memo(self, key: tuple, make, *args):
-        texts = self._texts
+    def _memo(self, key, make, *args, texts: dict | None = None):
+        """`make(*args)`, kept under `key` in `texts` (default: the notice texts)."""
+        texts = self._texts if texts is None else texts
         text = texts.get(key, _UNKNOWN)  # one look-up: another thread may clear the memo meanwhile
         if text is not _UNKNOWN:
             return text

@@ -56,6 +56,7 @@ def parallel_reports(run, jobs: int, as_of, settings: dict, folders: list, readi
     from .selection import selector
 
     names = [item for item in run.pending if isinstance(item, str)]
+    run.read_ahead.clear()  # the workers read their files themselves
     digests = run.waivers is not None and run.waivers.pins_digest
     arguments = (folders, run.data, as_of, tuple(settings["only"] or ()), tuple(settings["skip"] or ()),
                  run.limits, digests, readings, tuple(type(observer) for observer in observers), run.data_sources)

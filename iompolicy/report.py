@@ -21,10 +21,6 @@ class Outcome(str, Enum):
     def __str__(self) -> str:
         return self._value_
 
-    # Where a report is built, `_value_` is read rather than `value` (in Python 3.11, a
-    # Python-level descriptor), and outcomes are module constants rather than class
-    # attributes (reading one from an Enum class costs a call too).
-
 
 class Location(namedtuple("Location", "path line column", defaults=(None, None, None))):
     """Where in the input a result points: a JSON path and, when known, line and column."""
@@ -38,6 +34,8 @@ class Location(namedtuple("Location", "path line column", defaults=(None, None, 
 NOWHERE = Location()
 
 CLAUSE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.INVALID)  # what a clause can come to
+# Where a report is built, outcomes are these constants, and `_value_` is read rather than
+# `value`: in Python 3.11 an Enum's member read from its class, and its `value`, each run Python code.
 _PASS, _FAIL, _NOT_APPLICABLE = Outcome.PASS, Outcome.FAIL, Outcome.NOT_APPLICABLE
 _UNDECIDED, _WAIVED, _INVALID = Outcome.UNDECIDED, Outcome.WAIVED, Outcome.INVALID
 
@@ -225,7 +223,7 @@ class _Writable(ClauseResult):
 def clause_result(info: ClauseInfo, outcome: Outcome, message: str, explanation: str, location: Location,
                   waiver: WaiverNote | None, deferred, fix, find_fix, missing: tuple) -> ClauseResult:
     """`ClauseResult(...)` with every argument given by position: the way code that builds a
-    result for every failed clause builds one (a third of the constructor's cost)."""
+    result for every failed clause builds one (about half the cost of the class call)."""
     result = _new_object(_Writable)  # plain slot assignments, then immutable: ten `object.__setattr__` cost 3x
     result.info, result.outcome, result.waiver = info, outcome, waiver
     result._message, result._explanation, result._location = message, explanation, location

@@ -173,6 +173,33 @@ def read_input(name: str, stdin_text: Callable[[], str | bytes] | None = None,
     return load_file(name, limits)
 
 
+class ReadAhead:
+    """The bytes of small documents as a run's first pass read them (to find each file's
+    kind), so that the second need not open them again; within a budget, so that memory
+    stays flat however many files a run has."""
+
+    def __init__(self, budget: int = _READ_AHEAD_BUDGET):
+        self.budget = budget
+        self.kept: dict[str, bytes] = {}
+        self.size = 0
+
+    def keep(self, name: str, data: bytes) -> None:
+        if name not in self.kept and self.size + len(data) <= self.budget:
+            self.kept[name] = data
+            self.size += len(data)
+
+    def take(self, name: str) -> bytes | None:
+        """The bytes kept of `name` (once), or None: read the file."""
+        data = self.kept.pop(name, None)
+        if data is not None:
+            self.size -= len(data)
+        return data
+
+    def clear(self) -> None:
+        self.kept.clear()
+        self.size = 0
+
+
 class Run:
     """The inputs of one audit: documents to check, reference data (`data`, by kind, with
     the file each came from in `data_sources`), waivers and the problems found so far."""
@@ -197,10 +224,7 @@ class Run:
         self.folders: dict[str, None] = {}  # folders of the queued documents, in input order
         self.ids: dict[str, str] = {}  # document id -> the path of the first document that has it
         self.notices: list[str] = []  # said in the summary of every report (files left out...)
-        # The bytes of small documents as the first pass read them, so the second need not
-        # open them again; within a budget, so that memory stays flat however many files a run has.
-        self.read_ahead: dict[str, bytes] = {}
-        self.read_ahead_size = 0
+        self.read_ahead = ReadAhead()  # small documents' bytes, as the first pass read them
 
     # ---- reference data and waivers -------------------------------------------------------
     def _load_checked(self, name: str):
@@ -308,10 +332,8 @@ class Run:
             if schema is not None and schema.role == "document":
                 self.folders[os.path.dirname(name) or "."] = None
                 self.pending.append(name)  # clearly a document: loaded when its turn comes
-                if whole is not None and len(whole) <= self.limits.max_bytes and name not in self.read_ahead \
-                        and self.read_ahead_size + len(whole) <= _READ_AHEAD_BUDGET:
-                    self.read_ahead[name] = whole
-                    self.read_ahead_size += len(whole)
+                if whole is not None and len(whole) <= self.limits.max_bytes:
+                    self.read_ahead.keep(name, whole)
                 continue
             document = None
             try:
@@ -335,9 +357,7 @@ class Run:
         if isinstance(item, Report):
             return item, None
         digests = self.waivers is not None and self.waivers.pins_digest
-        data = self.read_ahead.pop(item, None) if type(item) is str else None
-        if data is not None:
-            self.read_ahead_size -= len(data)
+        data = self.read_ahead.take(item) if type(item) is str else None
         return load_queued(item, self.policies, self.limits, digests, data)
 
     def _queued(self) -> Iterator[tuple[Document | Report, str | None]]:

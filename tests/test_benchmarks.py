@@ -72,8 +72,6 @@ def test_the_comparison_refuses_a_folder_that_is_not_a_checkout(tmp_path):
 
 def test_a_command_that_stops_on_an_error_is_not_timed(tmp_path):
     """A run that exits 2 (here: a file that is not there) would be timed as a fast one."""
-    import pytest
-
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
         import compare

@@ -131,9 +131,9 @@ def check(paths, data_files, policy_dirs, as_of, readings, fmt, outputs, fail_on
         names, missing = discover(list(paths), _exclusion(settings["exclude"], settings["exclude_base"]), left_out)
         run.problems.extend(missing)
         # A data file also named among PATHS (pre-commit passes every staged file) is data once.
-        data_paths = _file_ids([*data_files, *([waivers_file] if waivers_file else [])])
+        data_paths = {_file_id(name) for name in [*data_files, *([waivers_file] if waivers_file else [])]} - {None}
         if data_paths:
-            names = [name for name in names if name == "-" or _file_ids([name]).isdisjoint(data_paths)]
+            names = [name for name in names if name == "-" or _file_id(name) not in data_paths]
         targets = _targets(outputs, settings)
         if sys.stdout is None and any(path in (None, "-") for _, path in targets):  # started with `>&-`
             raise RunError(["<stdout>: standard output is closed, so the report has nowhere to go "
@@ -246,18 +246,16 @@ def _settings_waivers() -> str | None:
     return shown(config.waivers) if config is not None and config.waivers else None
 
 
-def _file_ids(paths) -> set[tuple]:
-    """The files the paths name, as (device, inode): one file, however a path spells it (a
-    link, `./`, `..`); one `stat` each, where `realpath` makes one per folder on the way.
-    A file system that gives no inode (0) has the file known by its real path."""
-    found = set()
-    for path in paths:
-        try:
-            info = os.stat(path)
-        except (OSError, ValueError):  # missing or unreadable: reading it says so
-            continue
-        found.add((info.st_dev, info.st_ino) if info.st_ino else ("path", os.path.realpath(path)))
-    return found
+def _file_id(path: str) -> tuple | None:
+    """The file a path names, as (device, inode): one file, however a path spells it (a link,
+    `./`, `..`); one `stat`, where `realpath` makes one per folder on the way. A file system
+    that gives no inode (0) has the file known by its real path. None: missing or unreadable
+    (reading it says so)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino) if info.st_ino else ("path", os.path.realpath(path))
 
 
 def _targets(outputs, settings) -> list[tuple[str, str | None]]:

@@ -339,12 +339,12 @@ def read_at_most(stream, limit: int) -> bytes:
 
 def document_id(value) -> str | None:
     """A document's id: its `id` field, else its `document` field (text only), else None."""
-    if isinstance(value, dict):
-        for key in ("id", "document"):
-            found = value.get(key)
-            if isinstance(found, str):
-                return found
-    return None
+    if not isinstance(value, dict):
+        return None
+    found = value.get("id")  # no loop over the two keys: this runs for every document checked
+    if not isinstance(found, str):
+        found = value.get("document")
+    return found if isinstance(found, str) else None
 
 
 def as_document(value, name: str = "<document>") -> Document:

@@ -530,14 +530,16 @@ class Writer:
         item = self.atom(self.expr(node.item, scope))
         container = self.atom(self.expr(node.container, scope))
         exact = f"_member({item}, {container}, {self.what(node.item)}, {self.what(node.container)})"
-        fast = f"({item} in {container} if {container}.__class__ is dict and {item}.__class__ is str else {exact})"
+        in_map = f"({item} in {container} if {container}.__class__ is dict and {item}.__class__ is str else {exact})"
         written = self.static(node.item, scope)
-        if written is _NOT_STATIC:  # a text found in a list by `in` is found by `member` (it equals only texts)
-            fast = (f"(True if {item}.__class__ is str and {container}.__class__ is list and {item} in {container} "
-                    f"else {fast})")
         if _found_by_in(written):  # `in` finds what `member` finds: a list's items, a map's keys
             test = f"{container}.__class__ is list" + (f" or {container}.__class__ is dict" if type(written) is str else "")
             fast = f"({item} in {container} if {test} else {exact})"
+        elif written is _NOT_STATIC:  # a text found in a list by `in` is found by `member` (it equals only texts)
+            fast = (f"(True if {item}.__class__ is str and {container}.__class__ is list and {item} in {container} "
+                    f"else {in_map})")
+        else:
+            fast = in_map
         return f"(not {fast})" if node.negated else fast
 
     def on_Presence(self, node: n.Presence, scope: _Scope) -> str:
@@ -597,23 +599,12 @@ def shared_key(node, scope: _Scope) -> tuple | None:
     binding each name in it reads (a `let` or `const` of one clause is not another's). One
     that reads a quantifier's variable, or loops itself, is decided where it is."""
     bindings = []
-    pending = [node]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, (n.Quantified, n.Aggregate)):
+    for item in n.descendants(node):
+        if isinstance(item, (n.Quantified, n.Aggregate)) or (isinstance(item, n.Name) and item.name in scope.each):
             return None
-        if isinstance(item, n.Name):
-            if item.name in scope.each:
-                return None
-            found = scope.table.get(item.name)
+        if isinstance(item, (n.Name, n.ParamRef)):
+            found = scope.table.get(item.name if isinstance(item, n.Name) else PREFIX + item.name)
             bindings.append(None if found is None else id(found[0]))
-        elif isinstance(item, n.ParamRef):
-            found = scope.table.get(PREFIX + item.name)
-            bindings.append(None if found is None else id(found[0]))
-        elif isinstance(item, n.Node):
-            pending.extend(item._values())
-        elif isinstance(item, tuple):
-            pending.extend(item)
     return (unparse(node), tuple(bindings))
 
 

@@ -75,9 +75,8 @@ def document_json(report, options) -> str:
 
 def _document_entry(report, options, entry: dict) -> dict:
     files = _data_files(options)
-    if files and entry["results"]:  # a missing entry of reference data names the file it would be added to
-        for result in entry["results"]:
-            _name_files(result, files)
+    for result in entry["results"] or ():  # a missing entry of reference data names the file it would be added to
+        _name_files(result, files)
     digests = options.digests
     if digests is not None:
         entry["digest"] = digests.of(report)
@@ -85,6 +84,8 @@ def _document_entry(report, options, entry: dict) -> dict:
 
 
 def _name_files(result: dict, files: dict) -> dict:
+    if not files:
+        return result
     for fact in result.get("missing", ()):
         if fact["dataset"] in files:
             fact["file"] = files[fact["dataset"]]
@@ -111,7 +112,7 @@ def _results_json(results, options) -> str:
             _SHARED_TEXTS[id(result)] = (result, text)
         else:
             files = _data_files(options) if files is None else files
-            text = json.dumps(_name_files(result.to_dict(), files) if files else result.to_dict(), ensure_ascii=False)
+            text = json.dumps(_name_files(result.to_dict(), files), ensure_ascii=False)
         texts.append(text)
     return "[" + ", ".join(texts) + "]"
 

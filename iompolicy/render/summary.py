@@ -26,10 +26,10 @@ class Summary:
 
     def add(self, report: Report) -> None:
         self.documents += 1
-        self.documents_by_outcome[report.outcome._value_] += 1  # `_value_`: see Outcome.__hash__
+        self.documents_by_outcome[report.outcome._value_] += 1  # `_value_`: see report.py's outcome constants
         results = self.results
-        for result in report.results:
-            results[result.outcome._value_] += 1
+        for outcome, count in report.counts().items():
+            results[outcome] += count
         self.failing += len(report.failed(self.fail_on))
         self.warnings += sum(1 for r in report.results
                              if r.severity == "warning" and (r.outcome is _FAIL or r.outcome is _UNDECIDED))

@@ -20,14 +20,14 @@ def _reports(folder, monkeypatch, budget: int) -> tuple[list, list[str]]:
     reads = []
     original = run_module.read_file
     monkeypatch.setattr(run_module, "read_file", lambda name, limits: reads.append(name) or original(name, limits))
-    monkeypatch.setattr(run_module, "_READ_AHEAD_BUDGET", budget)
     run = Run(SHIPPED)
+    run.read_ahead.budget = budget
     for name in ("member-states.yaml", "funded-projects.yaml"):
         run.add_data_file(str(EXAMPLES / "data" / name))
     names, _ = discover([str(folder)])
     run.add_inputs(names)
     reports = [json.dumps(report.to_dict(), sort_keys=True) for report in run.reports()]
-    assert run.read_ahead == {} and run.read_ahead_size == 0  # every kept file was used, once
+    assert run.read_ahead.kept == {} and run.read_ahead.size == 0  # every kept file was used, once
     return reports, reads
 
 
@@ -76,3 +76,16 @@ def test_a_named_pipe_given_through_the_api_is_refused_not_read_ahead(tmp_path):
     (report,) = list(run.reports())
     assert report.outcome.value == "invalid"
     assert "named pipe" in report.problems[0].message
+
+
+def test_processes_of_jobs_read_their_files_and_the_kept_bytes_are_let_go(tmp_path):
+    from iompolicy.parallel import parallel_reports
+
+    folder = tmp_path / "proposals"
+    shutil.copytree(EXAMPLES / "proposals", folder)
+    run = Run(SHIPPED)
+    names, _ = discover([str(folder)])
+    run.add_inputs(names)
+    assert len(run.read_ahead.kept) == len(names)
+    reports = list(parallel_reports(run, 2, None, {"only": None, "skip": None}, [str(ROOT / "policies")]))
+    assert len(reports) == len(names) and run.read_ahead.kept == {} and run.read_ahead.size == 0
