@@ -104,7 +104,8 @@ def main() -> int:
         folder.mkdir()
         run.write_files(folder, files)
         command = [python, "-m", "iompolicy"]
-        subprocess.run(command + ["lint", str(run.EIGHT_RULES)], env=child_env, capture_output=True, cwd=tmp)
+        # the policy cache filled, as any earlier run would have (a failed fill would count Lark's parse)
+        subprocess.run(command + ["lint", str(run.EIGHT_RULES)], env=child_env, capture_output=True, cwd=tmp, check=True)
         ours = instructions(command + ["check", str(folder), "--policies", str(run.EIGHT_RULES), "--format", "json"],
                             child_env, tmp)
         plain = instructions([python, str(run.PLAIN_SCRIPT), str(folder)], child_env, tmp)

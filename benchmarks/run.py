@@ -185,7 +185,8 @@ def processes(count: int, repeats: int) -> list[bool]:
         write_files(folder, count)
         data = str(folder / "member-states.yaml")
         for policies in (EIGHT_RULES, ROOT / "policies"):  # fill the cache, as any earlier run would have
-            subprocess.run(command + ["lint", str(policies)], env=env, capture_output=True, cwd=tempfile.gettempdir())
+            subprocess.run(command + ["lint", str(policies)], env=env, capture_output=True, cwd=tempfile.gettempdir(),
+                           check=True)  # a failed fill would time Lark's parse
 
         print(f"\n3. `iompolicy check --format json` on {count} YAML files, whole process")
         timed = timed_processes({
