@@ -3,7 +3,8 @@
 Numbers are never binary floats: YAML and JSON decimals become `Decimal`,
 integers stay `int`. YAML dates become ISO text, as in JSON, so a document
 means the same in either format. Positions (line and column of every JSON
-path) are worked out only when a result needs them.
+path) are noted as a YAML document is read; a JSON document's are worked out
+only when a result needs them.
 
 Every input is treated as hostile until it has loaded:
 
@@ -17,7 +18,8 @@ Every input is treated as hostile until it has loaded:
   stopping at the first limit passed (`Limits`). A "billion laughs" document,
   a recursive alias or one nested a million deep is refused in milliseconds,
   before anything big is built. JSON nesting is measured before `json.loads`
-  runs. The same reader, reading a second time, makes the table of positions.
+  runs. The same reader notes the table of positions as it reads (for JSON, it reads
+  the text a second time when a position is first asked for).
 - A mapping key written twice is an error naming both lines; keys must be text.
 - YAML 1.1 readings that surprise (`010` is the octal 8, `1:30` the base-60
   90, `1_000`, `0b101`, `0x1F`), tags on values other than `!!str` (`!!int
@@ -103,14 +105,15 @@ class Document:
     __slots__ = ("value", "name", "text", "format", "dates", "_positions", "_written")
 
     def __init__(self, value: object, name: str = "<document>", text: str | None = None,
-                 format: str | None = None, dates: dict | None = None):
+                 format: str | None = None, dates: dict | None = None, tables: tuple | None = None):
         self.value = value
         self.name = name
         self.text = text
         self.format = format
         self.dates = {} if dates is None else dates
-        self._positions: dict | None = None  # JSON path -> (line, column), built when first asked
-        self._written: dict | None = None  # JSON path -> (YAML tag, text as written)
+        # JSON path -> (line, column), and JSON path -> (YAML tag, text as written): noted by the
+        # YAML reader, else worked out from the text when first asked
+        self._positions, self._written = tables if tables is not None else (None, None)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Document):
@@ -226,18 +229,19 @@ def load_text(text: str, name: str = "<stdin>", format: str | None = None, limit
         text = text[1:]
     fmt = format or ("json" if name.endswith(".json") else "yaml")
     dates: dict = {}
+    tables = None
     if fmt == "json":
         from .json_reader import parse_json  # here: a run over YAML files never needs it
 
         value = parse_json(text, name, limits)
     else:
-        value, dates = parse_yaml(text, name, limits)
+        value, dates, tables = parse_yaml(text, name, limits)
     if value is None:
         raise DocumentError([Problem(name, "the document is empty", code="empty")])
     if not isinstance(value, dict):
         raise DocumentError([Problem(name, "a document must be a mapping with a `kind` field", 1, 1,
                                      code="not_a_mapping")])
-    document = Document(value, name, text, fmt, dates)
+    document = Document(value, name, text, fmt, dates, tables)
     if "\\" in text:
         unwanted = _unwanted_characters(document)
         if unwanted is not None:

@@ -29,6 +29,7 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE, _MERGE_TAG = (
 _RESOLVED: dict[tuple, str] = {}  # (loader class, plain scalar text) -> the tag the resolver gives it
 _OCTAL = LazyPattern(r"[-+]?0[0-7_]+")
 _INT_LIMIT = 10 ** MAX_NUMBER_DIGITS  # a number lies within ±10^100
+NOTED_AT_MOST = 10_000  # entries of the table of positions noted while reading values (a proposal has some 50)
 
 
 def number_problem(value, written: str) -> str | None:
@@ -127,8 +128,9 @@ class _Anchor(namedtuple("_Anchor", "value size path order entries written key")
 
 
 class EventReader:
-    """Reads a YAML event stream into values (or, with `table`, into a table of positions),
-    one event at a time: no node graph, no recursion, every limit checked as it goes.
+    """Reads a YAML event stream into values and a table of positions (with `table`, into
+    the table alone), one event at a time: no node graph, no recursion, every limit
+    checked as it goes.
 
     With `strict`, tags, merge keys, keys that are not text, duplicates, surprising
     numbers and a second document are refused; `limits` (None: none) bound depth,
@@ -138,6 +140,12 @@ class EventReader:
     def __init__(self, loader, limits: Limits | None, strict: bool = True, table: bool = False,
                  text: str | None = None):
         self.loader, self.limits, self.strict, self.table = loader, limits, strict, table
+        # The table is noted while the values are read: a second reading of a failing document
+        # for its positions cost more than noting them the first time. Reading values, it
+        # stops (the table is then None, and made by a second reading if asked for) at
+        # the first alias or past NOTED_AT_MOST entries: aliases repeat entries, and a
+        # table of a million entries would be kept for every document, failing or not.
+        self.noting = True
         # With the text, what PyYAML's parsers read otherwise than YAML is refused (`_Quirks`).
         self.quirks = _Quirks(text, self) if text is not None and strict else None
         self.anchors: dict[str, _Anchor] = {}  # name -> what it names, once complete
@@ -201,10 +209,23 @@ class EventReader:
         return frame.child_path(), (frame.key_mark if frame.is_map else mark)
 
     def record(self, path: str, mark, written: tuple | None) -> None:
+        if not self.noting:
+            return
         position = (mark.line + 1, mark.column + 1)
         if self.anchored:
             self.entries.append((path, position, written))
         self.put(path, position, written)
+        if not self.table and len(self.positions) > NOTED_AT_MOST:
+            self.stop_noting()
+
+    def stop_noting(self) -> None:
+        self.noting = False
+        self.positions, self.written, self.entries = {}, {}, []
+
+    def tables(self) -> tuple[dict, dict] | None:
+        """(JSON path -> (line, column), JSON path -> (tag, text as written) of each plain
+        scalar), or None when the reader stopped noting them."""
+        return (self.positions, self.written) if self.noting else None
 
     def put(self, path: str, position, written) -> None:
         self.positions[path] = position
@@ -304,8 +325,8 @@ class EventReader:
         if self.strict and plain:
             _check_plain(tag, event, path, self.dates)
         written = (tag, event.value) if plain else None
+        self.record(path, mark, written)
         if self.table:
-            self.record(path, mark, written)
             value = None
         elif tag in (_STR, _VALUE, _MERGE_TAG):  # `=` and `<<` as values are text, as in YAML 1.2
             value = event.value
@@ -334,8 +355,7 @@ class EventReader:
             raise Refused("key_not_text", "a mapping key must be text, not a list or a mapping", event.start_mark)
         self.count(1, event.start_mark)
         path, mark = self.here(event.start_mark)
-        if self.table:
-            self.record(path, mark, None)
+        self.record(path, mark, None)
         if self.quirks is not None:
             self.quirks.node(event)
         order = 0 if event.anchor is None else self.define(event.anchor)
@@ -404,14 +424,16 @@ class EventReader:
         target, mark = self.here(event.start_mark)
         if self.dates and anchor.path:
             _copy_dates(self.dates, anchor.path, target)
-        if self.table:  # the alias repeats the positions of what it names, under its own path
-            self.record(target, mark, anchor.written)
-            first, end = anchor.entries
-            for path, position, written in self.entries[first:end]:
-                new = target + path[len(anchor.path):]
-                if self.anchored:
-                    self.entries.append((new, position, written))
-                self.put(new, position, written)
+        if not self.table:
+            self.stop_noting()
+        # the alias repeats the positions of what it names, under its own path
+        self.record(target, mark, anchor.written)
+        first, end = anchor.entries if self.noting else (0, 0)
+        for path, position, written in self.entries[first:end]:
+            new = target + path[len(anchor.path):]
+            if self.anchored:
+                self.entries.append((new, position, written))
+            self.put(new, position, written)
         return anchor.value, anchor.size
 
     def add(self, frame: _Frame, value, size: int) -> None:
@@ -638,8 +660,9 @@ class _Quirks:
 
 
 def parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
-    """(value, dates) of a YAML text, or a DocumentError. `loader_class` picks PyYAML's parser
-    (default: libyaml's when installed); the tests hold both to the same readings."""
+    """(value, dates, its table of positions or None) of a YAML text (`EventReader.tables`),
+    or a DocumentError. `loader_class` picks PyYAML's parser (default: libyaml's when
+    installed); the tests hold both to the same readings."""
     try:
         text = _before_parsing(text)
     except Refused as refused:
@@ -647,7 +670,7 @@ def parse_yaml(text: str, name: str, limits: Limits, loader_class=None):
     loader = (loader_class or SafeLoader)(text)
     try:
         reader = EventReader(loader, limits, text=text)
-        return reader.read(), reader.dates
+        return reader.read(), reader.dates, reader.tables()
     except Refused as refused:
         raise DocumentError([refused.problem(name)]) from None
     except yaml.MarkedYAMLError as error:

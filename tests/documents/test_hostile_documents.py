@@ -193,6 +193,24 @@ def test_bytes():
     assert caught.value.problems[0].code == "too_big"
 
 
+def test_positions_are_noted_while_reading_unless_an_alias_or_size_stops_it():
+    """A small document's positions are noted as it loads (no second reading); one with an
+    alias, or with more entries than NOTED_AT_MOST, keeps no table (an alias bomb within
+    the limits would keep a million entries) and gets its positions from a second reading."""
+    from iompolicy.documents.yaml_reader import NOTED_AT_MOST
+
+    small = load_text("kind: p\nfunding:\n  amount: 5\n", "f.yaml")
+    assert small._positions is not None and small.position("$.funding.amount") == (3, 3)
+    aliased = load_text("kind: p\na: &x {b: 1}\nc: *x\n", "f.yaml")
+    assert aliased._positions is None
+    assert aliased.position("$.c") == (3, 1) and aliased.position("$.c.b") == aliased.position("$.a.b") == (2, 8)
+    big = load_text("kind: p\nitems:\n" + "".join(f"  - {i}\n" for i in range(NOTED_AT_MOST)), "f.yaml")
+    assert big._positions is None and big.position(f"$.items[{NOTED_AT_MOST - 1}]") == (NOTED_AT_MOST + 2, 5)
+    bomb = "kind: p\na: &a [" + ", ".join(["x"] * 10) + "]\n" + "".join(
+        f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]\n" for previous, name in zip("abcd", "bcde"))
+    assert load_text(bomb, "f.yaml")._positions is None  # 100,000 values, none noted
+
+
 def test_positions_of_a_document_not_loaded_from_text_are_none():
     from iompolicy.documents import Document
 
