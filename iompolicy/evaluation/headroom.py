@@ -36,7 +36,7 @@ from ..language.unparse import unparse
 from ..values import EXACT, MISSING, Undecided, equality_key, is_number
 from ._solving import (FLIPPED, aim, as_number, conjuncts, grid, innermost, near, negated, number_change, on_grid,
                        reads, search, typed, whole_count)
-from .compiler import Env, compile_condition
+from .compiler import Env, compile_condition, compile_expr
 from .explain import Traced, Tracer
 from .fixes import Change, Fix, Step, apply_changes, date_of, different, display_order, value_at, patched
 
@@ -66,9 +66,10 @@ def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str 
     order, each on the document as the changes before it left it, so that the
     usual changes hold together.
 
-    `scope`, when given, is the clause's compiled `Bindings`: a condition is then decided
-    by the tracer once (which counts its work) and by the compiler's closures after that,
-    on the changed documents a search tries (the same verdicts, several times faster).
+    `scope`, when given, is the clause's compiled `Bindings`: a condition or a value whose
+    reading does not read a list is then worked out by the compiler's closures, on the
+    changed documents a search tries (the same verdicts and values as the tracer's,
+    several times faster); one that does is read by the tracer once (which counts its work).
     `cache`, the clause's `SolverCache`, keeps what does not depend on the document."""
     solver = _Solver(data, bindings, note, [*requires, *guards], valid, scope, cache)
     steps, notes, plan = [], [], doc
@@ -253,26 +254,35 @@ class _Solver:
             return None, tracer
 
     def value(self, node, doc, ctx):
-        traced, _ = self.traced(node, doc, ctx)
-        return MISSING if traced is None else traced.value
+        """The value of `node` on `doc` (MISSING when undecided)."""
+        if self.scope is None:
+            return self.traced_value(node, doc, ctx)
+        return self.by_closure(node, doc, ctx, False, self.traced_value, MISSING)
 
     def holds(self, node, doc, ctx) -> bool | None:
         """True, False, or None when undecided."""
         if self.scope is None:
             return self.traced_truth(node, doc, ctx)
-        key = (id(node), *ctx)
+        return self.by_closure(node, doc, ctx, True, self.traced_truth, None)
+
+    def by_closure(self, node, doc, ctx, condition: bool, by_tracer, undecided):
+        """`node` decided (a `condition`) or valued on `doc` by the compiler's closure, which gives
+        what the tracer (`by_tracer`) would, several times faster; `undecided` when it raises
+        Undecided. Its work is counted as a tracer's reading of it would have been."""
+        key = (id(node), condition, *ctx)
         table = self.shared if id(node) in self.own else self.local
         known = table.get(key)
         if known is None:  # the entry keeps `node` alive, so its id cannot be reused by another node
-            known = table[key] = (node, compile_condition(node, self.scope, frozenset(ctx)), self.fixed_work(node))
+            compile = compile_condition if condition else compile_expr
+            known = table[key] = (node, compile(node, self.scope, frozenset(ctx)), self.fixed_work(node))
         _, closure, work = known
         if work is None:  # its work grows with the document: counted on a first reading, by the tracer
             measured = self.measured.get(key)
             if measured is None:
                 before = self.work[0]
-                truth = self.traced_truth(node, doc, ctx)
+                found = by_tracer(node, doc, ctx)
                 self.measured[key] = (node, self.work[0] - before)
-                return truth
+                return found
             work = measured[1]
         self.work[0] += work  # counted as the first reading of it was: the limit stays one of work done
         if self.work[0] > WORK_LIMIT:
@@ -282,7 +292,7 @@ class _Solver:
         try:
             return closure(env)
         except Undecided:
-            return None
+            return undecided
 
     def fixed_work(self, node) -> int | None:
         """The expressions a reading of `node` evaluates, when that number does not grow with
@@ -305,6 +315,10 @@ class _Solver:
             return self.reading(doc, ctx).condition(node).value
         except Undecided:
             return None
+
+    def traced_value(self, node, doc, ctx):
+        traced, _ = self.traced(node, doc, ctx)
+        return MISSING if traced is None else traced.value
 
     def why_not(self, requirement, doc) -> str:
         _, tracer = self.traced(requirement, doc, {})

@@ -250,6 +250,22 @@ def test_making_the_usual_changes_of_a_fix_makes_the_failed_clause_pass(value):
             assert step.changes and sum(c.usual for c in step.changes) == 1
 
 
+@FUZZ
+@given(st.one_of(proposals(), budgets(), calendars()))
+def test_the_compiled_readings_of_a_fix_give_the_fix_the_tracer_alone_gives(value):
+    """A fix decides conditions and values on the changed documents it tries by the
+    compiler's closures (`scope`); with the tracer alone (no scope) it must be the same fix."""
+    assume(valid(POLICIES, value))
+    for clause_id in failed(POLICIES, value):
+        compiled = next(c for c in POLICIES.clauses() if c.id == clause_id)
+        judged_on = _document_date(value, POLICIES.validator.kind_of(as_document(value)).date_rule)
+        data = POLICIES.dated.as_of(DATA, judged_on)
+        clause = compiled.clause
+        by_tracer = headroom(clause.requires, clause.guards, value, data, compiled.bindings, clause.note,
+                             valid=lambda changed: valid(POLICIES, changed))
+        assert fix_of(POLICIES, clause_id, value) == by_tracer, clause_id
+
+
 LINEAR = """
 policy p {{ title "t" source "s" applies to proposal }}
 clause linear {{
