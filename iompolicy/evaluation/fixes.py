@@ -227,10 +227,19 @@ def _json_value(value):
 _TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
-def _steps_of(path: str) -> list:
-    if not path.startswith("$"):
-        raise ValueError(f"not a JSON path: {path}")
-    return [int(index) if index else name for name, index in _TOKEN.findall(path[1:])]
+_STEPS: dict[str, tuple] = {}  # path -> its keys: a fix's search reads and changes the same few paths again and again
+
+
+def _steps_of(path: str) -> tuple:
+    keys = _STEPS.get(path)
+    if keys is None:
+        if not path.startswith("$"):
+            raise ValueError(f"not a JSON path: {path}")
+        keys = tuple(int(index) if index else name for name, index in _TOKEN.findall(path[1:]))
+        if len(_STEPS) >= 4096:
+            _STEPS.clear()
+        _STEPS[path] = keys
+    return keys
 
 
 def value_at(doc, path: str):

@@ -89,14 +89,23 @@ def headroom(requires, guards, doc: dict, data: dict, bindings: dict, note: str 
     if not steps and not notes:
         return None
 
-    def passes(changed) -> bool:
-        return all(solver.holds(c, changed, {}) is True for c in (*guards, *requires))
+    judged: dict[tuple, tuple] = {}  # ids of changes made together -> (the changes, kept alive; the verdict)
+
+    def passes(changes: list) -> bool:
+        """Does the clause pass with `changes` made? (The usual changes are judged by
+        `_whole_clause` and again for `complete`: a verdict is worked out once.)"""
+        key = tuple(map(id, changes))
+        known = judged.get(key)
+        if known is None:
+            changed = apply_changes(changes, doc)
+            known = judged[key] = (changes, all(solver.holds(c, changed, {}) is True for c in (*guards, *requires)))
+        return known[1]
 
     try:
         if not notes:
-            steps = _whole_clause(steps, doc, passes)
+            steps = _whole_clause(steps, passes)
         usual = [s.changes[0] for s in steps]
-        complete = bool(steps) and not notes and passes(apply_changes(usual, doc))
+        complete = bool(steps) and not notes and passes(usual)
     except _TooMuchWork:
         return _unfinished(steps)
     if steps and not complete and not notes and all(c.action != "provide" for c in usual):
@@ -110,7 +119,7 @@ def _unfinished(steps: list[Step]) -> Fix:
     return Fix(tuple(display_order(steps)), (note,), False)
 
 
-def _whole_clause(steps: list[Step], doc, passes) -> list[Step]:
+def _whole_clause(steps: list[Step], passes) -> list[Step]:
     """Each step keeps the changes that, made with the usual change of every other step,
     make the whole clause pass (a change that mends one requirement may break another:
     setting `year` to fit one meeting leaves the others out of it). A step none of whose
@@ -118,7 +127,7 @@ def _whole_clause(steps: list[Step], doc, passes) -> list[Step]:
     kept = []
     for index, step in enumerate(steps):
         others = [s.changes[0] for i, s in enumerate(steps) if i != index]
-        good = [c for c in step.changes if c.action == "provide" or passes(apply_changes([*others, c], doc))]
+        good = [c for c in step.changes if c.action == "provide" or passes([*others, c])]
         if not good or len(good) == len(step.changes):
             kept.append(step)
             continue
