@@ -18,7 +18,7 @@ from .missing import MissingFact
 from .functions import FUNCTIONS, finish_aggregate
 from ..language.parameters import PREFIX
 from ..language.unparse import precedence, unparse, wrap
-from ..stopping import checkpoint
+from ..stopping import Stopped, stop_flag
 from ..values import MISSING, Undecided, format_value, is_scalar
 
 _SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
@@ -40,6 +40,7 @@ class Tracer:
     """Evaluates nodes like the compiler does, keeping what it read and why."""
 
     def __init__(self, doc: dict, data: dict, bindings: dict[str, n.Binding], sources: dict | None = None):
+        self.stop = stop_flag()  # read once: a stopped request stops at the next node (see eval)
         self.doc = doc
         self.data = data
         self.sources = sources or {}  # reference-data name -> the file it came from
@@ -58,9 +59,11 @@ class Tracer:
         return traced
 
     def eval(self, node) -> Traced:
-        checkpoint()  # an explanation of a long list can take seconds: a stopped request stops here
+        stop = self.stop  # an explanation of a long list can take seconds: a stopped request stops here
+        if stop is not None and stop.is_set():
+            raise Stopped
         try:
-            traced = getattr(self, "on_" + type(node).__name__)(node)
+            traced = _handler(type(self), type(node))(self, node)
         except Undecided as undecided:
             if undecided.path is None:
                 undecided.path = self.reads[-1] if self.reads else None
@@ -421,6 +424,18 @@ def _equalities(node) -> list:
     if isinstance(node, n.And):
         return _equalities(node.left) + _equalities(node.right)
     return [node] if isinstance(node, n.Compare) and node.op == "==" else []
+
+
+_HANDLERS: dict[tuple, object] = {}  # (tracer class, node class) -> its `on_` method
+
+
+def _handler(tracer: type, node: type):
+    """The method of `tracer` that evaluates a `node` (found once: a tracer evaluates
+    thousands of nodes, and a `getattr` of a name built for each one costs)."""
+    found = _HANDLERS.get((tracer, node))
+    if found is None:
+        found = _HANDLERS[(tracer, node)] = getattr(tracer, "on_" + node.__name__)
+    return found
 
 
 def _mentions(node, name: str) -> bool:

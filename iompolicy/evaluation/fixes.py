@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import re
 from collections import namedtuple
 from decimal import Decimal
 
-from ..values import MISSING, format_number, format_value, is_number
+from ..values import MISSING, format_number, format_value, is_number, json_text
 
 
 class Change(namedtuple("Change", "action path current target bound amount usual where like",
@@ -156,7 +155,7 @@ class Fix(namedtuple("Fix", "steps notes complete replacement", defaults=(None,)
         if isinstance(target, bool):
             text = "true" if target else "false"
         elif isinstance(target, str):
-            text = json.dumps(target, ensure_ascii=False) if quote == '"' or (not quote and document.format == "json") \
+            text = json_text(target) if quote == '"' or (not quote and document.format == "json") \
                 else f"'{target}'" if quote else target
         else:
             text = str(target)

@@ -8,10 +8,10 @@ as it comes; sarif, junit, markdown and html need the totals first and gather th
 
 from __future__ import annotations
 
-import json
 from collections import namedtuple
 
 from ..report import Outcome
+from ..values import json_text
 from .summary import Summary
 
 
@@ -68,8 +68,8 @@ def document_json(report, options) -> str:
     entry = _document_entry(report, options, report.to_dict(results=False))
     parts = []
     for key, value in entry.items():
-        text = _results_json(report.results, options) if key == "results" else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{json.dumps(key, ensure_ascii=False)}: {text}")
+        text = _results_json(report.results, options) if key == "results" else json_text(value)
+        parts.append(f"{json_text(key)}: {text}")
     return "{" + ", ".join(parts) + "}"
 
 
@@ -106,13 +106,13 @@ def _results_json(results, options) -> str:
             texts.append(known[1])
             continue
         if result.outcome in _SHARED and result.waiver is None:  # no missing facts, nothing of the document's
-            text = json.dumps(result.to_dict(), ensure_ascii=False)
+            text = json_text(result.to_dict())
             if len(_SHARED_TEXTS) >= 4096:
                 _SHARED_TEXTS.clear()
             _SHARED_TEXTS[id(result)] = (result, text)
         else:
             files = _data_files(options) if files is None else files
-            text = json.dumps(_name_files(result.to_dict(), files), ensure_ascii=False)
+            text = json_text(_name_files(result.to_dict(), files))
         texts.append(text)
     return "[" + ", ".join(texts) + "]"
 
