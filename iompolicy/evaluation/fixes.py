@@ -256,30 +256,31 @@ def patched(doc, path: str, value, remove: bool = False):
     """A copy of `doc` with the value at `path` replaced (or removed); only the
     containers along the path are copied."""
     keys = _steps_of(path)
-
-    def change(container, position: int):
-        key = keys[position]
-        if isinstance(container, list):
-            copied = list(container)
-        elif isinstance(container, dict):
-            copied = dict(container)
+    root = container = _copied(doc)
+    for key in keys[:-1]:  # a loop, not a recursion: a fix's search patches a document hundreds of times
+        if isinstance(container, list) and isinstance(key, int) and key < len(container):
+            child = container[key]
         else:
-            copied = {}
-        if position == len(keys) - 1:
-            if remove:
-                if isinstance(copied, list) and isinstance(key, int) and key < len(copied):
-                    del copied[key]
-                elif isinstance(copied, dict):
-                    copied.pop(key, None)
-            else:
-                copied[key] = value
-            return copied
-        child = copied[key] if (isinstance(copied, list) and isinstance(key, int) and key < len(copied)) \
-            else copied.get(key) if isinstance(copied, dict) else None
-        copied[key] = change(child, position + 1)
-        return copied
+            child = container.get(key) if isinstance(container, dict) else None
+        child = container[key] = _copied(child)
+        container = child
+    key = keys[-1]
+    if not remove:
+        container[key] = value
+    elif isinstance(container, list) and isinstance(key, int) and key < len(container):
+        del container[key]
+    elif isinstance(container, dict):
+        container.pop(key, None)
+    return root
 
-    return change(doc, 0)
+
+def _copied(container):
+    """A shallow copy of a list or mapping; an empty mapping in place of anything else."""
+    if isinstance(container, list):
+        return list(container)
+    if isinstance(container, dict):
+        return dict(container)
+    return {}
 
 
 def apply_changes(changes, doc):

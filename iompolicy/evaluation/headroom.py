@@ -297,7 +297,8 @@ class _Solver:
         if self.work[0] > WORK_LIMIT:
             raise _TooMuchWork
         env = Env(doc, self.data)
-        env.locals = {var: value if path is None else value_at(doc, path) for var, (path, value) in ctx.items()}
+        if ctx:
+            env.locals = {var: value if path is None else value_at(doc, path) for var, (path, value) in ctx.items()}
         try:
             return closure(env)
         except Undecided:
@@ -472,7 +473,9 @@ class _Solver:
         left, left_reading = self.traced(node.left, doc, ctx)
         left_reads = left_reading.levers
         # the comparison reads the left side, then (unless the left was undecided) the right
-        right_reads = self.traced(node.right, doc, ctx)[1].levers if left is not None else {}
+        right_reads = {}  # a literal reads nothing: no lever (a reading of it would cost a tracer)
+        if left is not None and not isinstance(node.right, n.Literal):
+            right_reads = self.traced(node.right, doc, ctx)[1].levers
         read = dict(left_reads)
         for path, value in right_reads.items():
             read.setdefault(path, value)
