@@ -66,17 +66,20 @@ def document_json(report, options) -> str:
     faster: a result that passed or did not apply is its clause's one shared object, so its
     text is written once and reused (most of a report's results, and of its time to write)."""
     entry = _document_entry(report, options, report.to_dict(results=False))
-    parts = []
-    for key, value in entry.items():
-        text = _results_json(report.results, options) if key == "results" else json_text(value)
-        parts.append(f"{json_text(key)}: {text}")
-    return "{" + ", ".join(parts) + "}"
+    keys = list(entry)
+    at = keys.index("results")  # never the first key: `path` is
+    # the keys around the results, each side written by one call of the C encoder
+    before = json_text({key: entry[key] for key in keys[:at]})
+    after = json_text({key: entry[key] for key in keys[at + 1:]}) if at + 1 < len(keys) else "{}"
+    results = _results_json(report.results, options)
+    return f'{before[:-1]}, "results": {results}' + (f", {after[1:]}" if after != "{}" else "}")
 
 
 def _document_entry(report, options, entry: dict) -> dict:
-    files = _data_files(options)
-    for result in entry["results"] or ():  # a missing entry of reference data names the file it would be added to
-        _name_files(result, files)
+    if entry["results"]:  # a missing entry of reference data names the file it would be added to
+        files = _data_files(options)
+        for result in entry["results"]:
+            _name_files(result, files)
     digests = options.digests
     if digests is not None:
         entry["digest"] = digests.of(report)
