@@ -144,3 +144,22 @@ def test_a_fifo_given_as_data_or_waivers_is_refused_unread(tmp_path):
                                   str(tmp_path / "registers.yaml")], capture_output=True, text=True, timeout=60)
         assert process.returncode == 2, process.stderr  # before: blocked until something wrote to the pipe
         assert f"{tmp_path / 'registers.yaml'}: is a named pipe (FIFO), not a file or folder" in process.stderr
+
+
+@pytest.mark.parametrize("spelled, expected", [
+    (".", ["x.yaml", "a/y.yaml", "a/b/z.json"]),
+    ("./", ["x.yaml", "a/y.yaml", "a/b/z.json"]),
+    ("a/", ["a/y.yaml", "a/b/z.json"]),
+    ("a//b", ["a/b/z.json"]),
+    ("./a/./b", ["a/b/z.json"]),
+])
+def test_files_found_under_a_folder_are_named_as_pathlib_writes_them(tmp_path, monkeypatch, spelled, expected):
+    """However the folder is spelled, a file found under it is named once and alike (`x.yaml`,
+    not `./x.yaml`): the names are the keys of reports, baselines and waivers."""
+    from iompolicy.run import discover
+
+    for name in expected:
+        (tmp_path / "a" / "b").mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("kind: proposal\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert discover([spelled]) == ([os.path.join(*name.split("/")) for name in expected], [])
