@@ -285,7 +285,7 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
     def failed(self, level: str = "error") -> list[ClauseResult]:
         """Results that fail the run at `level` (`error`: must-clauses only;
         `warning`: should-clauses too). An `error` outcome counts as a failure."""
-        severities = {"error"} if level == "error" else {"error", "warning"}
+        severities = failing_severities(level)
         return [r for r in self.results
                 if (r.outcome is _FAIL or r.outcome is _UNDECIDED) and r.severity in severities]
 
@@ -303,6 +303,14 @@ class Report(namedtuple("Report", "path kind id as_of results notices problems",
             "results": [r.to_dict() for r in self.results] if results else None,
             "problems": [problem_dict(p) for p in self.problems],
         }
+
+
+def failing_severities(level: str) -> frozenset:
+    """The severities whose failed (or undecided) results fail a run at `level` (--fail-on)."""
+    return _MUST_ONLY if level == "error" else _MUST_AND_SHOULD
+
+
+_MUST_ONLY, _MUST_AND_SHOULD = frozenset({"error"}), frozenset({"error", "warning"})
 
 
 def problem_dict(problem) -> dict:

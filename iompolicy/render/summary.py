@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..evaluation.missing import Checklist
-from ..report import CLAUSE_OUTCOMES, Outcome, Report
+from ..report import CLAUSE_OUTCOMES, Outcome, Report, failing_severities
 
 _FAIL, _UNDECIDED = Outcome.FAIL, Outcome.UNDECIDED
 _UNDECIDED_TEXT = _UNDECIDED.value
@@ -27,12 +27,14 @@ class Summary:
     def add(self, report: Report) -> None:
         self.documents += 1
         self.documents_by_outcome[report.outcome._value_] += 1  # `_value_`: see report.py's outcome constants
-        results = self.results
-        for outcome, count in report.counts().items():
-            results[outcome] += count
-        self.failing += len(report.failed(self.fail_on))
-        self.warnings += sum(1 for r in report.results
-                             if r.severity == "warning" and (r.outcome is _FAIL or r.outcome is _UNDECIDED))
+        results, failing = self.results, failing_severities(self.fail_on)
+        for result in report.results:  # one pass: what Report.counts and Report.failed count, and the warnings
+            outcome = result.outcome
+            results[outcome._value_] += 1
+            if outcome is _FAIL or outcome is _UNDECIDED:
+                severity = result.info.severity
+                self.failing += severity in failing
+                self.warnings += severity == "warning"
         if results[_UNDECIDED_TEXT]:
             self.missing.add(report)
 
