@@ -47,6 +47,8 @@ def _escaped(found) -> str:
 
 
 def _escape_all(pattern: LazyPattern, text: str, escaped=_escaped) -> str:
+    if text.isascii() and text.isprintable():  # U+0020 to U+007E: none of the patterns' characters, and
+        return text  # no pattern compiled (1.5 ms at a cold start, for the usual report)
     # a search first: three times faster than `sub` on text that holds none, as most does
     return pattern.sub(escaped, text) if pattern.search(text) else text
 

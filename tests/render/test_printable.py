@@ -96,3 +96,14 @@ def test_the_patterns_escape_exactly_the_characters_of_their_ranges(text):
     assert module.xml_safe(text) == _by_character(text, module._NOT_XML, module._escape)
     assert module.json_safe(text) == _by_character(text, module._SURROGATES,
                                                    lambda code: module._escape(code).replace("\\", "\\\\"))
+
+
+def test_the_printable_ascii_shortcut_escapes_what_the_patterns_escape():
+    """Text of printable ASCII is returned without a search; every ASCII character, alone or
+    in a line, is escaped (or not) by each output exactly as its pattern says."""
+    from iompolicy.render import printable as module
+
+    for pattern in (module._UNPRINTABLE_CHARACTER, module._SURROGATE, module._NOT_XML_CHARACTER):
+        for code in range(128):
+            for text in (chr(code), f"a {chr(code)} b"):
+                assert module._escape_all(pattern, text) == pattern.sub(module._escaped, text), (pattern, code)
