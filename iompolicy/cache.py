@@ -28,7 +28,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 10  # bump when what is cached changes shape
+_FORMAT = 11  # bump when what is cached changes shape (11: validators with the schemas' `$ref`s in line)
 
 
 def cache_dir() -> Path | None:

@@ -42,13 +42,12 @@ def generate(kind: KindSchema) -> tuple[str, bytes]:
     The code is generated from the shipped schema only; no document or policy
     text ever becomes Python source.
     """
-    import copy  # here, with fastjsonschema: only when the policy cache missed
+    import fastjsonschema  # here: only when the policy cache missed
 
-    import fastjsonschema
-
-    # A copy: fastjsonschema rewrites every `$ref` of the schema it is given into an absolute URI,
-    # which broke the shared schema for the checker and for every later walk of it.
-    source = fastjsonschema.compile_to_code(copy.deepcopy(kind.schema), formats=_FORMATS, use_default=False)
+    # A copy (`_inlined` builds new containers): fastjsonschema rewrites every `$ref` of the
+    # schema it is given into an absolute URI, which broke the shared schema for the checker.
+    source = fastjsonschema.compile_to_code(_inlined(kind.schema, kind.schema.get("$defs", {})),
+                                            formats=_FORMATS, use_default=False)
     # The generated module imports its exception classes from fastjsonschema, whose import
     # costs a few ms on every run; they are given to it instead (see _fast_validator).
     source = _IMPORT_LINE.sub("", source)
@@ -57,6 +56,29 @@ def generate(kind: KindSchema) -> tuple[str, bytes]:
 
 
 _IMPORT_LINE = LazyPattern(r"^from fastjsonschema import [\w, ]+$", re.MULTILINE)
+_OWN_DEFINITION = "#/$defs/"
+
+
+def _inlined(node, definitions: dict, within: tuple = ()):
+    """A copy of a schema in which each `$ref` to one of its own `$defs` is the definition
+    itself, under `allOf`: the same verdicts (in draft 2020-12 a `$ref` applies alongside its
+    sibling keywords, as `allOf` does). fastjsonschema then writes the checks in line, where
+    it called a function for each value referred (naming each item of a list with
+    `str.format(**locals())`): the proposal's validator runs in about 40% of the
+    instructions. A definition met again inside itself keeps its `$ref`."""
+    if isinstance(node, list):
+        return [_inlined(item, definitions, within) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copied = {key: _inlined(value, definitions, within) for key, value in node.items() if key != "$ref"}
+    ref = node.get("$ref")
+    name = ref[len(_OWN_DEFINITION):] if isinstance(ref, str) and ref.startswith(_OWN_DEFINITION) else None
+    if name is None or name in within or name not in definitions:
+        if ref is not None:
+            copied["$ref"] = ref
+        return copied
+    copied["allOf"] = [*copied.get("allOf", []), _inlined(definitions[name], definitions, (*within, name))]
+    return copied
 
 
 class SchemaViolation(ValueError):
