@@ -282,8 +282,8 @@ class _Solver:
         table = self.shared if id(node) in self.own else self.local
         known = table.get(key)
         if known is None:  # the entry keeps `node` alive, so its id cannot be reused by another node
-            compile = compile_condition if condition else compile_expr
-            known = table[key] = (node, compile(node, self.scope, frozenset(ctx)), self.fixed_work(node))
+            compiler = compile_condition if condition else compile_expr
+            known = table[key] = (node, compiler(node, self.scope, frozenset(ctx)), self.fixed_work(node))
         _, closure, work = known
         if work is None:  # its work grows with the document: counted on a first reading, by the tracer
             measured = self.measured.get(key)
