@@ -157,3 +157,45 @@ def test_the_positions_noted_while_reading_are_those_a_second_reading_finds():
         assert noted == _tables(case["yaml"]), f"{case_id} ({case['name']})"
         compared += 1
     assert compared >= 120 and not_noted >= 5, (compared, not_noted)
+
+
+def test_the_reader_shows_the_quirk_checks_every_node_that_could_be_refused(monkeypatch):
+    """The reader shows `_Quirks` only the nodes a quirk can be in (anchored, quoted or
+    block style, in a flow collection; all of them when the text has `#` right after other
+    text). Shown every node, it reads and refuses every case of the suite alike, with both
+    parsers: the nodes it skips are none a check would refuse."""
+    from iompolicy.documents import yaml_reader
+
+    def outcomes() -> dict:
+        found = {}
+        for (case_id, case), (name, parser) in ((c, p) for c in sorted(CASES.items()) for p in PARSERS.items()):
+            try:
+                found[case_id, name] = parse_yaml(case["yaml"], "case.yaml", DEFAULT_LIMITS, parser)
+            except DocumentError as error:
+                found[case_id, name] = error.problems
+        return found
+
+    shown_some = outcomes()
+    quirks_init = yaml_reader._Quirks.__init__
+
+    def every_node(self, text, reader):
+        quirks_init(self, text, reader)
+        self.every_node = True
+
+    monkeypatch.setattr(yaml_reader._Quirks, "__init__", every_node)
+    shown_all = outcomes()
+    assert shown_all.keys() == shown_some.keys()
+    differ = [key for key in shown_all if repr(shown_all[key]) != repr(shown_some[key])]
+    assert not differ, differ
+    refused = sum(isinstance(outcome, list) and outcome[0].code == "yaml_quirk" for outcome in shown_all.values())
+    assert refused >= 10, refused  # the check is exercised: the suite holds the quirks
+
+
+def test_a_hash_right_after_text_inside_a_key_or_a_value_is_text():
+    """`#` right after other text is a comment YAML refuses, unless it lies inside a scalar:
+    the check sees every key and value of such a text, or it would refuse these."""
+    for parser in PARSERS.values():
+        value, *_ = parse_yaml("this is#not: a comment\nb: c#d\n", "case.yaml", DEFAULT_LIMITS, parser)
+        assert value == {"this is#not": "a comment", "b": "c#d"}
+        value, *_ = parse_yaml("- x#y\n- z\n", "case.yaml", DEFAULT_LIMITS, parser)
+        assert value == ["x#y", "z"]
