@@ -4,6 +4,7 @@ what it refuses and why)."""
 
 from __future__ import annotations
 
+import sys
 from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 
@@ -152,6 +153,9 @@ class EventReader:
         self.dates: dict[str, str] = {}  # path -> text of each date written without quotes
         self.stack: list[_Frame] = []
         self.total = self.aliases = self.order = 0
+        # The limit on keys and values (no limit: one no count reaches): the hot paths test
+        # it themselves, as a call of `count` for each key and value cost some 2% of reading.
+        self.max_nodes = limits.max_nodes if limits is not None else sys.maxsize
         self.positions: dict[str, tuple[int, int]] = {}
         self.written: dict[str, tuple[str, str]] = {}
         self.entries: list[tuple] = []  # (path, position, written) inside anchored nodes: what an alias repeats
@@ -236,9 +240,12 @@ class EventReader:
 
     def count(self, size: int, mark) -> None:
         self.total += size
-        if self.limits is not None and self.total > self.limits.max_nodes:
-            raise Refused("too_many_values", f"more than {self.limits.max_nodes:,} keys and values (counting what "
-                           "aliases repeat)", mark, "raise --max-nodes if the document is genuine")
+        if self.total > self.max_nodes:
+            self.too_many_values(mark)
+
+    def too_many_values(self, mark):
+        raise Refused("too_many_values", f"more than {self.max_nodes:,} keys and values (counting what aliases "
+                       "repeat)", mark, "raise --max-nodes if the document is genuine")
 
     def define(self, name: str) -> int:
         """Note that the anchor `name` is (being) defined again; the order of this definition."""
@@ -252,7 +259,9 @@ class EventReader:
         quirks = self.quirks
         if quirks is not None and (quirks.every_node or event.style or event.anchor is not None or frame.flow):
             quirks.scalar(event)  # only where a quirk can be (`_Quirks`)
-        self.count(1, event.start_mark)
+        self.total += 1
+        if self.total > self.max_nodes:
+            self.too_many_values(event.start_mark)
         frame.size += 1
         if self.strict:
             if tag == _MERGE_TAG:
@@ -324,7 +333,9 @@ class EventReader:
                                    or (frame is not None and frame.flow)):
             quirks.scalar(event)  # only where a quirk can be (`_Quirks`)
         plain = event.tag is None and not event.style
-        self.count(1, event.start_mark)
+        self.total += 1
+        if self.total > self.max_nodes:
+            self.too_many_values(event.start_mark)
         path, mark = self.here(event.start_mark)
         if self.strict and plain:
             _check_plain(tag, event, path, self.dates)
@@ -357,7 +368,9 @@ class EventReader:
             raise _refused_tag(tag, event.start_mark)
         if stack and stack[-1].is_map and stack[-1].key is None:
             raise Refused("key_not_text", "a mapping key must be text, not a list or a mapping", event.start_mark)
-        self.count(1, event.start_mark)
+        self.total += 1
+        if self.total > self.max_nodes:
+            self.too_many_values(event.start_mark)
         path, mark = self.here(event.start_mark)
         self.record(path, mark, None)
         if self.quirks is not None and (self.quirks.every_node or event.anchor is not None
