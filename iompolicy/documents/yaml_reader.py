@@ -26,7 +26,7 @@ PureLoader = yaml.SafeLoader
 YAML_TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE, _MERGE_TAG = (
     YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge"))
-_RESOLVED: dict[tuple, str] = {}  # (loader class, plain scalar text) -> the tag the resolver gives it
+_RESOLVED: dict[type, dict[str, str]] = {}  # loader class -> plain scalar text -> the tag the resolver gives it
 _OCTAL = LazyPattern(r"[-+]?0[0-7_]+")
 _INT_LIMIT = 10 ** MAX_NUMBER_DIGITS  # a number lies within ±10^100
 NOTED_AT_MOST = 10_000  # entries of the table of positions noted while reading values (a proposal has some 50)
@@ -148,6 +148,7 @@ class EventReader:
         self.noting = True
         # With the text, what PyYAML's parsers read otherwise than YAML is refused (`_Quirks`).
         self.quirks = _Quirks(text, self) if text is not None and strict else None
+        self.resolved = _RESOLVED.setdefault(type(loader), {})  # the tags of plain scalars seen (`scalar_tag`)
         self.anchors: dict[str, _Anchor] = {}  # name -> what it names, once complete
         self.latest: dict[str, int] = {}  # name -> order of its latest definition, complete or not
         self.dates: dict[str, str] = {}  # path -> text of each date written without quotes
@@ -255,7 +256,9 @@ class EventReader:
 
     # ---- events ---------------------------------------------------------------------------
     def key(self, frame: _Frame, event) -> None:
-        tag = self.scalar_tag(event)
+        tag = self.resolved.get(event.value) if event.tag is None and event.implicit[0] else None
+        if tag is None:  # not a plain scalar seen before (their tags are looked up here: a call costs more)
+            tag = self.scalar_tag(event)
         quirks = self.quirks
         if quirks is not None and (quirks.every_node or event.style or event.anchor is not None or frame.flow):
             quirks.scalar(event)  # only where a quirk can be (`_Quirks`)
@@ -300,12 +303,11 @@ class EventReader:
                 return self.loader.resolve(ScalarNode, event.value, event.implicit)
             # A plain scalar's tag depends on its text alone: documents repeat their keys and
             # many values, and the resolver tries a regular expression or more for each one.
-            known = _RESOLVED.get((type(self.loader), event.value))
+            known = self.resolved.get(event.value)
             if known is None:
-                if len(_RESOLVED) >= 4096:
-                    _RESOLVED.clear()
-                known = _RESOLVED[(type(self.loader), event.value)] = \
-                    self.loader.resolve(ScalarNode, event.value, event.implicit)
+                if len(self.resolved) >= 4096:
+                    self.resolved.clear()
+                known = self.resolved[event.value] = self.loader.resolve(ScalarNode, event.value, event.implicit)
             return known
         if tag == "!":  # the non-specific tag: text, which PyYAML reads as if no tag were written
             implied = self.loader.resolve(ScalarNode, event.value, (True, False)) if not event.style else _STR
@@ -327,7 +329,9 @@ class EventReader:
 
     def scalar(self, event, frame: _Frame | None):
         """The value of a scalar that is not a mapping's key; `frame` holds it (None: at the top)."""
-        tag = self.scalar_tag(event)
+        tag = self.resolved.get(event.value) if event.tag is None and event.implicit[0] else None
+        if tag is None:  # not a plain scalar seen before (as in `key`)
+            tag = self.scalar_tag(event)
         quirks = self.quirks
         if quirks is not None and (quirks.every_node or event.style or event.anchor is not None
                                    or (frame is not None and frame.flow)):
