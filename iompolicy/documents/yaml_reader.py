@@ -219,7 +219,11 @@ class EventReader:
         position = (mark.line + 1, mark.column + 1)
         if self.anchored:
             self.entries.append((path, position, written))
-        self.put(path, position, written)
+        self.positions[path] = position  # what `put` does, without a call for every node
+        if written is not None:
+            self.written[path] = written
+        elif path in self.written:  # noted before (a key written twice, where that is allowed)
+            del self.written[path]
         if not self.table and len(self.positions) > NOTED_AT_MOST:
             self.stop_noting()
 
@@ -328,36 +332,45 @@ class EventReader:
         return tag
 
     def scalar(self, event, frame: _Frame | None):
-        """The value of a scalar that is not a mapping's key; `frame` holds it (None: at the top)."""
-        tag = self.resolved.get(event.value) if event.tag is None and event.implicit[0] else None
+        """The value of a scalar that is not a mapping's key; `frame` holds it (None: at the top).
+        A document is mostly scalars, and a call costs about as much as the work of `here`
+        or of the tests before `_check_plain` and `record`: those are done here."""
+        text, mark = event.value, event.start_mark
+        plain = event.tag is None and not event.style
+        tag = self.resolved.get(text) if event.tag is None and event.implicit[0] else None
         if tag is None:  # not a plain scalar seen before (as in `key`)
             tag = self.scalar_tag(event)
         quirks = self.quirks
         if quirks is not None and (quirks.every_node or event.style or event.anchor is not None
                                    or (frame is not None and frame.flow)):
             quirks.scalar(event)  # only where a quirk can be (`_Quirks`)
-        plain = event.tag is None and not event.style
         self.total += 1
         if self.total > self.max_nodes:
-            self.too_many_values(event.start_mark)
-        path, mark = self.here(event.start_mark)
-        if self.strict and plain:
+            self.too_many_values(mark)
+        if frame is None:  # its path, and where its position is shown (`here`)
+            path, shown = "$", mark
+        elif frame.is_map:
+            path, shown = f"{frame.path}.{frame.key}", frame.key_mark
+        else:
+            path, shown = f"{frame.path}[{frame.count}]", mark
+        if plain and tag != _STR and self.strict:  # plain text has no other reading to refuse
             _check_plain(tag, event, path, self.dates)
-        written = (tag, event.value) if plain else None
-        self.record(path, mark, written)
+        written = (tag, text) if plain else None
+        if self.noting:
+            self.record(path, shown, written)
         if self.table:
             value = None
         elif tag in (_STR, _VALUE, _MERGE_TAG):  # `=` and `<<` as values are text, as in YAML 1.2
-            value = event.value
+            value = text
         else:
             constructor = _CONSTRUCTORS.get(tag)
             if constructor is None:
-                raise _refused_tag(tag, event.start_mark)
-            value = constructor(self.loader, event.value, event.start_mark)
+                raise _refused_tag(tag, mark)
+            value = constructor(self.loader, text, mark)
         if event.anchor is not None:
             end = len(self.entries)
             self.anchors[event.anchor] = _Anchor(value, 1, path, self.define(event.anchor), (end, end), written,
-                                                 event.value if tag == _STR else None)
+                                                 text if tag == _STR else None)
         return value
 
     def start(self, event, is_map: bool) -> None:
