@@ -260,7 +260,10 @@ class EventReader:
 
     # ---- events ---------------------------------------------------------------------------
     def key(self, frame: _Frame, event) -> None:
-        tag = self.resolved.get(event.value) if event.tag is None and event.implicit[0] else None
+        """A scalar written as a key of the mapping `frame` (as in `scalar`, the common steps
+        are written out)."""
+        text, mark = event.value, event.start_mark
+        tag = self.resolved.get(text) if event.tag is None and event.implicit[0] else None
         if tag is None:  # not a plain scalar seen before (their tags are looked up here: a call costs more)
             tag = self.scalar_tag(event)
         quirks = self.quirks
@@ -268,35 +271,41 @@ class EventReader:
             quirks.scalar(event)  # only where a quirk can be (`_Quirks`)
         self.total += 1
         if self.total > self.max_nodes:
-            self.too_many_values(event.start_mark)
+            self.too_many_values(mark)
         frame.size += 1
-        if self.strict:
+        if tag != _STR and self.strict:  # most keys are text
             if tag == _MERGE_TAG:
                 raise Refused("merge_key", "`<<` merges other mappings into this one, and YAML readers disagree on "
-                               "what that gives; a document does not use merge keys", event.start_mark,
+                               "what that gives; a document does not use merge keys", mark,
                                'write the keys out in full, or "<<" in quotes for a key named <<')
-            if tag not in (_STR, _VALUE):
-                node = ScalarNode(tag, event.value, event.start_mark, event.end_mark)
-                raise Refused("key_not_text", f"a mapping key must be text, but `{shorten(event.value)}` is read as "
-                               f"{yaml11_words(node)}", event.start_mark, f'write "{escape_quotes(event.value)}" in quotes')
-        self.take_key(frame, event.value, event.start_mark)
+            if tag != _VALUE:
+                node = ScalarNode(tag, text, mark, event.end_mark)
+                raise Refused("key_not_text", f"a mapping key must be text, but `{shorten(text)}` is read as "
+                               f"{yaml11_words(node)}", mark, f'write "{escape_quotes(text)}" in quotes')
+        if self.strict:  # what `take_key` does
+            if text in frame.keys:
+                self.duplicate_key(frame, text, mark)
+            frame.keys[text] = mark.line + 1
+        frame.key, frame.key_mark = text, mark
         if event.anchor is not None:  # `&name key: value` names the key, not the value
             end = len(self.entries)
-            written = (tag, event.value) if event.tag is None and not event.style else None
-            self.anchors[event.anchor] = _Anchor(event.value, 1, "", self.define(event.anchor), (end, end),
-                                                 written, event.value)
+            written = (tag, text) if event.tag is None and not event.style else None
+            self.anchors[event.anchor] = _Anchor(text, 1, "", self.define(event.anchor), (end, end), written, text)
 
     def take_key(self, frame: _Frame, text: str, mark) -> None:
         """`text` is the key of the value to come (a key written twice is refused)."""
         if self.strict:
-            first = frame.keys.get(text)
-            if first is not None:
-                raise Refused("duplicate_key", f"the key `{shorten(text)}` is written twice in this mapping "
-                               f"(lines {first} and {mark.line + 1})", mark,
-                               "keep one of them: a document must not depend on which one a reader keeps",
-                               first_line=first)
+            if text in frame.keys:
+                self.duplicate_key(frame, text, mark)
             frame.keys[text] = mark.line + 1
         frame.key, frame.key_mark = text, mark
+
+    @staticmethod
+    def duplicate_key(frame: _Frame, text: str, mark):
+        first = frame.keys[text]
+        raise Refused("duplicate_key", f"the key `{shorten(text)}` is written twice in this mapping (lines {first} "
+                       f"and {mark.line + 1})", mark, "keep one of them: a document must not depend on which one a "
+                       "reader keeps", first_line=first)
 
     def scalar_tag(self, event) -> str:
         """The tag a scalar is read with. In strict mode a tag written on a scalar is refused,
