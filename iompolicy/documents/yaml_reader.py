@@ -24,8 +24,8 @@ PureLoader = yaml.SafeLoader
 
 
 YAML_TAG = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE, _MERGE_TAG = (
-    YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge"))
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _VALUE, _MERGE_TAG, _MAP, _SEQ = (
+    YAML_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "value", "merge", "map", "seq"))
 _RESOLVED: dict[type, dict[str, str]] = {}  # loader class -> plain scalar text -> the tag the resolver gives it
 _OCTAL = LazyPattern(r"[-+]?0[0-7_]+")
 _INT_LIMIT = 10 ** MAX_NUMBER_DIGITS  # a number lies within ±10^100
@@ -157,6 +157,7 @@ class EventReader:
         # The limit on keys and values (no limit: one no count reaches): the hot paths test
         # it themselves, as a call of `count` for each key and value cost some 2% of reading.
         self.max_nodes = limits.max_nodes if limits is not None else sys.maxsize
+        self.max_depth = limits.max_depth if limits is not None else sys.maxsize
         self.positions: dict[str, tuple[int, int]] = {}
         self.written: dict[str, tuple[str, str]] = {}
         self.entries: list[tuple] = []  # (path, position, written) inside anchored nodes: what an alias repeats
@@ -171,17 +172,18 @@ class EventReader:
         loader.get_event()  # document start
         stack = self.stack
         stop = stop_flag()  # read once: a call per event would cost the command line for nothing
+        get_event, key, scalar, values = loader.get_event, self.key, self.scalar, not self.table
         while True:
             if stop is not None and stop.is_set():
                 raise Stopped
-            event = loader.get_event()
+            event = get_event()
             kind = type(event)
             if kind is ScalarEvent:
                 frame = stack[-1] if stack else None
                 if frame is not None and frame.is_map and frame.key is None:
-                    self.key(frame, event)
+                    key(frame, event)
                     continue
-                value, size = self.scalar(event, frame), 1
+                value, size = scalar(event, frame), 1
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 self.start(event, kind is MappingStartEvent)
                 continue
@@ -196,7 +198,16 @@ class EventReader:
                 raise Refused("invalid_yaml", f"unexpected {kind.__name__}", getattr(event, "start_mark", None))
             if not stack:
                 break
-            self.add(stack[-1], value, size)
+            frame = stack[-1]  # the value goes into it (written out: a call for each value cost more)
+            frame.size += size
+            if frame.is_map:
+                if values:
+                    frame.value[frame.key] = value
+                frame.key = None
+            else:
+                if values:
+                    frame.value.append(value)
+                frame.count += 1
         loader.get_event()  # document end
         if self.quirks is not None:
             self.quirks.finish()
@@ -384,13 +395,11 @@ class EventReader:
 
     def start(self, event, is_map: bool) -> None:
         stack = self.stack
-        if self.limits is not None and len(stack) >= self.limits.max_depth:
-            raise Refused("too_deep", f"lists and mappings are nested more than {self.limits.max_depth} levels deep",
+        if len(stack) >= self.max_depth:
+            raise Refused("too_deep", f"lists and mappings are nested more than {self.max_depth} levels deep",
                            event.start_mark, "raise --max-depth if the document is genuine")
-        tag = event.tag
-        if tag is None or tag == "!":
-            tag = YAML_TAG + ("map" if is_map else "seq")
-        if self.strict and tag not in (YAML_TAG + "map", YAML_TAG + "seq"):
+        tag = event.tag  # none, or `!`: the collection's own tag
+        if tag is not None and tag != "!" and self.strict and tag not in (_MAP, _SEQ):
             raise _refused_tag(tag, event.start_mark)
         if stack and stack[-1].is_map and stack[-1].key is None:
             raise Refused("key_not_text", "a mapping key must be text, not a list or a mapping", event.start_mark)
@@ -479,17 +488,6 @@ class EventReader:
                 self.entries.append((new, position, written))
             self.put(new, position, written)
         return anchor.value, anchor.size
-
-    def add(self, frame: _Frame, value, size: int) -> None:
-        frame.size += size
-        if not frame.is_map:
-            if not self.table:
-                frame.value.append(value)
-            frame.count += 1
-            return
-        if not self.table:
-            frame.value[frame.key] = value
-        frame.key = None
 
 
 def _short_tag(tag: str) -> str:
