@@ -112,13 +112,6 @@ class _Frame:
         self.start = start  # where its entries begin in the table (positions only)
         self.count = 0  # items of a list so far
 
-    def child_path(self) -> str:
-        if self.is_map and self.key is None:
-            return self.path
-        if not self.is_map:
-            return f"{self.path}[{self.count}]"
-        return f"{self.path}.{self.key}"
-
 
 class _Anchor(namedtuple("_Anchor", "value size path order entries written key")):
     """What an anchor names, once complete: its value, its size in keys and values, its path
@@ -223,7 +216,9 @@ class EventReader:
         if not self.stack:
             return "$", mark
         frame = self.stack[-1]
-        return frame.child_path(), (frame.key_mark if frame.is_map else mark)
+        if not frame.is_map:
+            return f"{frame.path}[{frame.count}]", mark
+        return (frame.path if frame.key is None else f"{frame.path}.{frame.key}"), frame.key_mark
 
     def record(self, path: str, mark, written: tuple | None) -> None:
         if not self.noting:
@@ -231,11 +226,7 @@ class EventReader:
         position = (mark.line + 1, mark.column + 1)
         if self.anchored:
             self.entries.append((path, position, written))
-        self.positions[path] = position  # what `put` does, without a call for every node
-        if written is not None:
-            self.written[path] = written
-        elif path in self.written:  # noted before (a key written twice, where that is allowed)
-            del self.written[path]
+        self.put(path, position, written)
         if not self.table and len(self.positions) > NOTED_AT_MOST:
             self.stop_noting()
 
@@ -294,11 +285,7 @@ class EventReader:
                 node = ScalarNode(tag, text, mark, event.end_mark)
                 raise Refused("key_not_text", f"a mapping key must be text, but `{shorten(text)}` is read as "
                                f"{yaml11_words(node)}", mark, f'write "{escape_quotes(text)}" in quotes')
-        if self.strict:  # what `take_key` does
-            if text in frame.keys:
-                self.duplicate_key(frame, text, mark)
-            frame.keys[text] = mark.line + 1
-        frame.key, frame.key_mark = text, mark
+        self.take_key(frame, text, mark)
         if event.anchor is not None:  # `&name key: value` names the key, not the value
             end = len(self.entries)
             written = (tag, text) if event.tag is None and not event.style else None
@@ -354,8 +341,8 @@ class EventReader:
 
     def scalar(self, event, frame: _Frame | None):
         """The value of a scalar that is not a mapping's key; `frame` holds it (None: at the top).
-        A document is mostly scalars, and a call costs about as much as the work of `here`
-        or of the tests before `_check_plain` and `record`: those are done here."""
+        A document is mostly scalars, and a call costs about as much as the tests before
+        `_check_plain` and `record`: those are made here."""
         text, mark = event.value, event.start_mark
         plain = event.tag is None and not event.style
         tag = self.resolved.get(text) if event.tag is None and event.implicit[0] else None
@@ -368,17 +355,11 @@ class EventReader:
         self.total += 1
         if self.total > self.max_nodes:
             self.too_many_values(mark)
-        if frame is None:  # its path, and where its position is shown (`here`)
-            path, shown = "$", mark
-        elif frame.is_map:
-            path, shown = f"{frame.path}.{frame.key}", frame.key_mark
-        else:
-            path, shown = f"{frame.path}[{frame.count}]", mark
+        path, shown = self.here(mark)
         if plain and tag != _STR and self.strict:  # plain text has no other reading to refuse
             _check_plain(tag, event, path, self.dates)
         written = (tag, text) if plain else None
-        if self.noting:
-            self.record(path, shown, written)
+        self.record(path, shown, written)
         if self.table:
             value = None
         elif tag in (_STR, _VALUE, _MERGE_TAG):  # `=` and `<<` as values are text, as in YAML 1.2
