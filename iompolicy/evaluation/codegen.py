@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import re
 from decimal import Decimal
 
@@ -33,7 +32,7 @@ from ..language import syntax as n
 from ..language.parameters import PREFIX
 from ..language.unparse import unparse
 from ..stopping import Stopped
-from ..values import MISSING, Undecided
+from ..values import MISSING, Undecided, json_text
 from . import operations as op
 from .clause import FAIL, OUTSIDE_DATES, UNDECIDED_GUARD, UNDECIDED_REQUIRE, decided
 from .compiler import Env
@@ -624,7 +623,3 @@ def _loops(compiled) -> bool:
 
 
 _CLASS_NAMES = {int: "int", Decimal: "Decimal", str: "str", bool: "bool", type(None): "NoneType"}
-
-
-def json_text(value) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import re
 from collections import namedtuple
 from decimal import Decimal
@@ -226,19 +227,11 @@ def _json_value(value):
 _TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
 
 
-_STEPS: dict[str, tuple] = {}  # path -> its keys: a fix's search reads and changes the same few paths again and again
-
-
+@functools.lru_cache(maxsize=4096)  # a fix's search reads and changes the same few paths again and again
 def _steps_of(path: str) -> tuple:
-    keys = _STEPS.get(path)
-    if keys is None:
-        if not path.startswith("$"):
-            raise ValueError(f"not a JSON path: {path}")
-        keys = tuple(int(index) if index else name for name, index in _TOKEN.findall(path[1:]))
-        if len(_STEPS) >= 4096:
-            _STEPS.clear()
-        _STEPS[path] = keys
-    return keys
+    if not path.startswith("$"):
+        raise ValueError(f"not a JSON path: {path}")
+    return tuple(int(index) if index else name for name, index in _TOKEN.findall(path[1:]))
 
 
 def value_at(doc, path: str):

@@ -70,9 +70,9 @@ def document_json(report, options) -> str:
     at = keys.index("results")  # never the first key: `path` is
     # the keys around the results, each side written by one call of the C encoder
     before = json_text({key: entry[key] for key in keys[:at]})
-    after = json_text({key: entry[key] for key in keys[at + 1:]}) if at + 1 < len(keys) else "{}"
-    results = _results_json(report.results, options)
-    return f'{before[:-1]}, "results": {results}' + (f", {after[1:]}" if after != "{}" else "}")
+    after = {key: entry[key] for key in keys[at + 1:]}
+    tail = f", {json_text(after)[1:]}" if after else "}"
+    return f'{before[:-1]}, "results": {_results_json(report.results, options)}{tail}'
 
 
 def _document_entry(report, options, entry: dict) -> dict:

@@ -158,8 +158,8 @@ def test_files_found_under_a_folder_are_named_as_pathlib_writes_them(tmp_path, m
     not `./x.yaml`): the names are the keys of reports, baselines and waivers."""
     from iompolicy.run import discover
 
+    (tmp_path / "a" / "b").mkdir(parents=True)
     for name in expected:
-        (tmp_path / "a" / "b").mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("kind: proposal\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert discover([spelled]) == ([os.path.join(*name.split("/")) for name in expected], [])
