@@ -6,7 +6,6 @@ from ..evaluation.missing import Checklist
 from ..report import CLAUSE_OUTCOMES, Outcome, Report, failing_severities
 
 _FAIL, _UNDECIDED = Outcome.FAIL, Outcome.UNDECIDED
-_UNDECIDED_TEXT = _UNDECIDED.value
 
 
 class Summary:
@@ -27,7 +26,7 @@ class Summary:
     def add(self, report: Report) -> None:
         self.documents += 1
         self.documents_by_outcome[report.outcome._value_] += 1  # `_value_`: see report.py's outcome constants
-        results, failing = self.results, failing_severities(self.fail_on)
+        results, failing, undecided = self.results, failing_severities(self.fail_on), False
         for result in report.results:  # one pass: what Report.counts and Report.failed count, and the warnings
             outcome = result.outcome
             results[outcome._value_] += 1
@@ -35,7 +34,8 @@ class Summary:
                 severity = result.info.severity
                 self.failing += severity in failing
                 self.warnings += severity == "warning"
-        if results[_UNDECIDED_TEXT]:
+                undecided = undecided or outcome is _UNDECIDED
+        if undecided:  # this report's (the run's count made every later report's failures explained here)
             self.missing.add(report)
 
     def counting(self, reports):
