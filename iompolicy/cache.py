@@ -28,7 +28,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 11  # bump when what is cached changes shape (11: validators with the schemas' `$ref`s in line)
+_FORMAT = 12  # bump when what is cached changes shape (12: validators' `uniqueItems` helper defined once, kept Undecided without tracebacks)
 
 
 def cache_dir() -> Path | None:

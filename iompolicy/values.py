@@ -40,6 +40,11 @@ class Undecided(Exception):
     `evaluation.missing.MissingFact` that says which fact is missing and where it comes
     from, when the explaining evaluator could tell (`others`: more of them, when several
     operands were missing).
+
+    One kept after its `except` block (a `let`'s value, the first reason a quantifier met)
+    is kept without its traceback: the traceback holds the frames it passed through, whose
+    variables hold the exception, a reference cycle that keeps every frame until the
+    garbage collector's next pass.
     """
 
     def __init__(self, reason: str, path: str | None = None, missing: str | None = None, fact=None):

@@ -203,3 +203,44 @@ def test_a_check_through_the_api_from_a_warm_cache_imports_nothing_heavy(tmp_pat
     subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, check=True)  # fills the cache
     warm = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, check=True)
     assert warm.stdout.splitlines()[-1] == "pass []"
+
+
+def test_checking_a_document_leaves_no_reference_cycle(policies, tmp_path):
+    """Whatever a document's check builds is freed when the report is: a reference cycle
+    left by each document waits for the garbage collector with all it holds. The YAML
+    reader and its quirk checks referred to each other, which kept each file's reader,
+    loader and libyaml's buffers: `check --format json` over 1,000 files took 0.78 s
+    with the cycle and 0.63 s without it."""
+    import gc
+    import json
+
+    from iompolicy.render import RenderOptions, document_json
+
+    # Proposals that pass and fail (failures are traced and their fixes sought). An undecided
+    # result still leaves a cycle: a `let` found undecided is kept, and raised again through
+    # frames that hold the cache keeping it (small: frames and tracebacks, no buffers).
+    paths = sorted((EXAMPLES / "proposals").glob("*.yaml"))
+    as_json = tmp_path / "over-ceiling.json"
+    as_json.write_text(json.dumps(load_file(OVER_CEILING).value, default=str))
+    paths.append(as_json)
+    options = RenderOptions.for_policies(policies)
+
+    def check_and_write_everything():
+        outcomes = set()
+        for path in paths:
+            report = policies.check(load_file(path), data=DATA)
+            for result in report.results:
+                result.explanation, result.fix, result.location
+            document_json(report, options)
+            outcomes |= {result.outcome for result in report.results}
+        return outcomes
+
+    assert check_and_write_everything() == {Outcome.PASS, Outcome.FAIL, Outcome.NOT_APPLICABLE}
+    gc.collect()
+    gc.disable()
+    try:
+        check_and_write_everything()
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert left == 0

@@ -52,10 +52,24 @@ def generate(kind: KindSchema) -> tuple[str, bytes]:
     # costs a few ms on every run; they are given to it instead (see _fast_validator).
     source = _IMPORT_LINE.sub("", source)
     name = re.search(r"^def (\w+)\(", source, re.MULTILINE).group(1)
+    source = _hoisted_unique_key(source)
     return name, marshal.dumps(compile(source, f"<schema {kind.kind}>", "exec"))
 
 
 _IMPORT_LINE = LazyPattern(r"^from fastjsonschema import [\w, ]+$", re.MULTILINE)
+_UNIQUE_KEY = LazyPattern(r"^[ \t]+(def fn\(var\): .*)$", re.MULTILINE)
+
+
+def _hoisted_unique_key(source: str) -> str:
+    """The generated source with fastjsonschema's `uniqueItems` helper defined once, at the
+    top, instead of inside the validator each time a list is checked: a nested function
+    that calls itself is a reference cycle, and a cycle left by each document waits for the
+    garbage collector (`test_no_cycles_per_document`). The definition is the library's own
+    line, moved; a source holding two different ones is left as it is."""
+    definitions = set(_UNIQUE_KEY.findall(source))
+    if len(definitions) != 1:
+        return source
+    return definitions.pop() + "\n" + _UNIQUE_KEY.sub("", source)
 _OWN_DEFINITION = "#/$defs/"
 
 

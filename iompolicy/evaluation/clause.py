@@ -137,14 +137,14 @@ def evaluate(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date |
         if window is not None:
             outcome, reason = window
             return ClauseResult(compiled.info, outcome, reason, reason)
-    undecided_guard = None
+    undecided_guard = False
     for guard in compiled.guards:
         try:
             if not guard(env):
                 return compiled.not_applicable
-        except Undecided as undecided:
-            undecided_guard = undecided_guard or undecided
-    if undecided_guard is not None:
+        except Undecided:
+            undecided_guard = True
+    if undecided_guard:
         return _explain(compiled, env, doc, Outcome.UNDECIDED, compiled.clause.guards)
     failed, undecided_require = False, False
     for requirement in compiled.requires:
@@ -281,7 +281,7 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
         try:
             traced = tracer.condition(condition)
         except Undecided as reason:
-            undecided.append((condition, reason))
+            undecided.append((condition, reason.with_traceback(None)))  # kept: see `values.Undecided`
             if outcome is Outcome.UNDECIDED:
                 location_path = location_path or reason.path
             continue

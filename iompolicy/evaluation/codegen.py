@@ -378,7 +378,7 @@ class Writer:
             with self.block("try:"):
                 self.line(f"{python} = {getattr(self, 'on_' + type(node).__name__)(node, scope)}")
             with self.block("except _Undecided as undecided:"):
-                self.line(f"{python} = undecided")
+                self.line(f"{python} = undecided.with_traceback(None)")  # kept: see `values.Undecided`
         with self.block(f"if {python}.__class__ is _Undecided:"):
             self.line(f"raise {python}")
         self.ensured.add(python)
@@ -477,7 +477,7 @@ class Writer:
                     self.line("break")
             with self.block("except _Undecided as reason:"):
                 with self.block(f"if {undecided} is None:"):
-                    self.line(f"{undecided} = reason")
+                    self.line(f"{undecided} = reason.with_traceback(None)")
         with self.block("else:"):
             with self.block(f"if {undecided} is not None:"):
                 self.line(f"raise {undecided}")

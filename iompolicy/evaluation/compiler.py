@@ -75,7 +75,7 @@ def compile_binding(binding: n.Binding, bindings: Bindings):
             try:
                 value = body(env)
             except Undecided as undecided:
-                value = undecided
+                value = undecided.with_traceback(None)  # kept: see `values.Undecided`
             cache[key] = value
         if isinstance(value, Undecided):
             raise value
@@ -228,7 +228,7 @@ def _quantified(node: n.Quantified, bindings, local_names):
                     if body(env) is decisive:
                         return quantifier == "any"
                 except Undecided as reason:
-                    undecided = undecided or reason
+                    undecided = undecided or reason.with_traceback(None)  # kept: see `values.Undecided`
         finally:
             _restore(locals_, var, saved)
         if undecided is not None:

@@ -121,7 +121,7 @@ class Tracer:
                 if not binding.is_const and not isinstance(binding.expr, n.Literal) and is_scalar(inner.value):
                     self.notes.append(f"{name} = {inner.text} = {format_value(inner.value)}")
             except Undecided as undecided:
-                self.let_values[name] = undecided
+                self.let_values[name] = undecided.with_traceback(None)  # kept: see `values.Undecided`
             finally:
                 self.locals = saved
         found = self.let_values[name]
@@ -288,7 +288,7 @@ class Tracer:
                     continue
                 body = self.condition(node.body)
             except Undecided as reason:
-                undecided = undecided or reason
+                undecided = undecided or reason.with_traceback(None)  # kept: see `values.Undecided`
                 continue
             finally:
                 del self.reads[mark:]
