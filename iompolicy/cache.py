@@ -28,7 +28,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 12  # bump when what is cached changes shape (12: validators' `uniqueItems` helper defined once, kept Undecided without tracebacks)
+_FORMAT = 13  # bump when what is cached changes shape (13: entries name their key; kept generated functions)
 
 
 def cache_dir() -> Path | None:

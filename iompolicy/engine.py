@@ -34,8 +34,10 @@ class PolicySet:
     """Policies loaded from a folder, checked and compiled; safe to share between threads."""
 
     def __init__(self, files: list[n.PolicyFile], schemas: SchemaSet, sources: dict[str, SourceFile],
-                 provisions=None, fast_code: dict | None = None, readings: Mapping[str, str] | None = None):
+                 provisions=None, fast_code: dict | None = None, readings: Mapping[str, str] | None = None,
+                 cache_key: str | None = None):
         self.files = files
+        self.cache_key = cache_key  # the policy cache's key of these texts (None: not from the cache)
         self.provisions = provisions
         self.schemas = schemas
         self.sources = sources
@@ -132,7 +134,8 @@ class PolicySet:
                 policy_set = cls._build(texts, schema_set, folders)
                 entry = {"files": policy_set.files, "provisions": policy_set.provisions,
                          "fast_code": policy_set.validator.all_fast_code(),
-                         "schemas": {k.path: k.schema for k in schema_set.kinds.values()}}
+                         "schemas": {k.path: k.schema for k in schema_set.kinds.values()}, "key": digest}
+                policy_set.cache_key = digest
                 cache.store(digest, entry)
                 if stat_signature is not None:
                     cache.store_by_signature(stat_signature, entry, watched)
@@ -140,7 +143,7 @@ class PolicySet:
             if stat_signature is not None:
                 cache.store_by_signature(stat_signature, entry, watched)
         return cls(entry["files"], SchemaSet.from_schemas(entry["schemas"]), {}, entry["provisions"],
-                   entry["fast_code"], readings)
+                   entry["fast_code"], readings, entry["key"])
 
     @classmethod
     def _build(cls, texts: dict[str, str], schemas: SchemaSet, folders: list[Path]) -> "PolicySet":
@@ -260,7 +263,9 @@ class PolicySet:
         """The generated function of a kind's clauses (those `chosen`, if given), written and
         compiled now, then kept. With `warm_up`, None until WARM_UP documents of that kind
         were checked: writing and compiling it takes about as long as the closures take to
-        check a few hundred documents, so a short run (one file at a cold start) never pays it."""
+        check a few hundred documents, so a short run (one file at a cold start) never pays it.
+        The function of all a kind's clauses, for policies from the cache, is kept in the
+        cache once written, and the next run puts it back (`evaluation.program_store`)."""
         if warm_up:
             seen = self._seen[kind] = self._seen.get(kind, 0) + 1
             if seen <= WARM_UP:
@@ -269,8 +274,33 @@ class PolicySet:
         clauses = self.by_kind.get(kind, ())
         if chosen is not None:
             clauses = [c for c, keep in zip(clauses, chosen) if keep]
-        program = self._programs[(kind, chosen)] = generate(clauses, kind)
+        program = self._kept_program(kind, clauses) if chosen is None else None
+        if program is None:
+            program = generate(clauses, kind)
+            if chosen is None:
+                self._keep_program(kind, clauses, program)
+        self._programs[(kind, chosen)] = program
         return program
+
+    def _kept_program(self, kind: str, clauses):
+        """The kind's function as an earlier run kept it in the cache, or None."""
+        if self.cache_key is None:
+            return None
+        from . import cache
+        from .evaluation.program_store import restored
+
+        form = cache.load(_program_entry(self.cache_key, kind, self.readings), prefix="program-")
+        return restored(form, clauses, self.readings) if form is not None else None
+
+    def _keep_program(self, kind: str, clauses, program) -> None:
+        if self.cache_key is None:
+            return
+        from . import cache
+        from .evaluation.program_store import stored_form
+
+        form = stored_form(program, clauses, self.readings)
+        if form is not None:
+            cache.store(_program_entry(self.cache_key, kind, self.readings), form, prefix="program-")
 
     def compiled_source(self, kind: str) -> str:
         """The Python that decides the clauses of `kind` documents, as generated from the
@@ -280,6 +310,13 @@ class PolicySet:
 
     def _data_read(self, kind: str) -> set[str]:
         return self.data_needed({kind})
+
+
+def _program_entry(cache_key: str, kind: str, readings: dict) -> str:
+    """The cache entry of a kind's generated function under `readings` (also checked inside it)."""
+    from binascii import crc32
+
+    return f"{cache_key}-{crc32(repr((kind, sorted(readings.items()))).encode()):08x}"
 
 
 def _shipped_policies() -> Path:

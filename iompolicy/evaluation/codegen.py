@@ -71,12 +71,12 @@ def generate(clauses, kind: str) -> Program:
     # A first pass finds the fields read more than once (each is read once, first) and the
     # conditions written alike in more than one place (each is decided once, where first met).
     counting = Writer()
-    counting.namespace.update(_HELPERS)
+    counting.namespace.update(HELPERS)
     for index, compiled in enumerate(clauses):
         counting.clause(index, compiled)
     writer = Writer(frozenset(name for name, count in counting.reads.items() if count > 1),
                     frozenset(key for key, count in counting.conditions.items() if count > 1))
-    writer.namespace.update(_HELPERS)
+    writer.namespace.update(HELPERS)
     body = [writer.clause(index, compiled) for index, compiled in enumerate(clauses)]
     function = f"judge_{kind}" if _IDENTIFIER.match(kind) else "judge"
     head = [f"def {function}(doc, data, as_of, flag, document, sources, valid=None):",
@@ -108,8 +108,9 @@ def _no_data(name: str):
 
 
 # What every generated function reads besides its own names: the values and the functions
-# of `operations` and `functions` that give the language its meaning.
-_HELPERS = {
+# of `operations` and `functions` that give the language its meaning (`program_store` binds
+# a kept function to them again).
+HELPERS = {
     "MISSING": MISSING, "Decimal": Decimal, "NoneType": type(None), "date": dt.date, "_Undecided": Undecided,
     "_Stopped": Stopped, "_UNSET": _UNSET, "_decided": decided, "_no_data": _no_data,
     "_attribute": op.attribute, "_index": op.index, "_compare": op.compare, "_arithmetic": op.arithmetic,
@@ -117,7 +118,7 @@ _HELPERS = {
     "_truth": op.truth, "_elements": op.elements, "_finish": finish_aggregate,
     "_DIRECT_ORDER": frozenset(_SAME_KIND), "_DIRECT_EQUALITY": frozenset(_EQUALITY_KIND),
 }
-_HELPERS.update({name: symbol for symbol, name in {**_OPERATORS, **_ARITHMETIC}.items()})
+HELPERS.update({name: symbol for symbol, name in {**_OPERATORS, **_ARITHMETIC}.items()})
 
 
 def _comment(text: str) -> str:

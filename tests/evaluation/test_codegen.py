@@ -93,7 +93,8 @@ def test_policy_text_is_never_spelled_into_the_source():
     assert report.results[0].outcome.value == "fail"
 
 
-def test_documents_are_checked_with_the_closures_until_the_warm_up_is_over():
+def test_documents_are_checked_with_the_closures_until_the_warm_up_is_over(monkeypatch):
+    monkeypatch.setenv("IOMPOLICY_NO_CACHE", "1")  # nothing kept by an earlier run to put back
     policies = PolicySet.load(ROOT / "benchmarks" / "policies")
     data = {"member_states": workload.member_states()}
     documents = workload.proposals(WARM_UP + 5)
@@ -198,3 +199,65 @@ def test_a_text_in_a_list_is_found_as_member_finds_it_by_every_evaluator():
         outcomes = {evaluator: policies.check(document, validate=False, evaluator=evaluator).results[0].outcome.value
                     for evaluator in ("generated", "closures", "traced")}
         assert set(outcomes.values()) == {expected}, (states, outcomes)
+
+
+def _cache_in(tmp_path, monkeypatch):
+    monkeypatch.delenv("IOMPOLICY_NO_CACHE", raising=False)
+    monkeypatch.setenv("IOMPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def test_a_run_past_the_warm_up_keeps_its_function_and_the_next_run_puts_it_back(tmp_path, monkeypatch):
+    """Writing the function is paid once per policy texts and readings, not once per run:
+    the next run's function is the kept one (its source, its verdicts), and nothing is
+    written again."""
+    _cache_in(tmp_path, monkeypatch)
+    data = {"member_states": workload.member_states(), "funded_projects": workload.funded_projects()}
+    documents = workload.proposals(WARM_UP + 1, seed=7)
+    first = PolicySet.load(ROOT / "policies")
+    for document in documents:
+        first.check(document, data=data, validate=False)
+    written = first._programs[("proposal", None)]
+    assert len(list((tmp_path / "cache").glob("program-*.pickle"))) == 1
+
+    monkeypatch.setattr(codegen, "generate", lambda *args: pytest.fail("written again"))
+    second = PolicySet.load(ROOT / "policies")
+    for document in documents:
+        kept = second.check(document, data=data, validate=False)
+        closures = second.check(document, data=data, validate=False, evaluator="closures")
+        assert kept.to_dict() == closures.to_dict()
+    assert second._programs[("proposal", None)].source == written.source
+    assert second.compiled_source("proposal") == first.compiled_source("proposal")
+
+
+def test_a_kept_function_is_put_back_only_for_its_clauses_and_readings(tmp_path, monkeypatch):
+    """A parameter's reading is a value of the function's namespace: the function kept
+    under one reading is never put back under another, which gets its own."""
+    from iompolicy.evaluation.program_store import restored, stored_form
+
+    _cache_in(tmp_path, monkeypatch)
+    default = PolicySet.load(ROOT / "policies")
+    clauses = default.clauses("facility_budget")
+    default._program("facility_budget")  # written, and kept
+    assert default._kept_program("facility_budget", clauses) is not None
+    other = PolicySet.load(ROOT / "policies", readings={"cap_lines": "line2_only"})
+    assert other._kept_program("facility_budget", other.clauses("facility_budget")) is None
+    form = stored_form(default._programs[("facility_budget", None)], clauses, default.readings)
+    assert restored(form, clauses, other.readings) is None  # the form itself says which readings
+    assert restored(form, clauses[:-1], default.readings) is None  # and which clauses
+    assert restored(form, clauses, default.readings) is not None
+    budgets = [load_file(path) for path in sorted((EXAMPLES / "budgets").glob("*.yaml"))]
+    for policies in (other, PolicySet.load(ROOT / "policies", readings={"cap_lines": "line2_only"})):
+        for budget in budgets:
+            assert policies.check(budget, validate=False, evaluator="generated").to_dict() == \
+                policies.check(budget, validate=False, evaluator="closures").to_dict()
+
+
+def test_a_function_whose_names_stand_for_what_cannot_be_kept_is_not_kept():
+    from iompolicy.evaluation.program_store import stored_form
+    from iompolicy.values import MISSING
+
+    policies = PolicySet.load(ROOT / "benchmarks" / "policies")
+    program = codegen.generate(policies.clauses("proposal"), "proposal")
+    assert stored_form(program, policies.clauses("proposal"), policies.readings) is not None
+    program.judge.__globals__["K_odd"] = MISSING  # its identity is its meaning: a copy would not be it
+    assert stored_form(program, policies.clauses("proposal"), policies.readings) is None

@@ -45,6 +45,19 @@ def test_no_eval_or_exec_but_the_schema_validator():
     assert found == ALLOWED_DYNAMIC
 
 
+def test_compiled_code_is_loaded_only_from_the_policy_cache():
+    """Code objects are read back in two places, both from the policy cache (a folder only
+    its owner may write): the schema validators and the kept generated functions."""
+    found = set()
+    for path in SOURCES:
+        for name, node in _calls(path):
+            if name in ("loads", "load") and ast.unparse(node.func).startswith("marshal."):
+                found.add(path.name)
+            if name in ("FunctionType", "CodeType"):
+                found.add(path.name)
+    assert found == {"validation.py", "program_store.py"}
+
+
 def test_imports_by_name_use_fixed_names_only():
     """`import_module` is used for lazy imports of the package's own modules, named by a fixed table."""
     for path in SOURCES:
