@@ -8,6 +8,7 @@ about a millisecond it does not need."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -73,6 +74,20 @@ def main(config_file, debug=False):
       iompolicy explain III.5.2
     """
     DEBUG[0] = debug
+    resume_collection()  # click calls this after importing the command, before reading its arguments
+
+
+_PAUSED = [False]  # the entry point paused the collector for the start (`iompolicy.__main__.main`)
+
+
+def resume_collection() -> None:
+    """The command is chosen and imported: the garbage collector resumes, if the entry point
+    paused it, and the objects the start built (modules, classes, click's commands: they
+    live until the process ends) are frozen, never scanned again (`gc.freeze`)."""
+    if _PAUSED[0]:
+        _PAUSED[0] = False
+        gc.freeze()
+        gc.enable()
 
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a program stopped by a closed pipe
@@ -88,12 +103,16 @@ def quiet_broken_pipe() -> None:
     sys.exit(EXIT_BROKEN_PIPE)
 
 
-def run() -> None:
-    """Entry point that never shows a traceback unless IOMPOLICY_DEBUG is set."""
+def run(paused_collector: bool = False) -> None:
+    """Entry point that never shows a traceback unless IOMPOLICY_DEBUG is set.
+    `paused_collector`: the caller paused the garbage collector, to be resumed once the
+    command is chosen (`resume_collection`; however the run ends, it is resumed)."""
+    _PAUSED[0] = paused_collector
     try:
         try:
             main(standalone_mode=True)
         finally:
+            resume_collection()
             if sys.stdout is not None:
                 sys.stdout.flush()  # here, not at interpreter exit, where a broken pipe is a message and status 120
     except BrokenPipeError:
