@@ -28,7 +28,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 13  # bump when what is cached changes shape (13: entries name their key; kept generated functions)
+_FORMAT = 14  # bump when what is cached changes shape (14: a oneOf of values of different types validated as anyOf)
 
 
 def cache_dir() -> Path | None:

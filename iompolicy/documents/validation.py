@@ -46,7 +46,7 @@ def generate(kind: KindSchema) -> tuple[str, bytes]:
 
     # A copy (`_inlined` builds new containers): fastjsonschema rewrites every `$ref` of the
     # schema it is given into an absolute URI, which broke the shared schema for the checker.
-    source = fastjsonschema.compile_to_code(_inlined(kind.schema, kind.schema.get("$defs", {})),
+    source = fastjsonschema.compile_to_code(_exclusive_choices(_inlined(kind.schema, kind.schema.get("$defs", {}))),
                                             formats=_FORMATS, use_default=False)
     # The generated module imports its exception classes from fastjsonschema, whose import
     # costs a few ms on every run; they are given to it instead (see _fast_validator).
@@ -93,6 +93,58 @@ def _inlined(node, definitions: dict, within: tuple = ()):
         return copied
     copied["allOf"] = [*copied.get("allOf", []), _inlined(definitions[name], definitions, (*within, name))]
     return copied
+
+
+# Where a keyword holds schemas: one (`items`), a list of them (`allOf`), or a map of them (`properties`).
+_ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+               "unevaluatedItems", "unevaluatedProperties", "additionalItems")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+
+
+def _exclusive_choices(schema):
+    """The schema (a copy of our own, changed in place) with each `oneOf` whose choices take
+    values of different JSON types (a boolean, or a list of dated facts) written `anyOf`:
+    no value can meet two of them, so "exactly one" is "at least one", and the validator
+    stops at the first choice met. fastjsonschema's `oneOf` tries every choice, raising an
+    exception for each one missed: two per state of the member-state register, about 80% of
+    validating it."""
+    if not isinstance(schema, dict):
+        return schema
+    for key in _ONE_SCHEMA:
+        _exclusive_choices(schema.get(key))
+    for key in _SCHEMA_LISTS:
+        for item in schema.get(key, ()) if isinstance(schema.get(key), list) else ():
+            _exclusive_choices(item)
+    for key in _SCHEMA_MAPS:
+        for item in schema.get(key, {}).values() if isinstance(schema.get(key), dict) else ():
+            _exclusive_choices(item)
+    choices = schema.get("oneOf")
+    if isinstance(choices, list) and "anyOf" not in schema and _pairwise_apart([_types(c) for c in choices]):
+        schema["anyOf"] = schema.pop("oneOf")
+    return schema
+
+
+def _types(schema) -> frozenset | None:
+    """The JSON types a schema allows by its `type` (and its `allOf`'s), or None: any."""
+    if not isinstance(schema, dict):
+        return None
+    written = schema.get("type")
+    found = frozenset([written] if isinstance(written, str) else written) if isinstance(written, (str, list)) else None
+    for part in schema.get("allOf", []) if isinstance(schema.get("allOf"), list) else ():
+        inner = _types(part)
+        if inner is not None:
+            found = inner if found is None else found & inner
+    return found
+
+
+def _pairwise_apart(type_sets: list) -> bool:
+    """No value has a type of two of the sets (`integer` is a `number`)."""
+    if any(types is None for types in type_sets):
+        return False
+    widened = [types | ({"integer"} if "number" in types else set()) | ({"number"} if "integer" in types else set())
+               for types in type_sets]
+    return all(not (a & b) for i, a in enumerate(widened) for b in widened[i + 1:])
 
 
 class SchemaViolation(ValueError):

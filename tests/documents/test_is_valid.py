@@ -131,3 +131,21 @@ def test_the_generated_validators_give_jsonschemas_verdicts(validator, example):
         assert fast_says == reference.is_valid(variant), (example, variant)
         compared += 1
     assert compared > 20, compared
+
+
+def test_a_choice_of_values_of_different_types_is_validated_as_any_of():
+    """`oneOf` is "exactly one"; when no value can meet two of the choices (their types are
+    apart) it is written `anyOf`, which stops at the first choice met. Choices that can
+    overlap (a number and an integer, a choice of any type) keep `oneOf`, and so does a
+    property that happens to be named `oneOf`."""
+    from iompolicy.documents.validation import _exclusive_choices
+
+    apart = {"oneOf": [{"type": "boolean"}, {"allOf": [{"type": "array"}]}]}
+    assert _exclusive_choices(apart) == {"anyOf": [{"type": "boolean"}, {"allOf": [{"type": "array"}]}]}
+    for overlapping in ([{"type": "number"}, {"type": "integer"}], [{"type": "string"}, {"minLength": 2}],
+                        [{"type": ["string", "null"]}, {"type": "null"}]):
+        assert _exclusive_choices({"oneOf": overlapping}) == {"oneOf": overlapping}
+    named = {"type": "object", "properties": {"oneOf": {"type": "string"}},
+             "items": {"oneOf": [{"type": "string"}, {"type": "null"}]}}
+    assert _exclusive_choices(named) == {"type": "object", "properties": {"oneOf": {"type": "string"}},
+                                         "items": {"anyOf": [{"type": "string"}, {"type": "null"}]}}
