@@ -111,5 +111,6 @@ def test_schema_code_is_generated_from_schemas_only():
     """The fast validator's source comes from the schema alone: no document or policy text reaches `compile`."""
     source = (PACKAGE / "documents" / "validation.py").read_text(encoding="utf-8")
     generate = source[source.index("def generate("):source.index("class Validator")]
-    assert 'compile_to_code(_inlined(kind.schema, kind.schema.get("$defs", {}))' in generate  # the schema, its refs in line
+    # the schema, its refs in line, its choices of values of different types as anyOf
+    assert 'compile_to_code(_exclusive_choices(_inlined(kind.schema, kind.schema.get("$defs", {})))' in generate
     assert "document" not in generate.split('"""')[2]  # the code after the docstring
