@@ -590,7 +590,8 @@ class _Quirks:
     def __init__(self, text: str, stack: list):
         # The reader's stack, not the reader: a reader and its quirks referring to each other
         # made a cycle, which kept each file's reader, loader and libyaml's buffers until the
-        # garbage collector's next pass (over 1,000 files: 0.78 s against 0.63 s without it).
+        # garbage collector's next pass (`check --format json` over 1,000 files, run side by side with
+        # the code before: 0.641 s with the cycle, 0.593 s without it).
         self.text, self.stack = text, stack
         # `#` right after other text: inside a scalar it is text, elsewhere a comment YAML refuses
         self.hashes = [m.start() + 1 for m in _HASH_AFTER_TEXT.finditer(text)] if "#" in text else []
