@@ -64,16 +64,19 @@ def restored(form, clauses, readings: dict) -> Program | None:
     if ids != tuple(c.clause.id for c in clauses) or kept_readings != tuple(sorted(readings.items())):
         return None
     namespace = dict(HELPERS)
-    for key, (how, what) in bound.items():
-        if how == "clause":
-            stem, index = what
-            compiled = clauses[index]
-            namespace[key] = compiled if _ROLES[stem] is None else getattr(compiled, _ROLES[stem])
-        elif how == "builtin":
-            namespace[key] = FUNCTIONS[what]
-        else:
-            namespace[key] = what
-    return Program(source, names, FunctionType(marshal.loads(code), namespace, name, defaults))
+    try:
+        for key, (how, what) in bound.items():
+            if how == "clause":
+                stem, index = what
+                compiled = clauses[index]
+                namespace[key] = compiled if _ROLES[stem] is None else getattr(compiled, _ROLES[stem])
+            elif how == "builtin":
+                namespace[key] = FUNCTIONS[what]
+            else:
+                namespace[key] = what
+        return Program(source, names, FunctionType(marshal.loads(code), namespace, name, defaults))
+    except Exception:  # a damaged entry, as the cache's others: ignored, and the function written again
+        return None
 
 
 def _clause_role(name: str, value, clauses) -> tuple[str, int] | None:

@@ -245,6 +245,8 @@ def test_a_kept_function_is_put_back_only_for_its_clauses_and_readings(tmp_path,
     assert restored(form, clauses, other.readings) is None  # the form itself says which readings
     assert restored(form, clauses[:-1], default.readings) is None  # and which clauses
     assert restored(form, clauses, default.readings) is not None
+    damaged = form[:3] + (b"not code",) + form[4:]
+    assert restored(damaged, clauses, default.readings) is None  # ignored and written again, as any damaged entry
     budgets = [load_file(path) for path in sorted((EXAMPLES / "budgets").glob("*.yaml"))]
     for policies in (other, PolicySet.load(ROOT / "policies", readings={"cap_lines": "line2_only"})):
         for budget in budgets:
