@@ -28,7 +28,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 14  # bump when what is cached changes shape (14: a oneOf of values of different types validated as anyOf)
+_FORMAT = 15  # bump when what is cached changes shape (15: kept generated functions raise a kept Undecided again as a copy)
 
 
 def cache_dir() -> Path | None:

@@ -287,20 +287,20 @@ class PolicySet:
         if self.cache_key is None:
             return None
         from . import cache
-        from .evaluation.program_store import restored
+        from .evaluation.program_store import generator, restored
 
-        form = cache.load(_program_entry(self.cache_key, kind, self.readings), prefix="program-")
+        form = cache.load(_program_entry(self.cache_key, kind, self.readings, generator()), prefix="program-")
         return restored(form, clauses, self.readings) if form is not None else None
 
     def _keep_program(self, kind: str, clauses, program) -> None:
         if self.cache_key is None:
             return
         from . import cache
-        from .evaluation.program_store import stored_form
+        from .evaluation.program_store import generator, stored_form
 
         form = stored_form(program, clauses, self.readings)
         if form is not None:
-            cache.store(_program_entry(self.cache_key, kind, self.readings), form, prefix="program-")
+            cache.store(_program_entry(self.cache_key, kind, self.readings, generator()), form, prefix="program-")
 
     def compiled_source(self, kind: str) -> str:
         """The Python that decides the clauses of `kind` documents, as generated from the
@@ -312,11 +312,12 @@ class PolicySet:
         return self.data_needed({kind})
 
 
-def _program_entry(cache_key: str, kind: str, readings: dict) -> str:
-    """The cache entry of a kind's generated function under `readings` (also checked inside it)."""
+def _program_entry(cache_key: str, kind: str, readings: dict, generator: str) -> str:
+    """The cache entry of a kind's generated function under `readings` (also checked inside it),
+    written by the code generator whose checksum is `generator`."""
     from binascii import crc32
 
-    return f"{cache_key}-{crc32(repr((kind, sorted(readings.items()))).encode()):08x}"
+    return f"{cache_key}-{crc32(repr((kind, sorted(readings.items()))).encode()):08x}-{generator}"
 
 
 def _shipped_policies() -> Path:

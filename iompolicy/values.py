@@ -42,9 +42,10 @@ class Undecided(Exception):
     operands were missing).
 
     One kept after its `except` block (a `let`'s value, the first reason a quantifier met)
-    is kept without its traceback: the traceback holds the frames it passed through, whose
-    variables hold the exception, a reference cycle that keeps every frame until the
-    garbage collector's next pass.
+    is `kept()`: without its traceback, and the exception it was raised in, which hold the
+    frames it passed through, whose variables hold what keeps it: a reference cycle that
+    keeps every frame (and the document they read) until the garbage collector's next
+    pass. The evaluators that throw away what they catch raise a kept one `again()`, a copy.
     """
 
     def __init__(self, reason: str, path: str | None = None, missing: str | None = None, fact=None):
@@ -55,6 +56,17 @@ class Undecided(Exception):
         self.why_missing: str | None = None
         self.fact = fact
         self.others: tuple = ()
+
+    def kept(self) -> "Undecided":
+        """This exception, to keep: without its traceback and the exceptions it was raised in."""
+        self.__traceback__ = self.__context__ = self.__cause__ = None
+        return self
+
+    def again(self) -> "Undecided":
+        """A copy to raise: its traceback holds no frame that holds this one."""
+        copy = Undecided(self.reason, self.path, self.missing, self.fact)
+        copy.why_missing, copy.others = self.why_missing, self.others
+        return copy
 
 
 def is_number(value: object) -> bool:

@@ -216,10 +216,11 @@ def test_checking_a_document_leaves_no_reference_cycle(policies, tmp_path):
 
     from iompolicy.render import RenderOptions, document_json
 
-    # Proposals that pass and fail (failures are traced and their fixes sought). An undecided
-    # result still leaves a cycle: a `let` found undecided is kept, and raised again through
-    # frames that hold the cache keeping it (small: frames and tracebacks, no buffers).
-    paths = sorted((EXAMPLES / "proposals").glob("*.yaml"))
+    # Proposals that pass and fail (failures are traced and their fixes sought), budgets with
+    # undecided clauses, and proposals checked without their reference data: a `let` found
+    # undecided is kept and raised again (a copy: the frames it goes through hold the cache
+    # that keeps it; kept with its traceback, it kept each document until the collector ran).
+    paths = sorted((EXAMPLES / "proposals").glob("*.yaml")) + sorted((EXAMPLES / "budgets").glob("*.yaml"))
     as_json = tmp_path / "over-ceiling.json"
     as_json.write_text(json.dumps(load_file(OVER_CEILING).value, default=str))
     paths.append(as_json)
@@ -227,15 +228,16 @@ def test_checking_a_document_leaves_no_reference_cycle(policies, tmp_path):
 
     def check_and_write_everything():
         outcomes = set()
-        for path in paths:
-            report = policies.check(load_file(path), data=DATA)
+        for path, data in [(path, DATA) for path in paths] + [(OVER_CEILING, []), (paths[0], [])]:
+            report = policies.check(load_file(path), data=data)
+            policies.check(load_file(path), data=data, evaluator="generated")
             for result in report.results:
                 result.explanation, result.fix, result.location
             document_json(report, options)
             outcomes |= {result.outcome for result in report.results}
         return outcomes
 
-    assert check_and_write_everything() == {Outcome.PASS, Outcome.FAIL, Outcome.NOT_APPLICABLE}
+    assert check_and_write_everything() == {Outcome.PASS, Outcome.FAIL, Outcome.NOT_APPLICABLE, Outcome.UNDECIDED}
     gc.collect()
     gc.disable()
     try:

@@ -281,7 +281,7 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
         try:
             traced = tracer.condition(condition)
         except Undecided as reason:
-            undecided.append((condition, reason.with_traceback(None)))  # kept: see `values.Undecided`
+            undecided.append((condition, reason.kept()))  # see `values.Undecided`
             if outcome is Outcome.UNDECIDED:
                 location_path = location_path or reason.path
             continue

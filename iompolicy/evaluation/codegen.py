@@ -379,9 +379,9 @@ class Writer:
             with self.block("try:"):
                 self.line(f"{python} = {getattr(self, 'on_' + type(node).__name__)(node, scope)}")
             with self.block("except _Undecided as undecided:"):
-                self.line(f"{python} = undecided.with_traceback(None)")  # kept: see `values.Undecided`
+                self.line(f"{python} = undecided.kept()")  # see `values.Undecided`
         with self.block(f"if {python}.__class__ is _Undecided:"):
-            self.line(f"raise {python}")
+            self.line(f"raise {python}.again()")
         self.ensured.add(python)
         return python
 
@@ -478,10 +478,10 @@ class Writer:
                     self.line("break")
             with self.block("except _Undecided as reason:"):
                 with self.block(f"if {undecided} is None:"):
-                    self.line(f"{undecided} = reason.with_traceback(None)")
+                    self.line(f"{undecided} = reason.kept()")
         with self.block("else:"):
             with self.block(f"if {undecided} is not None:"):
-                self.line(f"raise {undecided}")
+                self.line(f"raise {undecided}.again()")
         return result
 
     def on_Conditional(self, node: n.Conditional, scope: _Scope) -> str:
@@ -564,13 +564,13 @@ class Writer:
         with self.block("try:"):
             self.line(f"{left} = {self.condition(node.left, scope)}")
         with self.block("except _Undecided as undecided:"):
-            self.line(f"{left}, {reason} = None, undecided")
+            self.line(f"{left}, {reason} = None, undecided.kept()")  # see `values.Undecided`
         with self.block(f"if {left} is {stop}:"):
             self.line(f"{result} = {stop}")
         with self.block("else:"):
             self.line(f"{result} = {self.condition(node.right, scope)}")
             with self.block(f"if {left} is None and {result} is not {stop}:"):
-                self.line(f"raise {reason}")
+                self.line(f"raise {reason}.again()")
         return result
 
     def on_Not(self, node: n.Not, scope: _Scope) -> str:

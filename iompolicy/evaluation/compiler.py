@@ -75,10 +75,10 @@ def compile_binding(binding: n.Binding, bindings: Bindings):
             try:
                 value = body(env)
             except Undecided as undecided:
-                value = undecided.with_traceback(None)  # kept: see `values.Undecided`
+                value = undecided.kept()  # see `values.Undecided`
             cache[key] = value
         if isinstance(value, Undecided):
-            raise value
+            raise value.again()  # the frames it goes through hold the cache that keeps `value`
         return value
 
     return let_value
@@ -228,11 +228,11 @@ def _quantified(node: n.Quantified, bindings, local_names):
                     if body(env) is decisive:
                         return quantifier == "any"
                 except Undecided as reason:
-                    undecided = undecided or reason.with_traceback(None)  # kept: see `values.Undecided`
+                    undecided = undecided or reason.kept()  # see `values.Undecided`
         finally:
             _restore(locals_, var, saved)
         if undecided is not None:
-            raise undecided
+            raise undecided.again()  # this frame holds `undecided`
         return quantifier != "any"
 
     return quantified

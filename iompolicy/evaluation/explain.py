@@ -121,12 +121,12 @@ class Tracer:
                 if not binding.is_const and not isinstance(binding.expr, n.Literal) and is_scalar(inner.value):
                     self.notes.append(f"{name} = {inner.text} = {format_value(inner.value)}")
             except Undecided as undecided:
-                self.let_values[name] = undecided.with_traceback(None)  # kept: see `values.Undecided`
+                self.let_values[name] = undecided.kept()  # see `values.Undecided`
             finally:
                 self.locals = saved
         found = self.let_values[name]
         if isinstance(found, Undecided):
-            raise found
+            raise found.again()  # this frame, and the tracer, hold `found`
         if isinstance(binding.expr, n.Literal) and binding.expr.kind == "percent":
             return Traced(found.value, f"{name} ({binding.expr.text})")  # 30%, as written, not 0.3
         return Traced(found.value, _shown(name, found.value), found.path, absent=found.absent, fact=found.fact,
@@ -288,7 +288,7 @@ class Tracer:
                     continue
                 body = self.condition(node.body)
             except Undecided as reason:
-                undecided = undecided or reason.with_traceback(None)  # kept: see `values.Undecided`
+                undecided = undecided or reason.kept()  # see `values.Undecided`
                 continue
             finally:
                 del self.reads[mark:]
@@ -301,7 +301,7 @@ class Tracer:
                 break
         else:
             if undecided is not None:
-                raise undecided
+                raise undecided.again()  # this frame holds `undecided`
             value = node.quantifier != "any"
         where = f" where {unparse(node.where)}" if node.where is not None else ""
         header = f"{node.quantifier} {node.var} in {source.text}{where}: {unparse(node.body)}"

@@ -21,15 +21,29 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
+from binascii import crc32
 from decimal import Decimal
+from functools import lru_cache
 from types import FunctionType
 
+from . import codegen
 from .codegen import HELPERS, Program
 from .functions import FUNCTIONS
 
 # The names bound to a clause's own objects: `C3` is clause 3, `P3` its passed result, ...
 _ROLES = {"C": None, "P": "passed", "N": "not_applicable", "O": "outside"}
 _KEPT_VALUES = (str, int, bool, type(None), Decimal, dt.date)
+
+
+@lru_cache(maxsize=1)
+def generator() -> str:
+    """A checksum of the code generator's source, for the name of a kept function's entry: a
+    function written by another generator (a development checkout, edited) is not put back."""
+    try:
+        with open(codegen.__file__, "rb") as stream:
+            return f"{crc32(stream.read()):08x}"
+    except OSError:  # no source beside the package (a zip, say): its version and the cache format decide
+        return "nosource"
 
 
 def stored_form(program: Program, clauses, readings: dict) -> tuple | None:

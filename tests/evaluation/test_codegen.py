@@ -239,6 +239,11 @@ def test_a_kept_function_is_put_back_only_for_its_clauses_and_readings(tmp_path,
     clauses = default.clauses("facility_budget")
     default._program("facility_budget")  # written, and kept
     assert default._kept_program("facility_budget", clauses) is not None
+    from iompolicy.evaluation import program_store
+
+    with monkeypatch.context() as patched:  # written by another code generator (an edited checkout)
+        patched.setattr(program_store, "generator", lambda: "another")
+        assert default._kept_program("facility_budget", clauses) is None
     other = PolicySet.load(ROOT / "policies", readings={"cap_lines": "line2_only"})
     assert other._kept_program("facility_budget", other.clauses("facility_budget")) is None
     form = stored_form(default._programs[("facility_budget", None)], clauses, default.readings)
