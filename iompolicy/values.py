@@ -45,7 +45,8 @@ class Undecided(Exception):
     is `kept()`: without its traceback, and the exception it was raised in, which hold the
     frames it passed through, whose variables hold what keeps it: a reference cycle that
     keeps every frame (and the document they read) until the garbage collector's next
-    pass. The evaluators that throw away what they catch raise a kept one `again()`, a copy.
+    pass. A kept one is raised `again()`, as a copy, whose traceback holds no frame that
+    holds the kept one.
     """
 
     def __init__(self, reason: str, path: str | None = None, missing: str | None = None, fact=None):

@@ -197,7 +197,8 @@ def test_a_check_through_the_api_from_a_warm_cache_imports_nothing_heavy(tmp_pat
              f"data = [load_file(path) for path in {[str(EXAMPLES / 'data' / n) for n in ('member-states.yaml', 'funded-projects.yaml')]!r}]\n"
              f"report = policies.check(load_file({str(EXAMPLES / 'proposals' / '01-bolivia-climate-line2-national.yaml')!r}), data=data)\n"
              "heavy = ['typing', 'lark', 'jsonschema', 'fastjsonschema', 'hashlib', 'iompolicy.language.parser',"
-             " 'iompolicy.evaluation.explain', 'iompolicy.evaluation.headroom']\n"
+             " 'iompolicy.evaluation.explain', 'iompolicy.evaluation.headroom', 'iompolicy.evaluation.codegen',"
+             " 'iompolicy.evaluation.program_store']\n"
              "print(report.outcome, [m for m in heavy if m in sys.modules])")
     args = [sys.executable, "-S", "-c", probe]
     subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, check=True)  # fills the cache

@@ -64,12 +64,14 @@ def _hoisted_unique_key(source: str) -> str:
     """The generated source with fastjsonschema's `uniqueItems` helper defined once, at the
     top, instead of inside the validator each time a list is checked: a nested function
     that calls itself is a reference cycle, and a cycle left by each document waits for the
-    garbage collector (`test_no_cycles_per_document`). The definition is the library's own
-    line, moved; a source holding two different ones is left as it is."""
+    garbage collector (`test_checking_a_document_leaves_no_reference_cycle`). The definition
+    is the library's own line, moved; a source holding two different ones is left as it is."""
     definitions = set(_UNIQUE_KEY.findall(source))
     if len(definitions) != 1:
         return source
     return definitions.pop() + "\n" + _UNIQUE_KEY.sub("", source)
+
+
 _OWN_DEFINITION = "#/$defs/"
 
 
@@ -107,8 +109,8 @@ def _exclusive_choices(schema):
     values of different JSON types (a boolean, or a list of dated facts) written `anyOf`:
     no value can meet two of them, so "exactly one" is "at least one", and the validator
     stops at the first choice met. fastjsonschema's `oneOf` tries every choice, raising an
-    exception for each one missed: two per state of the member-state register, about 80% of
-    validating it."""
+    exception for each one missed: two per state of the member-state register, most of the
+    work of validating it (the benchmark's register: 4.03 M instructions, 0.58 M as anyOf)."""
     if not isinstance(schema, dict):
         return schema
     for key in _ONE_SCHEMA:

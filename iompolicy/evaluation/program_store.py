@@ -27,6 +27,7 @@ from functools import lru_cache
 from types import FunctionType
 
 from . import codegen
+from .clause import FAIL, OUTSIDE_DATES, UNDECIDED_GUARD, UNDECIDED_REQUIRE
 from .codegen import HELPERS, Program
 from .functions import FUNCTIONS
 
@@ -37,13 +38,15 @@ _KEPT_VALUES = (str, int, bool, type(None), Decimal, dt.date)
 
 @lru_cache(maxsize=1)
 def generator() -> str:
-    """A checksum of the code generator's source, for the name of a kept function's entry: a
+    """A checksum of the code generator's source and of the outcome codes it spells into the
+    functions it writes (`clause.decided`'s), for the name of a kept function's entry: a
     function written by another generator (a development checkout, edited) is not put back."""
+    spelled = repr((FAIL, OUTSIDE_DATES, UNDECIDED_GUARD, UNDECIDED_REQUIRE)).encode()
     try:
         with open(codegen.__file__, "rb") as stream:
-            return f"{crc32(stream.read()):08x}"
+            return f"{crc32(stream.read() + spelled):08x}"
     except OSError:  # no source beside the package (a zip, say): its version and the cache format decide
-        return "nosource"
+        return f"nosource-{crc32(spelled):08x}"
 
 
 def stored_form(program: Program, clauses, readings: dict) -> tuple | None:

@@ -298,7 +298,8 @@ def test_a_check_from_a_warm_cache_imports_nothing_heavy(tmp_path):
     probe = ("import sys; from iompolicy.cli import main\n"
              "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "heavy = ['lark', 'jsonschema', 'fastjsonschema', 'dataclasses', 'hashlib', 'pickle', 'iompolicy.language.parser',"
-             " 'iompolicy.language.checker', 'iompolicy.evaluation.explain', 'iompolicy.traceability.coverage', 'iompolicy.documents.json_reader']\n"
+             " 'iompolicy.language.checker', 'iompolicy.evaluation.explain', 'iompolicy.traceability.coverage', 'iompolicy.documents.json_reader',"
+             " 'iompolicy.evaluation.codegen', 'iompolicy.evaluation.program_store']\n"
              "print([m for m in heavy if m in sys.modules])")
     args = [sys.executable, "-c", probe, "check", COMPLIANT, *data_args()]
     subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, check=True)  # fills the cache

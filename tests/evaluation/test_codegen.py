@@ -244,6 +244,13 @@ def test_a_kept_function_is_put_back_only_for_its_clauses_and_readings(tmp_path,
     with monkeypatch.context() as patched:  # written by another code generator (an edited checkout)
         patched.setattr(program_store, "generator", lambda: "another")
         assert default._kept_program("facility_budget", clauses) is None
+    this_generator = program_store.generator()
+    with monkeypatch.context() as patched:  # the outcome codes it spells into the source are its too
+        patched.setattr(program_store, "FAIL", 99)
+        program_store.generator.cache_clear()
+        assert program_store.generator() != this_generator
+    program_store.generator.cache_clear()
+    assert program_store.generator() == this_generator
     other = PolicySet.load(ROOT / "policies", readings={"cap_lines": "line2_only"})
     assert other._kept_program("facility_budget", other.clauses("facility_budget")) is None
     form = stored_form(default._programs[("facility_budget", None)], clauses, default.readings)
