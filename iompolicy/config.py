@@ -23,10 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections import namedtuple
 from pathlib import Path
 
 from .patterns import LazyPattern
+from .records import Record
 from .render import FORMATS, split_output  # one list of report formats, shared with the command line
 
 YAML_NAME = ".iompolicy.yaml"
@@ -48,8 +48,8 @@ class ConfigError(Exception):
         super().__init__("\n".join(lines))
 
 
-class Config(namedtuple("Config", "source paths data policies fail_on format only skip waivers lines exclude outputs "
-                                   "readings", defaults=(None, (), None, None, None, (), (), None, None, (), (), None))):
+class Config(Record, fields="source paths data policies fail_on format only skip waivers lines exclude outputs "
+             "readings", defaults=(None, (), None, None, None, (), (), None, None, (), (), None)):
     """The settings of one repository, read from the file at `source` (a Path). Paths are
     resolved against that file's folder; `None` (or an empty tuple) means "not set".
     `paths`, `data`, `only`, `skip` and `exclude` are tuples of text (`exclude` holds

@@ -17,22 +17,23 @@ Nothing here prints: the `diff` command renders an `Impact` (render/impact.py).
 
 from __future__ import annotations
 
-from collections import Counter, namedtuple
+from collections import Counter
 from decimal import Decimal
 
+from .records import Record
 from .values import MISSING, Undecided
 
 ABSENT = "absent"  # the outcome of a clause that is not in one of the two sets
 # A clause that did not apply and one that is not there judge nothing alike: no flip between them.
 
 
-class Flip(namedtuple("Flip", "clause cite before after")):
+class Flip(Record, fields="clause cite before after"):
     """One clause whose outcome differs: `before` and `after` are outcome values or `absent`."""
 
     __slots__ = ()
 
 
-class Changed(namedtuple("Changed", "path kind id before after flips amount allocation")):
+class Changed(Record, fields="path kind id before after flips amount allocation"):
     """A document whose verdict changes: `before`/`after` are `allowed` or `refused`; the
     clauses that `flips`; its `amount` at stake (field reading) and the `allocation`
     (a pair, before and after) when the kind names a `let`."""

@@ -4,11 +4,11 @@ Kept apart from `documents` so that the command line can show the defaults
 without importing a YAML parser.
 """
 
-from collections import namedtuple
+from .records import Record
 
 
-class Limits(namedtuple("Limits", "max_bytes max_depth max_aliases max_nodes",
-                        defaults=(10 * 1024 * 1024, 64, 100, 1_000_000))):
+class Limits(Record, fields="max_bytes max_depth max_aliases max_nodes",
+             defaults=(10 * 1024 * 1024, 64, 100, 1_000_000)):
     """How big an input may be. Each is checked before the cost it guards against is paid.
 
     - `max_bytes`: size of one file or of stdin, in bytes

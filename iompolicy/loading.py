@@ -19,16 +19,16 @@ a policy that does not type-check would report the same mistake twice).
 
 from __future__ import annotations
 
-from collections import namedtuple
 from pathlib import Path
 
 from .language.schemas import SchemaSet
 from .language.source import Diagnostic, PolicyError, SourceFile, Span
+from .records import Record
 
 
-# Named tuples of the collections module, not dataclasses: this module is on every
-# command's start (see the record styles in the package's docstring).
-class Loading(namedtuple("Loading", "sources schemas provisions files")):
+# Records, not dataclasses: this module is on every command's start (see the record
+# styles in the package's docstring).
+class Loading(Record, fields="sources schemas provisions files"):
     """What the stages share: the sources ({name: SourceFile}), the SchemaSet, the provisions
     each folder's clauses cite (a list of (folder, Provisions); "" is every folder) and the
     files parsed so far (a list of PolicyFile)."""
@@ -36,7 +36,7 @@ class Loading(namedtuple("Loading", "sources schemas provisions files")):
     __slots__ = ()
 
 
-class Stage(namedtuple("Stage", "name does run only_if_clean", defaults=(False,))):
+class Stage(Record, fields="name does run only_if_clean", defaults=(False,)):
     """One named step of loading: `run(loading)` returns the problems it found;
     `only_if_clean` stages run only when the stages before them found nothing."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
 from enum import Enum
+
+from .records import Record
 
 _new_object = object.__new__
 
@@ -22,7 +23,7 @@ class Outcome(str, Enum):
         return self._value_
 
 
-class Location(namedtuple("Location", "path line column", defaults=(None, None, None))):
+class Location(Record, fields="path line column", defaults=(None, None, None)):
     """Where in the input a result points: a JSON path and, when known, line and column."""
 
     __slots__ = ()
@@ -40,8 +41,8 @@ _PASS, _FAIL, _NOT_APPLICABLE = Outcome.PASS, Outcome.FAIL, Outcome.NOT_APPLICAB
 _UNDECIDED, _WAIVED, _INVALID = Outcome.UNDECIDED, Outcome.WAIVED, Outcome.INVALID
 
 
-class ClauseInfo(namedtuple("ClauseInfo", "clause cite title quote severity policy policy_version "
-                                           "clause_source note readings", defaults=(None,))):
+class ClauseInfo(Record, fields="clause cite title quote severity policy policy_version "
+                 "clause_source note readings", defaults=(None,)):
     """What a result says about its clause; one shared object per clause. `severity` is
     "error" or "warning"; `clause_source` is the clause's `file:line:col` in its policy
     file; `policy_version` and `note` may be None. `readings` is None, or for a clause
@@ -50,7 +51,7 @@ class ClauseInfo(namedtuple("ClauseInfo", "clause cite title quote severity poli
     __slots__ = ()
 
 
-class WaiverNote(namedtuple("WaiverNote", "id reason approved_by decision granted expires applied")):
+class WaiverNote(Record, fields="id reason approved_by decision granted expires applied"):
     """The waiver that covered a failed clause (`applied`), or one that matched but could
     not (`applied` False: expired, or not yet granted). Dates are ISO text."""
 
@@ -246,7 +247,7 @@ _WORST_FIRST = (_UNDECIDED, _FAIL, _WAIVED, _PASS, _NOT_APPLICABLE)
 _CLAUSE_OUTCOME_TEXTS = tuple(o._value_ for o in CLAUSE_OUTCOMES)
 
 
-class Report(namedtuple("Report", "path kind id as_of results notices problems", defaults=((), ()))):
+class Report(Record, fields="path kind id as_of results notices problems", defaults=((), ())):
     """Every clause's result for one document, in policy order: the document's `path`
     and `id` (each None when it has none), its `kind`, the date it was judged `as_of`
     (None when it has no date), the tuple of `ClauseResult`s, and `notices` (text).

@@ -15,12 +15,12 @@ Nothing here prints: `iompolicy explain --sweep` renders a `Sweep` (render/sweep
 from __future__ import annotations
 
 import copy
-from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 
 from .documents import as_document
 from .evaluation.explain import Tracer
 from .language import syntax as n
+from .records import Record
 from .values import MISSING, Undecided, is_number
 
 MAX_STEPS = 1000
@@ -30,7 +30,7 @@ class SweepError(ValueError):
     """A sweep that cannot be run (a bad range, a field the document cannot have)."""
 
 
-class Range(namedtuple("Range", "field low high steps")):
+class Range(Record, fields="field low high steps"):
     """`field=LOW..HIGH` in `steps` equal steps (so `steps + 1` values, both ends included)."""
 
     __slots__ = ()
@@ -62,7 +62,7 @@ class Range(namedtuple("Range", "field low high steps")):
         return found
 
 
-class Sweep(namedtuple("Sweep", "clauses range readings figures rows document")):
+class Sweep(Record, fields="clauses range readings figures rows document"):
     """The figures at each value: `clauses` (CompiledClause of each clause swept), `readings`
     (label -> {parameter: reading}), `figures` ((let name, reading label or None when the
     same under every reading)), `rows` ((input value, {(figure, label): value or None},

@@ -4,7 +4,6 @@ valid input, conflicts between must clauses, redundancy."""
 from __future__ import annotations
 
 import time
-from collections import namedtuple
 from decimal import Decimal
 from fractions import Fraction
 
@@ -13,6 +12,7 @@ import z3
 from .findings import ClauseRef, Finding
 from .encode import document_date
 from .model import KindModel, leaves, present_number
+from ..records import Record
 from .symbolic import Unsupported, all_of, any_of, negation
 from .texts import Texts
 from .witness import NotRepresentable
@@ -28,7 +28,7 @@ CONFLICT_SEARCH_SECONDS = 5.0
 OPTIMUM_SEEDS = (0, 1, 2)  # per kind, the pairwise search for conditional conflicts stops here (and says so)
 
 
-class Analysis(namedtuple("Analysis", "findings kinds assumptions max_items seconds notes")):
+class Analysis(Record, fields="findings kinds assumptions max_items seconds notes"):
     """What `analyze` found: findings, the kinds analysed ({kind: number of clauses}), the
     assumptions used (text), the list bound, the time taken, and notes about the run."""
 

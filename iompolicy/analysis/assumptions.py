@@ -11,8 +11,9 @@ so every report lists them.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from pathlib import Path
+
+from ..records import Record
 
 FILE_NAME = "assumptions.yaml"
 _KEYS = {"kind", "assume", "reason"}
@@ -22,7 +23,7 @@ class AssumptionsError(Exception):
     """An assumptions file that cannot be used; the message is `file: what is wrong`."""
 
 
-class Assumption(namedtuple("Assumption", "kind text reason clause policy_file")):
+class Assumption(Record, fields="kind text reason clause policy_file"):
     """One assumption: its kind, its condition as written, why it holds, and the
     checked condition (`clause.requires[0]`) within its own one-clause policy file."""
 

@@ -10,18 +10,17 @@ witness built from these formulas is run by it before it is reported.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import z3
 
 from ..language import syntax as n
+from ..records import Record
 from .semantics import (NONE, aggregate, as_int, call, condition, decided_true, equality, literal, merge, order,
                         truth)
 from ..language.parameters import PREFIX, reading_bindings
 from .symbolic import (BOOLEAN, DATE, FALSE, LIST, MAP, NULL, NUMBER, OBJECT, STRING, TRUE, Sym, SymList,
                        Unsupported, all_of, any_of, negation)
 
-class Outcomes(namedtuple("Outcomes", "passed failed not_applicable undecided")):
+class Outcomes(Record, fields="passed failed not_applicable undecided"):
     """The conditions under which a clause passes, fails, does not apply, or is undecided
     (exactly one holds for every document)."""
 

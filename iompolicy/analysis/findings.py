@@ -3,7 +3,7 @@ written and, when the solver found one, a witness the evaluator has confirmed.""
 
 from __future__ import annotations
 
-from collections import namedtuple
+from ..records import Record
 
 # code -> (severity, what it means). `error` findings make `analyze` exit 1.
 CODES = {
@@ -20,7 +20,7 @@ CODES = {
 }
 
 
-class ClauseRef(namedtuple("ClauseRef", "id cite modality kind location")):
+class ClauseRef(Record, fields="id cite modality kind location"):
     """A clause as findings name it: id, citation, must/should, document kind and
     `file:line:col` of its definition."""
 
@@ -36,7 +36,7 @@ class ClauseRef(namedtuple("ClauseRef", "id cite modality kind location")):
         return dict(self._asdict())
 
 
-class Finding(namedtuple("Finding", "code kind clauses message witness details")):
+class Finding(Record, fields="code kind clauses message witness details"):
     """One finding: its `code` (see CODES), the document `kind`, the clauses concerned,
     a one-line `message`, a confirmed `Witness` or None, and `details` (a dict:
     ranges, the regime labels, the reason a clause was not analysed)."""

@@ -10,12 +10,12 @@ import datetime as dt
 import json
 import re
 import shlex
-from collections import namedtuple
 from decimal import Decimal
 from pathlib import Path
 
 import z3
 
+from ..records import Record
 from .symbolic import DATE, LIST, MAP, NULL, OBJECT, STRING, Sym
 
 
@@ -23,7 +23,7 @@ class NotRepresentable(Exception):
     """A model value that no YAML document can hold (a rational that is not a decimal)."""
 
 
-class Witness(namedtuple("Witness", "document data claims")):
+class Witness(Record, fields="document data claims"):
     """A document (dict), its reference data ({name: dict}) and the claims checked on it:
     (regime label or "", clause id or "verdict", expected outcome, the evaluator's
     outcome, the evaluator's message)."""

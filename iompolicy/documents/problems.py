@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
+from ..records import Record
 
 
 class DocumentError(Exception):
@@ -16,8 +16,8 @@ class DocumentError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class Problem(namedtuple("Problem", "file message line column path hint code",
-                         defaults=(None, None, None, None, None))):
+class Problem(Record, fields="file message line column path hint code",
+              defaults=(None, None, None, None, None)):
     """One thing wrong with an input, as `file:line:col: message`: its file and message; line,
     column and JSON path when known; a hint; and `code`, a stable name of what is wrong
     (`too_deep`, `duplicate_key`...) when known."""

@@ -5,7 +5,6 @@ what it refuses and why)."""
 from __future__ import annotations
 
 import sys
-from collections import namedtuple
 from decimal import Decimal, InvalidOperation
 
 import yaml
@@ -15,6 +14,7 @@ from yaml.nodes import ScalarNode
 
 from ..limits import MAX_NUMBER_DIGITS, Limits
 from ..patterns import LazyPattern
+from ..records import Record
 from ..stopping import Stopped, stop_flag
 
 from .problems import DocumentError, Problem, Refused, escape_quotes, line_col, shorten
@@ -112,7 +112,7 @@ class _Frame:
         self.count = 0  # items of a list so far
 
 
-class _Anchor(namedtuple("_Anchor", "value size path order entries written key")):
+class _Anchor(Record, fields="value size path order entries written key"):
     """What an anchor names, once complete: its value, its size in keys and values, its path
     ("" for a key), its order of definition, the slice of the table it covers, how a plain
     scalar was written, and the text it gives as a mapping key (None unless it is text)."""

@@ -12,7 +12,6 @@ conformance suite runs both and requires the same outcomes).
 from __future__ import annotations
 
 import datetime as dt
-from collections import namedtuple
 from collections.abc import Mapping
 
 from ..documents import Document
@@ -20,6 +19,7 @@ from ..language import syntax as n
 from ..language.parameters import parameters_read
 from ..language.source import Diagnostic
 from ..language.unparse import unparse
+from ..records import Record
 from ..report import NOWHERE, ClauseInfo, ClauseResult, Location, Outcome, clause_result
 from ..values import Undecided, format_value
 from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
@@ -45,8 +45,8 @@ class SolverCache:
         self.conditions: dict[tuple, tuple] = {}
 
 
-class CompiledClause(namedtuple("CompiledClause", "clause header bindings guards requires message start until "
-                                                   "info not_applicable passed scope outside solving")):
+class CompiledClause(Record, fields="clause header bindings guards requires message start until "
+                     "info not_applicable passed scope outside solving"):
     """A clause (`n.Clause`, with its policy's `n.PolicyHeader`) with its closures and what
     is needed to explain it: `bindings` by name (for the tracer); the compiled `guards` and
     `requires`; the `message` template's parts (text, or a compiled closure); the dates it

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from typing import NamedTuple
 
 from ..language import syntax as n
 from . import operations as op
@@ -18,22 +17,21 @@ from .missing import MissingFact
 from .functions import FUNCTIONS, finish_aggregate
 from ..language.parameters import PREFIX
 from ..language.unparse import precedence, unparse, wrap
+from ..records import Record
 from ..stopping import Stopped, stop_flag
 from ..values import MISSING, Undecided, format_value, is_scalar
 
 _SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
 
 
-class Traced(NamedTuple):
-    """A value, how to show it, and where in the document it came from."""
+class Traced(Record, fields="value text path label absent fact origin", defaults=(None, None, None, None, None)):
+    """A value, how to show it, and where in the document it came from: its `path`, or None;
+    `label`, a field's name with concrete keys (`states["BGR"].member`), or None; `absent`, why
+    a missing value is missing (`"FRA"` is not in a register), or None; `fact`, for a missing
+    value, the MissingFact saying which fact is missing; `origin`, for reference data, (data
+    set, keys from its top)."""
 
-    value: object
-    text: str
-    path: str | None = None
-    label: str | None = None  # a field's name with concrete keys: `states["BGR"].member`
-    absent: str | None = None  # why a missing value is missing: `"FRA"` is not in a register
-    fact: object = None  # for a missing value: the MissingFact saying which fact is missing
-    origin: tuple | None = None  # for reference data: (data set, keys from its top)
+    __slots__ = ()
 
 
 class Tracer:

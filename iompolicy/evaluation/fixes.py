@@ -12,14 +12,14 @@ import copy
 import datetime as dt
 import functools
 import re
-from collections import namedtuple
 from decimal import Decimal
 
+from ..records import Record
 from ..values import MISSING, format_number, format_value, is_number, json_text
 
 
-class Change(namedtuple("Change", "action path current target bound amount usual where like",
-                        defaults=(MISSING, None, None, None, False, None, None))):
+class Change(Record, fields="action path current target bound amount usual where like",
+             defaults=(MISSING, None, None, None, False, None, None)):
     """One change to the document that makes a requirement hold.
 
     `action`: reduce, raise, set, move (a date), remove (a list item), add (an item,
@@ -80,7 +80,7 @@ class Change(namedtuple("Change", "action path current target bound amount usual
                 "where": self.where, "text": self.describe()}
 
 
-class Step(namedtuple("Step", "requirement item changes")):
+class Step(Record, fields="requirement item changes"):
     """Something that must change: the `requirement` (source text) that does not hold,
     `item` (the JSON path of the list item that breaks it, or None), and the
     alternative `changes`, each enough on its own; the usual remedy is first."""
@@ -98,7 +98,7 @@ class Step(namedtuple("Step", "requirement item changes")):
                 "changes": [c.to_dict() for c in self.changes]}
 
 
-class Fix(namedtuple("Fix", "steps notes complete replacement", defaults=(None,))):
+class Fix(Record, fields="steps notes complete replacement", defaults=(None,)):
     """What would make a failed clause pass: `steps` (all needed), `notes` on what
     cannot be changed in the document (reference data, say), and `complete`: the
     usual change of every step, made together, was checked to make the clause pass.

@@ -13,13 +13,12 @@ that leaves the most results undecided, then the most documents.
 
 from __future__ import annotations
 
-from collections import namedtuple
-
+from ..records import Record
 from ..values import format_value
 
 
-class MissingFact(namedtuple("MissingFact", "source path dataset keys where as_of",
-                             defaults=(None, None, (), None, None))):
+class MissingFact(Record, fields="source path dataset keys where as_of",
+                  defaults=(None, None, (), None, None)):
     """One fact an evaluation needed and did not have.
 
     `source` is `document` (then `path` is the field's JSON path) or `data` (then

@@ -4,12 +4,11 @@ types) and `list`/docs show. Their bodies, which both evaluators call, are in
 
 from __future__ import annotations
 
-from collections import namedtuple
-
+from ..records import Record
 from .shapes import ANY, DATE, LIST, NUMBER, OBJECT, STRING, Shape
 
 
-class Builtin(namedtuple("Builtin", "name min_args max_args arg_types result doc")):
+class Builtin(Record, fields="name min_args max_args arg_types result doc"):
     """A function's name, arity (`max_args` None: any number), the types every argument
     may have, its result's Shape and its documentation."""
 

@@ -10,10 +10,10 @@ explaining evaluator and the SMT encoding read as they read any other constant.
 from __future__ import annotations
 
 import json
-from collections import namedtuple
 from collections.abc import Mapping
 
 from . import syntax as n
+from ..records import Record
 from .source import Diagnostic, suggest
 
 PREFIX = "param."  # a reading's binding is `param.NAME`; no binding written in a policy has a dot
@@ -84,7 +84,7 @@ def parameters_read(clause: n.Clause, file_bindings: Mapping[str, n.Binding]) ->
     return tuple(found)
 
 
-class ParameterInfo(namedtuple("ParameterInfo", "name title cite allowed descriptions default reading declared_at")):
+class ParameterInfo(Record, fields="name title cite allowed descriptions default reading declared_at"):
     """A declared parameter as the API lists it: `allowed` values in order, `descriptions`
     (`{value: what it means}`), the `default`, the `reading` in force, and `declared_at`
     (`file:line:col`)."""

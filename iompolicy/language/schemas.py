@@ -10,9 +10,9 @@ it is reference data with `"x-iompolicy-role": "data"`.
 from __future__ import annotations
 
 import json
-from collections import namedtuple
 from pathlib import Path
 
+from ..records import Record
 from .shapes import ANY, BOOLEAN, DATE, JSON_TYPES, LIST, NULL, NUMBER, OBJECT, STRING, Shape
 
 
@@ -20,7 +20,7 @@ class SchemaError(Exception):
     """A schema file that cannot be used."""
 
 
-class KindSchema(namedtuple("KindSchema", "kind path schema")):
+class KindSchema(Record, fields="kind path schema"):
     """One document kind's schema (`schema`, read from the file at `path`) and how to navigate it."""
 
     __slots__ = ()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from collections import namedtuple
+
+from ..records import Record
 
 
 class SourceFile:
@@ -41,7 +42,7 @@ class SourceFile:
         return self.text[start:] if end < 0 else self.text[start:end]
 
 
-class Span(namedtuple("Span", "file start end line column")):
+class Span(Record, fields="file start end line column"):
     """A range of characters in a policy file: offsets `start` and `end` (0-based, end
     exclusive), and the 1-based `line` and `column` of the start.
 
@@ -60,7 +61,7 @@ class Span(namedtuple("Span", "file start end line column")):
         return cls(source.name, start, max(end, start), line, column)
 
 
-class Diagnostic(namedtuple("Diagnostic", "code message span hint severity", defaults=(None, "error"))):
+class Diagnostic(Record, fields="code message span hint severity", defaults=(None, "error")):
     """One problem found in a policy: a stable `code` (snake_case, as a document `Problem`'s),
     the message, the `span` it points at (or None), an optional `hint` line, and `severity`
     "error" or "warning"."""

@@ -8,15 +8,14 @@ as it comes; sarif, junit, markdown and html need the totals first and gather th
 
 from __future__ import annotations
 
-from collections import namedtuple
-
+from ..records import Record
 from ..report import Outcome
 from ..values import json_text
 from .summary import Summary
 
 
-class RenderOptions(namedtuple("RenderOptions", "verbose colour clauses date facts provenance digests quiet",
-                               defaults=(False, False, (), None, None, None, None, False))):
+class RenderOptions(Record, fields="verbose colour clauses date facts provenance digests quiet",
+                    defaults=(False, False, (), None, None, None, None, False)):
     """What a renderer may use besides the reports: `verbose` (every clause, not only the
     failing ones), `colour` (terminal colours, text only), `quiet` (text only: a document
     with nothing failed, undecided or invalid is not listed), `clauses` (the `ClauseInfo` of

@@ -10,11 +10,11 @@ arrived in `head` seconds, however many bytes trickle in meanwhile.
 
 from __future__ import annotations
 
-from collections import namedtuple
+from ..records import Record
 
 
-class Timeouts(namedtuple("Timeouts", "head body request idle connections",
-                          defaults=(10.0, 30.0, 30.0, 5.0, 200))):
+class Timeouts(Record, fields="head body request idle connections",
+               defaults=(10.0, 30.0, 30.0, 5.0, 200)):
     """Seconds allowed for a request's head (from the connection, or from the previous
     answer), for its body, for the work it asks for, and for an idle keep-alive
     connection; and how many connections are served at once (more are answered 503)."""

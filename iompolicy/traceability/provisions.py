@@ -4,13 +4,14 @@ path of every run that checks with the shipped policies and stays small."""
 
 from __future__ import annotations
 
-from collections import namedtuple
 from pathlib import Path
+
+from ..records import Record
 
 PROVISIONS_FILE = "provisions.yaml"
 
 
-class Sentence(namedtuple("Sentence", "text not_checkable out_of_scope", defaults=(None, None))):
+class Sentence(Record, fields="text not_checkable out_of_scope", defaults=(None, None)):
     """One sentence of a provision, and why no clause encodes it, when none does: it is
     `not_checkable` by a machine (and why), or `out_of_scope` (why, and what would make it
     checkable). A sentence that a clause quotes is encoded by that clause."""
@@ -18,8 +19,8 @@ class Sentence(namedtuple("Sentence", "text not_checkable out_of_scope", default
     __slots__ = ()
 
 
-class Provision(namedtuple("Provision", "cite text not_checkable document_check sentences",
-                           defaults=(None, False, ()))):
+class Provision(Record, fields="cite text not_checkable document_check sentences",
+                defaults=(None, False, ())):
     """One citable provision: its citation, its text, why it is not encoded (None when it
     is), `document_check`: a consistency check of the document itself (DOC), which may
     quote any provision, and its `sentences` (a provision of one sentence is that sentence)."""
@@ -31,14 +32,14 @@ class Provision(namedtuple("Provision", "cite text not_checkable document_check 
         return self.sentences or (Sentence(self.text, self.not_checkable),)
 
 
-class LaterText(namedtuple("LaterText", "after notice")):
+class LaterText(Record, fields="after notice"):
     """A later text that may govern documents dated `after` a date (a `datetime.date`):
     the report of such a document carries `notice`."""
 
     __slots__ = ()
 
 
-class Provisions(namedtuple("Provisions", "source items later_texts", defaults=((),))):
+class Provisions(Record, fields="source items later_texts", defaults=((),)):
     """The provisions of one source text (`source`, its title), in order (`items`), and
     the `later_texts` (LaterText) that may govern documents dated after them."""
 
