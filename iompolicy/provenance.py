@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 from . import __version__
 
 try:  # CPython's own SHA-256: hashlib would load OpenSSL, tens of milliseconds on every check's cold start
-    from _sha2 import sha256  # Python 3.12 and later
-except ImportError:
-    try:
-        from _sha256 import sha256  # Python 3.11
-    except ImportError:  # another implementation of Python
-        from hashlib import sha256
+    if sys.version_info >= (3, 12):  # asked, not tried: a failed import searches every folder of sys.path
+        from _sha2 import sha256
+    else:
+        from _sha256 import sha256
+except ImportError:  # another implementation of Python
+    from hashlib import sha256
 
 
 def digest_bytes(data: bytes) -> str:

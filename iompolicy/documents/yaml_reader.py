@@ -481,7 +481,7 @@ def _check_plain(tag: str, event, path: str, dates: dict) -> None:
     text, mark = event.value, event.start_mark
     if tag == _INT:
         digits = text.lstrip("+-")
-        if _OCTAL.fullmatch(text):
+        if digits[:1] == "0" and len(digits) > 1 and _OCTAL.fullmatch(text):  # the pattern compiled only if needed
             digits = digits.replace("_", "")
             if int(digits, 8) != int(digits, 10):
                 raise Refused("yaml11_number", f"`{text}` is read by YAML 1.1 as the octal number "

@@ -44,15 +44,14 @@ def split_output(value: str) -> tuple[str | None, str]:
     return (name, path) if separator and name in FORMATS and path else (None, value)
 
 
-
 def writer(name: str):
     """The `write` function of a format."""
     if name not in FORMATS:
         raise ValueError(f"unknown format `{name}`")
     module = {"json": "json_report", "jsonl": "json_lines"}.get(name, name)
-    from importlib import import_module
-
-    return import_module(f".{module}", __name__).write
+    # The import statement's own function, not importlib.import_module: importing importlib
+    # was 0.35 ms of a one-file check, for this one call.
+    return __import__(f"{__name__}.{module}", fromlist=["write"]).write
 
 
 def document_dict(report, options) -> dict:
