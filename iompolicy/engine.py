@@ -37,6 +37,7 @@ class PolicySet:
                  provisions=None, fast_code: dict | None = None, readings: Mapping[str, str] | None = None,
                  cache_key: str | None = None):
         self.files = files
+        self._reads: dict[str, frozenset] | None = None  # kind -> data sets read (`_find_reads`)
         self.cache_key = cache_key  # the policy cache's key of these texts (None: not from the cache)
         self.provisions = provisions
         self.schemas = schemas
@@ -182,10 +183,19 @@ class PolicySet:
 
     def data_needed(self, kinds=None) -> set[str]:
         """The reference data sets (`data.NAME`) that some clause reads (of documents of `kinds`)."""
-        return {node.name
-                for policy_file in self.files if kinds is None or policy_file.header.kind in kinds
-                for node in n.descendants((policy_file.bindings, policy_file.clauses))
-                if isinstance(node, n.DataRef)}
+        reads = self._reads or self._find_reads()
+        return {name for kind, names in reads.items() if kinds is None or kind in kinds for name in names}
+
+    def _find_reads(self) -> dict[str, frozenset]:
+        """kind -> the data sets its policies read, found once (a walk of every syntax tree:
+        a run asks for each kind's more than once)."""
+        reads: dict[str, frozenset] = {}
+        for policy_file in self.files:
+            names = {node.name for node in n.descendants((policy_file.bindings, policy_file.clauses))
+                     if isinstance(node, n.DataRef)}
+            reads[policy_file.header.kind] = reads.get(policy_file.header.kind, frozenset()) | names
+        self._reads = reads
+        return reads
 
     # ---- checking ----------------------------------------------------------------------
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
