@@ -15,7 +15,7 @@ from .evaluation.clause import CompiledClause, compile_file, evaluate, evaluate_
 from .evaluation.compiler import Env
 from .documents import Document, DocumentError, Problem, as_document, date_of, document_id
 from .report import Report
-from .language.schemas import SchemaSet
+from .language.schemas import SchemaSet, schema_files
 from .language.schemas import read_texts as read_schema_texts
 from .language.source import Diagnostic, PolicyError, SourceFile
 from .loading import locate, read_policy_texts, run_stages
@@ -117,7 +117,7 @@ class PolicySet:
             policy_set = cls._build(texts, schemas, folders)
             return policy_set.with_readings(readings) if readings else policy_set
         schema_folder = Path(schemas or _shipped_schemas())
-        watched = policy_paths + provisions_paths + sorted(schema_folder.glob("*.schema.json"))
+        watched = policy_paths + provisions_paths + schema_files(schema_folder)
         try:
             stat_signature = cache.signature(watched)
         except OSError:  # a broken link: reading the files below says which, and why

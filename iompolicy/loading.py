@@ -19,6 +19,7 @@ a policy that does not type-check would report the same mistake twice).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .language.schemas import SchemaSet
@@ -138,9 +139,18 @@ def locate(folders: list[Path]) -> tuple[list[Path], list[Path]]:
         if not one.is_dir():
             what = "is a file, not a folder of policies" if one.exists() else "no such folder of policies"
             raise PolicyError([Diagnostic("no_policies", what, _whole(one), "give the folder that holds the *.iom files")])
-    policy_paths = [p for one in folders for p in sorted(one.rglob("*.iom"))]
+    policy_paths = [p for one in folders for p in files_ending(one, ".iom")]
     provisions_paths = [one / "provisions.yaml" for one in folders if (one / "provisions.yaml").is_file()]
     return policy_paths, provisions_paths
+
+
+def files_ending(folder: Path, ending: str) -> list[Path]:
+    """The paths under `folder` and its subfolders (not followed through links) whose names
+    end with `ending`, sorted: `sorted(folder.rglob("*" + ending))` without the pattern
+    pathlib compiles for it (0.2 to 0.3 ms of every check's start). A folder so named is
+    one of them, as with rglob: reading it says what it is."""
+    return sorted(Path(top, name) for top, subfolders, names in os.walk(folder) for name in subfolders + names
+                  if os.path.normcase(name).endswith(ending))
 
 
 def _whole(path: Path) -> Span:

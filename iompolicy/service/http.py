@@ -25,7 +25,6 @@ import contextlib
 import functools
 import json
 import logging
-import collections
 import signal
 import sys
 import threading
@@ -38,6 +37,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..records import Record
 from ..stopping import Stopped, stoppable
 from .guard import Timeouts, guarded_protocol
 from .core import MAX_BATCH, MAX_BODY, LoadError, Service, ServiceError, body_format
@@ -106,7 +106,10 @@ class _StopFlag(threading.Event):
         super().set()
 
 
-StoppedAfter = collections.namedtuple("StoppedAfter", "seconds")  # a check stopped, this long after the flag
+class StoppedAfter(Record, fields="seconds"):
+    """A check stopped, this long after the flag was set."""
+
+    __slots__ = ()
 
 
 def _until_stopped(stop: _StopFlag, check, *args):
