@@ -43,6 +43,7 @@ class PolicySet:
         self.schemas = schemas
         self.sources = sources
         self.validator = Validator(schemas, fast_code)
+        self._is_valid = self.validator.is_valid  # a bound method made once, not for every check
         self.dated = DatedData(schemas)
         self._compile(readings)
 
@@ -66,6 +67,7 @@ class PolicySet:
         # kind -> the field its documents are dated by, or None (`_document_date`'s rule is another)
         self._date_fields = {name: (kind.date_rule or {}).get("field") for name, kind in self._checkable.items()}
         self._programs: dict[tuple, object] = {}  # (kind, clauses chosen) -> codegen.Program
+        self._ready: dict[str, object] = {}  # kind -> the Program of all its clauses (the usual check's)
         self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
         self.notices = said.Notices(self.by_kind, self._data_read, self.dated, self.provisions)
 
@@ -232,9 +234,10 @@ class PolicySet:
                 hint = "pass it as data" if kind.is_data else "name it with --waivers or in the configuration"
                 raise DocumentError([Problem(doc.name, f"`{kind.kind}` is {kind.role}, not a document to check",
                                              hint=hint)])
+        name = kind.kind
         judged_on = as_of
         if judged_on is None:
-            field = self._date_fields.get(kind.kind)  # the usual rule, found without reading the schema
+            field = self._date_fields.get(name)  # the usual rule, found without reading the schema
             judged_on = _date_in(value, field) if field is not None else _document_date(value, kind.date_rule)
         data_values, data_files = _data_values(data)
         if data_files and sources:
@@ -242,32 +245,36 @@ class PolicySet:
         data_files = data_files or sources
         resolved = self.dated.as_of(data_values, judged_on) if data_values else data_values
         flag = stop_flag()  # a service request told to stop (its client gone, its time up) stops at a clause
-        program = None
-        if evaluator != "auto" and evaluator not in _EVALUATORS:
-            raise ValueError(f"unknown evaluator `{evaluator}`: one of {', '.join(sorted(_EVALUATORS))}")
-        if trace_all:
-            evaluator = "traced"
-        elif evaluator == "auto" and select is None:  # the usual case first: one look-up
-            program = self._programs.get((kind.kind, None)) or self._program(kind.kind, None, True)
-        elif evaluator == "auto" or evaluator == "generated":
-            chosen = None if select is None else tuple(bool(select(c.clause)) for c in self.by_kind.get(kind.kind, ()))
-            program = self._programs.get((kind.kind, chosen)) or self._program(kind.kind, chosen, evaluator == "auto")
-        if program is not None:
-            results = program.judge(value, resolved, judged_on, flag, doc or value, data_files, self.validator.is_valid)
+        if select is None and evaluator == "auto" and not trace_all:  # the usual case first: one look-up
+            program = self._ready.get(name) or self._program(name, None, True)
         else:
-            evaluate_clause = evaluate_traced if evaluator == "traced" else evaluate
+            program = self._program_chosen(name, select, trace_all, evaluator)
+        if program is not None:
+            results = program.judge(value, resolved, judged_on, flag, doc or value, data_files, self._is_valid)
+        else:
+            evaluate_clause = evaluate_traced if trace_all or evaluator == "traced" else evaluate
             doc = doc or as_document(document)
             env = Env(value, resolved, data_files)
             results = []
-            for compiled in self.by_kind.get(kind.kind, ()):
+            for compiled in self.by_kind.get(name, ()):
                 if select is None or select(compiled.clause):
                     if flag is not None and flag.is_set():
                         raise Stopped
-                    results.append(evaluate_clause(compiled, env, doc, judged_on, self.validator.is_valid))
+                    results.append(evaluate_clause(compiled, env, doc, judged_on, self._is_valid))
             results = tuple(results)
-        notices = self.notices.of(kind.kind, results, judged_on, data_values, resolved)
+        notices = self.notices.of(name, results, judged_on, data_values, resolved)
         path = doc.name if doc is not None and doc.format else None
-        return _new_report(Report, (path, kind.kind, document_id(value), judged_on, results, notices, ()))
+        return _new_report(Report, (path, name, document_id(value), judged_on, results, notices, ()))
+
+    def _program_chosen(self, kind: str, select, trace_all: bool, evaluator: str):
+        """The generated function that judges a check asked for otherwise than the usual way
+        (some clauses selected, an evaluator named), or None for the closures or the tracer."""
+        if evaluator != "auto" and evaluator not in _EVALUATORS:
+            raise ValueError(f"unknown evaluator `{evaluator}`: one of {', '.join(sorted(_EVALUATORS))}")
+        if trace_all or evaluator not in ("auto", "generated"):
+            return None
+        chosen = None if select is None else tuple(bool(select(c.clause)) for c in self.by_kind.get(kind, ()))
+        return self._programs.get((kind, chosen)) or self._program(kind, chosen, evaluator == "auto")
 
     def _program(self, kind: str, chosen: tuple[bool, ...] | None = None, warm_up: bool = False):
         """The generated function of a kind's clauses (those `chosen`, if given), written and
@@ -290,6 +297,8 @@ class PolicySet:
             if chosen is None:
                 self._keep_program(kind, clauses, program)
         self._programs[(kind, chosen)] = program
+        if chosen is None:
+            self._ready[kind] = program
         return program
 
     def _kept_program(self, kind: str, clauses):

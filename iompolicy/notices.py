@@ -51,23 +51,23 @@ class Notices:
         has_clauses, earliest, registers = self._kinds.get(kind) or self._kind(kind)
         if not has_clauses:
             return (f"no policy applies to `{kind}` documents",)
-        found = []
+        found = ()  # a tuple grown by concatenation: most reports have no notice, or one
         if not results:  # said out loud: the selection, not the document, made it not applicable
-            found.append(f"--only/--skip leave no clause for `{kind}` documents")
+            found = (f"--only/--skip leave no clause for `{kind}` documents",)
         else:
             for result in results:
                 if result.outcome is not _NOT_APPLICABLE:
                     break
             else:
-                found.append(self._memo(("none", judged_on, earliest), no_clause_applied_text, judged_on, earliest))
+                found = (self._memo(("none", judged_on, earliest), no_clause_applied_text, judged_on, earliest),)
         if judged_on is None:
-            return tuple(found)
+            return found
         if self.provisions is not None:
             later = self._later.get(judged_on, _UNKNOWN)  # by date alone: no key to build for every document
             if later is _UNKNOWN:
                 later = self._memo(judged_on, later_texts, self.provisions, judged_on, texts=self._later)
             if later:
-                found.extend(later)
+                found += later
         if data:
             for name in registers:
                 value = data.get(name)
@@ -78,8 +78,8 @@ class Notices:
                     if text is _UNKNOWN:
                         text = self._memo(("register", name, as_of, judged_on), register_text, name, as_of, judged_on)
                     if text is not None:
-                        found.append(text)
-        return tuple(found)
+                        found += (text,)
+        return found
 
     def _memo(self, key, make, *args, texts: dict | None = None):
         """`make(*args)`, kept under `key` in `texts` (default: the notice texts)."""
