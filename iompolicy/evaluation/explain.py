@@ -21,6 +21,7 @@ from ..records import Record
 from ..stopping import Stopped, stop_flag
 from ..values import MISSING, Undecided, format_value, is_scalar
 
+_tuple_new = tuple.__new__
 _SHOWS_RESULT = (n.Arithmetic, n.Call, n.Aggregate, n.Conditional, n.Negate)
 
 
@@ -32,6 +33,11 @@ class Traced(Record, fields="value text path label absent fact origin", defaults
     set, keys from its top)."""
 
     __slots__ = ()
+
+    def __new__(cls, value, text, path=None, label=None, absent=None, fact=None, origin=None):
+        # Written out: the tracer names fields in most of the Traced it makes, which a
+        # Record's general `__new__` takes in Python (about four times the cost of this).
+        return _tuple_new(cls, (value, text, path, label, absent, fact, origin))
 
 
 class Tracer:
