@@ -24,7 +24,7 @@ from . import notices as said
 from .dated import DatedData
 from .stopping import Stopped, stop_flag
 
-_new_report = tuple.__new__  # a Report without namedtuple's keyword handling: built once per document
+_new_report = tuple.__new__  # a Report without Record's argument handling: built once per document
 SHIPPED = "shipped"  # as a folder of policies: the shipped ones, wherever iompolicy is installed
 _EVALUATORS = frozenset({"auto", "generated", "closures", "traced"})
 WARM_UP = 200  # documents of a kind checked with the closures before its clauses are generated as Python

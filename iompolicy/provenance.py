@@ -60,9 +60,10 @@ def started_at() -> str:
 def policy_set(folder: str | os.PathLike) -> dict:
     """A policy folder: its path, its files with their digests, and the set's digest."""
     root = Path(folder)
-    files = sorted(Path(top, name) for top, _, names in os.walk(root) for name in names  # not rglob: no pattern
-                   if (os.path.splitext(name)[1] == ".iom" or name == "provisions.yaml") and os.path.isfile(os.path.join(top, name))
-                   and "tests" not in Path(top, name).relative_to(root).parts)
+    # not rglob (no pattern to compile); the policy files are named as loading.files_ending finds them
+    files = sorted(Path(top, name) for top, _, names in os.walk(root) for name in names
+                   if (os.path.normcase(name).endswith(".iom") or name == "provisions.yaml")
+                   and os.path.isfile(os.path.join(top, name)) and "tests" not in Path(top, name).relative_to(root).parts)
     entries = [{"file": p.relative_to(root).as_posix(), "digest": digest_file(p)} for p in files]
     lines = "".join(f"{e['digest']}  {e['file']}\n" for e in entries)
     return {"folder": os.path.abspath(root), "digest": digest_bytes(lines.encode("utf-8")), "files": entries}

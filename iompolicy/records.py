@@ -100,6 +100,8 @@ class Record(tuple):
             raise ValueError(f"got unexpected field names: {list(changes)!r}")
         return _tuple_new(type(self), values)
 
+    __replace__ = _replace  # copy.replace(record, ...), as namedtuple has it from Python 3.13
+
     def _asdict(self) -> dict:
         """The fields as a new dict, in order."""
         return dict(zip(self._fields, self))

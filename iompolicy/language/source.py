@@ -46,8 +46,8 @@ class Span(Record, fields="file start end line column"):
     """A range of characters in a policy file: offsets `start` and `end` (0-based, end
     exclusive), and the 1-based `line` and `column` of the start.
 
-    A named tuple: every node has one, and the policy cache unpickles them all on
-    every run, which a frozen dataclass makes several times slower.
+    A record (a tuple with named fields): every node has one, and the policy cache
+    unpickles them all on every run, which a frozen dataclass makes several times slower.
     """
 
     __slots__ = ()

@@ -171,3 +171,20 @@ def test_a_report_that_cannot_be_verified_exits_2(audit, content, message):
     (audit / "audit.json").write_text(content)
     result = verify()
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_the_provenance_digests_every_policy_file_the_loader_finds(tmp_path):
+    """The policy files digested are those `loading.files_ending` loads, names starting with dots
+    included (`..iom` has the suffix `.iom`; `os.path.splitext` says it has none), and the
+    files of a `tests` folder left out as before."""
+    from iompolicy.loading import files_ending
+    from iompolicy.provenance import policy_set
+
+    for name in ("a.iom", "..iom", ".hidden.iom", "provisions.yaml", "notes.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "case.iom").write_text("x", encoding="utf-8")
+    digested = {entry["file"] for entry in policy_set(tmp_path)["files"]}
+    loaded = {path.relative_to(tmp_path).as_posix() for path in files_ending(tmp_path, ".iom")}
+    assert digested == (loaded - {"tests/case.iom"}) | {"provisions.yaml"}
+    assert {"a.iom", "..iom", ".hidden.iom"} <= digested
