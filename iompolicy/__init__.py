@@ -46,7 +46,8 @@ Record styles: the modules a command-line check loads (`cli/check`, the engine,
 `evaluation/`, `documents/`, `report`, `run`, `render/`) are written for a fast start
 (benchmarks/run.py, target 4): records are `records.Record` subclasses (tuples with named
 fields, built like any class) or plain classes, not dataclasses, `typing.NamedTuple` or
-`collections.namedtuple` (each compiles source text at import: 0.15 ms to milliseconds a class); dispatch is by table or by `on_<class>` methods, not `functools.singledispatch`;
+`collections.namedtuple` (each compiles source text at import: 0.15 ms to milliseconds a
+class); dispatch is by table or by `on_<class>` methods, not `functools.singledispatch`;
 regular expressions are compiled on first use (`patterns.LazyPattern`); and what only some
 runs need is imported where it is used. The cold path (`language/`, once cached), the service,
 `traceability/` and `analysis/` may use dataclasses. A test

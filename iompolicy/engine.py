@@ -66,8 +66,9 @@ class PolicySet:
         self._checkable = {name: kind for name, kind in self.schemas.kinds.items() if kind.role == "document"}
         # kind -> the field its documents are dated by, or None (`_document_date`'s rule is another)
         self._date_fields = {name: (kind.date_rule or {}).get("field") for name, kind in self._checkable.items()}
-        self._programs: dict[tuple, object] = {}  # (kind, clauses chosen) -> codegen.Program
-        self._ready: dict[str, object] = {}  # kind -> the Program of all its clauses (the usual check's)
+        # kind -> the codegen.Program of all its clauses (the usual check's: one look-up by name);
+        # (kind, clauses chosen) -> the Program of those clauses
+        self._programs: dict[str | tuple, object] = {}
         self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
         self.notices = said.Notices(self.by_kind, self._data_read, self.dated, self.provisions)
 
@@ -246,7 +247,7 @@ class PolicySet:
         resolved = self.dated.as_of(data_values, judged_on) if data_values else data_values
         flag = stop_flag()  # a service request told to stop (its client gone, its time up) stops at a clause
         if select is None and evaluator == "auto" and not trace_all:  # the usual case first: one look-up
-            program = self._ready.get(name) or self._program(name, None, True)
+            program = self._programs.get(name) or self._program(name, None, True)
         else:
             program = self._program_chosen(name, select, trace_all, evaluator)
         if program is not None:
@@ -274,7 +275,8 @@ class PolicySet:
         if trace_all or evaluator not in ("auto", "generated"):
             return None
         chosen = None if select is None else tuple(bool(select(c.clause)) for c in self.by_kind.get(kind, ()))
-        return self._programs.get((kind, chosen)) or self._program(kind, chosen, evaluator == "auto")
+        known = self._programs.get(kind if chosen is None else (kind, chosen))
+        return known or self._program(kind, chosen, evaluator == "auto")
 
     def _program(self, kind: str, chosen: tuple[bool, ...] | None = None, warm_up: bool = False):
         """The generated function of a kind's clauses (those `chosen`, if given), written and
@@ -296,9 +298,7 @@ class PolicySet:
             program = generate(clauses, kind)
             if chosen is None:
                 self._keep_program(kind, clauses, program)
-        self._programs[(kind, chosen)] = program
-        if chosen is None:
-            self._ready[kind] = program
+        self._programs[kind if chosen is None else (kind, chosen)] = program
         return program
 
     def _kept_program(self, kind: str, clauses):
@@ -306,37 +306,39 @@ class PolicySet:
         if self.cache_key is None:
             return None
         from . import cache
-        from .evaluation.program_store import generator, restored
+        from .evaluation.program_store import restored
 
-        form = cache.load(_program_entry(self.cache_key, kind, self.readings, generator()), prefix="program-")
+        form = cache.load(self._program_entry(kind), prefix="program-")
         return restored(form, clauses, self.readings) if form is not None else None
 
     def _keep_program(self, kind: str, clauses, program) -> None:
         if self.cache_key is None:
             return
         from . import cache
-        from .evaluation.program_store import generator, stored_form
+        from .evaluation.program_store import stored_form
 
         form = stored_form(program, clauses, self.readings)
         if form is not None:
-            cache.store(_program_entry(self.cache_key, kind, self.readings, generator()), form, prefix="program-")
+            cache.store(self._program_entry(kind), form, prefix="program-")
+
+    def _program_entry(self, kind: str) -> str:
+        """The cache entry of a kind's generated function: these texts (`cache_key`), the kind,
+        the readings (also checked inside the entry), and the code generator that wrote it."""
+        from binascii import crc32
+
+        from .evaluation.program_store import generator
+
+        readings = crc32(repr((kind, sorted(self.readings.items()))).encode())
+        return f"{self.cache_key}-{readings:08x}-{generator()}"
 
     def compiled_source(self, kind: str) -> str:
         """The Python that decides the clauses of `kind` documents, as generated from the
         checked policies: readable, with a comment naming each clause and where it is
         written, and the values its names stand for (no document was read to write it)."""
-        return (self._programs.get((kind, None)) or self._program(kind)).listing()
+        return (self._programs.get(kind) or self._program(kind)).listing()
 
     def _data_read(self, kind: str) -> set[str]:
         return self.data_needed({kind})
-
-
-def _program_entry(cache_key: str, kind: str, readings: dict, generator: str) -> str:
-    """The cache entry of a kind's generated function under `readings` (also checked inside it),
-    written by the code generator whose checksum is `generator`."""
-    from binascii import crc32
-
-    return f"{cache_key}-{crc32(repr((kind, sorted(readings.items()))).encode()):08x}-{generator}"
 
 
 def _shipped_policies() -> Path:

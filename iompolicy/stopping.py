@@ -60,6 +60,6 @@ def stop_flag():
 
 def checkpoint() -> None:
     """Raise `Stopped` if the work this thread is doing has been told to stop."""
-    flag = None if _flag is None else _flag.get()
+    flag = stop_flag()
     if flag is not None and flag.is_set():
         raise Stopped

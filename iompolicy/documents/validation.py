@@ -116,10 +116,12 @@ def _exclusive_choices(schema):
     for key in _ONE_SCHEMA:
         _exclusive_choices(schema.get(key))
     for key in _SCHEMA_LISTS:
-        for item in schema.get(key, ()) if isinstance(schema.get(key), list) else ():
+        inner = schema.get(key)
+        for item in inner if isinstance(inner, list) else ():
             _exclusive_choices(item)
     for key in _SCHEMA_MAPS:
-        for item in schema.get(key, {}).values() if isinstance(schema.get(key), dict) else ():
+        inner = schema.get(key)
+        for item in inner.values() if isinstance(inner, dict) else ():
             _exclusive_choices(item)
     choices = schema.get("oneOf")
     if isinstance(choices, list) and "anyOf" not in schema and _pairwise_apart([_types(c) for c in choices]):

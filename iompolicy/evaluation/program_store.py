@@ -53,7 +53,7 @@ def stored_form(program: Program, clauses, readings: dict) -> tuple | None:
     """What the cache keeps of `program`, written for `clauses` (`CompiledClause`s, in
     order) under `readings`; None when a name stands for something that cannot be kept."""
     judge = program.judge
-    by_identity = {id(function): name for name, function in FUNCTIONS.items()}
+    builtin_names = {id(function): name for name, function in FUNCTIONS.items()}  # both live as long as the process
     bound = {}
     for name, value in judge.__globals__.items():
         if name == "__builtins__" or name == judge.__name__ or (name in HELPERS and HELPERS[name] is value):
@@ -61,8 +61,8 @@ def stored_form(program: Program, clauses, readings: dict) -> tuple | None:
         role = _clause_role(name, value, clauses)
         if role is not None:
             bound[name] = ("clause", role)
-        elif id(value) in by_identity and FUNCTIONS[by_identity[id(value)]] is value:
-            bound[name] = ("builtin", by_identity[id(value)])
+        elif id(value) in builtin_names:
+            bound[name] = ("builtin", builtin_names[id(value)])
         elif _keepable(value):
             bound[name] = ("value", value)
         else:

@@ -100,10 +100,10 @@ def test_documents_are_checked_with_the_closures_until_the_warm_up_is_over(monke
     documents = workload.proposals(WARM_UP + 5)
     for document in documents[:WARM_UP]:
         policies.check(document, data=data, validate=False)
-    assert ("proposal", None) not in policies._programs  # a short run never pays for writing the code
+    assert "proposal" not in policies._programs  # a short run never pays for writing the code
     for document in documents[WARM_UP:]:
         policies.check(document, data=data, validate=False)
-    assert ("proposal", None) in policies._programs
+    assert "proposal" in policies._programs
 
 
 def test_a_selection_gets_its_own_function_of_the_chosen_clauses():
@@ -216,7 +216,7 @@ def test_a_run_past_the_warm_up_keeps_its_function_and_the_next_run_puts_it_back
     first = PolicySet.load(ROOT / "policies")
     for document in documents:
         first.check(document, data=data, validate=False)
-    written = first._programs[("proposal", None)]
+    written = first._programs["proposal"]
     assert len(list((tmp_path / "cache").glob("program-*.pickle"))) == 1
 
     monkeypatch.setattr(codegen, "generate", lambda *args: pytest.fail("written again"))
@@ -225,7 +225,7 @@ def test_a_run_past_the_warm_up_keeps_its_function_and_the_next_run_puts_it_back
         kept = second.check(document, data=data, validate=False)
         closures = second.check(document, data=data, validate=False, evaluator="closures")
         assert kept.to_dict() == closures.to_dict()
-    assert second._programs[("proposal", None)].source == written.source
+    assert second._programs["proposal"].source == written.source
     assert second.compiled_source("proposal") == first.compiled_source("proposal")
 
 
@@ -253,7 +253,7 @@ def test_a_kept_function_is_put_back_only_for_its_clauses_and_readings(tmp_path,
     assert program_store.generator() == this_generator
     other = PolicySet.load(ROOT / "policies", readings={"cap_lines": "line2_only"})
     assert other._kept_program("facility_budget", other.clauses("facility_budget")) is None
-    form = stored_form(default._programs[("facility_budget", None)], clauses, default.readings)
+    form = stored_form(default._programs["facility_budget"], clauses, default.readings)
     assert restored(form, clauses, other.readings) is None  # the form itself says which readings
     assert restored(form, clauses[:-1], default.readings) is None  # and which clauses
     assert restored(form, clauses, default.readings) is not None
