@@ -85,6 +85,8 @@ def generate(clauses, kind: str) -> Program:
             "        raise _Stopped"]
     head += [f"    {local} = doc.get({writer.field(name)}, MISSING)" for name, local in writer.hoisted.items()]
     head += [f"    {name} = _UNSET  # {_comment(written)}" for name, written in writer.lets.values()]
+    # each clause's dates, tested once for the document: most clauses share them
+    head += [f"    {name} = as_of is None or {test}" for test, name in writer.windows.items()]
     results = ", ".join(f"r{index}" for index in range(len(clauses)))
     source = "\n".join(head + [line for lines in body for line in lines] + [f"    return ({results}{',' if len(clauses) == 1 else ''})", ""])
     namespace = dict(writer.namespace)
@@ -99,7 +101,10 @@ class _Unset:
         return "unset"
 
 
-_UNSET = _Unset()  # a `let` not computed yet for this document
+# A `let` not computed yet for this document. An Undecided (of that very class), so that one
+# test of a let's class finds both what needs work (this, or an Undecided kept) and, far more
+# often, that there is none.
+_UNSET = Undecided("not computed yet")
 _NOT_STATIC = _Unset()  # a node whose value depends on the document
 
 
@@ -141,12 +146,12 @@ class Writer:
     """Writes the statements of one function, and the namespace they read (one `on_<node
     class>` method per kind of expression, as the checker and the tracer have)."""
 
-    def __init__(self, hoisted: frozenset = frozenset(), shared: frozenset = frozenset()):
+    def __init__(self, hoisted: frozenset = frozenset(), shared: frozenset | None = None):
         # the document's fields read at the start (a dict look-up each), by field -> Python local
         self.hoisted = {name: f"field_{name}" if _IDENTIFIER.match(name) else f"field_{number}"
                         for number, name in enumerate(sorted(hoisted))}
         self.reads: dict[str, int] = {}  # field -> the places that read it
-        self.shared = shared  # the keys (`shared_key`) of conditions decided once per document
+        self.shared = shared  # the keys (`shared_key`) of conditions decided once per document; None: counting them
         self.conditions: dict[tuple, int] = {}  # key -> the places that decide it
         self.lines: list[str] = []
         self.depth = 1
@@ -157,6 +162,7 @@ class Writer:
         self.lets: dict = {}  # id(binding) or a shared condition's key -> (Python name, what it holds)
         self.ensured: set[str] = set()  # lets and shared conditions computed on every path to the current line
         self.scopes: dict[int, dict] = {}  # id(binding) -> the bindings it was compiled among
+        self.windows: dict[str, str] = {}  # a test of the date judged as of -> the local holding it
 
     # ---- output ------------------------------------------------------------------------
     def line(self, text: str) -> None:
@@ -273,7 +279,9 @@ class Writer:
             bounds.append(f"as_of > {self.name_for(compiled.until, 'UNTIL', str(compiled.until))}")
         if bounds:
             self.namespace[f"O{index}"] = compiled.outside  # its results outside its dates, by date
-            with self.block(f"if as_of is None or {' or '.join(bounds)}:"):
+            test = " or ".join(bounds)
+            outside = self.windows.setdefault(test, f"outside_{len(self.windows) + 1}")
+            with self.block(f"if {outside}:  # as_of is None or {test}"):
                 # the result made for the first document of that date, else made now
                 self.line(f"{result} = O{index}.get(as_of) or _decided(C{index}, {OUTSIDE_DATES}, document, data, "
                           "as_of, sources, valid)")
@@ -316,8 +324,11 @@ class Writer:
         if type(node) in _SHAREABLE:
             key = shared_key(node, scope)
             if key is not None:
-                self.conditions[key] = self.conditions.get(key, 0) + 1
-                if key in self.shared:
+                seen = self.conditions.get(key, 0)
+                self.conditions[key] = seen + 1
+                if self.shared is None and seen:  # counting: met again, it will be decided once, so
+                    return "shared"  # what it reads is not counted as read again
+                if self.shared is not None and key in self.shared:
                     return self.once(key, "shared", f"shared: {unparse(node)}", node, scope)
         return getattr(self, "on_" + type(node).__name__)(node, scope)
 
@@ -358,7 +369,9 @@ class Writer:
             return self.name_for(closure(Env({}, {})), "K", f"{_comment(binding.name)} = {_comment(unparse(binding.expr))}")
         stem = f"let_{binding.name}" if _IDENTIFIER.match(binding.name) else "let"
         inner = _Scope(self.scopes[id(binding)], {})  # a let sees no quantifier variables
-        return self.once(id(binding), stem, f"let {binding.name} = {unparse(binding.expr)}", binding.expr, inner)
+        # lets written alike (the same text, reading the same bindings) in several clauses are one value
+        key = ("let", *(shared_key(binding.expr, inner, loops=True) or (id(binding),)))
+        return self.once(key, stem, f"let {binding.name} = {unparse(binding.expr)}", binding.expr, inner)
 
     def once(self, key, stem: str, held: str, node, scope: _Scope) -> str:
         """A local holding `node`'s value (or the Undecided it raised), computed where it is first
@@ -374,14 +387,18 @@ class Writer:
         python = known[0]
         if python in self.ensured:
             return python
-        with self.block(f"if {python} is _UNSET:"):
-            self.line(f"# {_comment(known[1])}")
-            with self.block("try:"):
-                self.line(f"{python} = {getattr(self, 'on_' + type(node).__name__)(node, scope)}")
-            with self.block("except _Undecided as undecided:"):
-                self.line(f"{python} = undecided.kept()")  # see `values.Undecided`
+        # One test where it was computed before and decided, the usual case: _UNSET is an Undecided
         with self.block(f"if {python}.__class__ is _Undecided:"):
-            self.line(f"raise {python}.again()")
+            with self.block(f"if {python} is _UNSET:"):
+                self.line(f"# {_comment(known[1])}")
+                with self.block("try:"):
+                    self.line(f"{python} = {getattr(self, 'on_' + type(node).__name__)(node, scope)}")
+                with self.block("except _Undecided as undecided:"):
+                    self.line(f"{python} = undecided.kept()")  # see `values.Undecided`
+                with self.block(f"if {python}.__class__ is _Undecided:"):
+                    self.line(f"raise {python}.again()")
+            with self.block("else:"):
+                self.line(f"raise {python}.again()")
         self.ensured.add(python)
         return python
 
@@ -591,16 +608,18 @@ def _found_by_in(written) -> bool:
     return False
 
 
-_SHAREABLE = (n.Compare, n.Membership)  # conditions worth deciding once when several clauses write them
+_SHAREABLE = (n.Compare, n.Membership, n.And, n.Or)  # conditions worth deciding once when several clauses write them
 
 
-def shared_key(node, scope: _Scope) -> tuple | None:
+def shared_key(node, scope: _Scope, loops: bool = False) -> tuple | None:
     """What makes two conditions the same, or None if one cannot be shared: its text, and the
     binding each name in it reads (a `let` or `const` of one clause is not another's). One
-    that reads a quantifier's variable, or loops itself, is decided where it is."""
+    that reads a quantifier's variable, or loops itself (unless `loops`: a let's value, worked
+    out once either way), is decided where it is."""
     bindings = []
     for item in n.descendants(node):
-        if isinstance(item, (n.Quantified, n.Aggregate)) or (isinstance(item, n.Name) and item.name in scope.each):
+        if (isinstance(item, (n.Quantified, n.Aggregate)) and not loops) or \
+                (isinstance(item, n.Name) and item.name in scope.each):
             return None
         if isinstance(item, (n.Name, n.ParamRef)):
             found = scope.table.get(item.name if isinstance(item, n.Name) else PREFIX + item.name)
