@@ -8,7 +8,8 @@ What keeps it safe: the source is built from the checked syntax tree only. A val
 in a policy (a number, a text, a field's name, the text shown in messages) is never spelled
 into the source; it is bound to a name of the function's namespace (`K1`, `F_funding`,
 `W3`), and a name of the language becomes a Python name only after it matched an
-identifier's pattern (`let_lead`). Documents are read only when the function runs.
+identifier's pattern (`let_lead`). The one exception is a comparison with `true` or
+`false`, written as Python's `True` or `False`: a keyword chosen by the value's class. Documents are read only when the function runs.
 
 What keeps it right: the semantics are those of `compiler`. The code takes a fast path
 only where the compiler does (two numbers or two texts compared directly, a sum of two
@@ -532,6 +533,9 @@ class Writer:
         direct = f"{left} {node.op} {right}"  # one of == != < <= > >= (the table above)
         for known, other in ((node.right, left), (node.left, right)):
             value = self.static(known, scope)
+            if type(value) is bool and node.op in ("==", "!="):  # `x == true`: two identity tests decide a bool
+                winner = value if node.op == "==" else not value
+                return f"({other} is {winner} or ({other} is not {not winner} and {exact}))"
             if value is not _NOT_STATIC and type(value) in kinds:
                 kind = kinds[type(value)]
                 classes = [c for c, k in kinds.items() if k == kind]
