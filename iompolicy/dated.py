@@ -54,8 +54,10 @@ class DatedData:
     def as_of(self, data: dict, on: dt.date | None) -> dict:
         """`data` (kind -> value) with every dated list replaced by its value on `on`."""
         resolved = data
+        known_paths = self._paths
         for kind, value in data.items():
-            paths = self.paths(kind, value)
+            known = known_paths.get(id(value))  # `paths`' memo, read here: this runs for every document
+            paths = known[1] if known is not None and known[0] is value else self.paths(kind, value)
             if paths:
                 if resolved is data:
                     resolved = dict(data)

@@ -239,7 +239,12 @@ class PolicySet:
         judged_on = as_of
         if judged_on is None:
             field = self._date_fields.get(name)  # the usual rule, found without reading the schema
-            judged_on = _date_in(value, field) if field is not None else _document_date(value, kind.date_rule)
+            if field is not None:
+                written = value.get(field)
+                known = _DATES.get(written) if type(written) is str else None  # `_date_in`'s memo, read here
+                judged_on = known[0] if known is not None else _date_in(value, field)
+            else:
+                judged_on = _document_date(value, kind.date_rule)
         data_values, data_files = _data_values(data)
         if data_files and sources:
             data_files = {**data_files, **sources}
@@ -265,7 +270,9 @@ class PolicySet:
             results = tuple(results)
         notices = self.notices.of(name, results, judged_on, data_values, resolved)
         path = doc.name if doc is not None and doc.format else None
-        return _new_report(Report, (path, name, document_id(value), judged_on, results, notices, ()))
+        found = value.get("id") if type(value) is dict else None  # the usual id, read here; else the rule
+        return _new_report(Report, (path, name, found if type(found) is str else document_id(value), judged_on,
+                                    results, notices, ()))
 
     def _program_chosen(self, kind: str, select, trace_all: bool, evaluator: str):
         """The generated function that judges a check asked for otherwise than the usual way

@@ -32,7 +32,7 @@ class Notices:
         self.dated = dated
         self.provisions = provisions
         self._kinds: dict[str, tuple] = {}  # kind -> (earliest start or None, sorted data read)
-        self._texts: dict[tuple, str | None] = {}
+        self._texts: dict[tuple, tuple[str, ...]] = {}  # key -> the notices it gives (one tuple, shared)
         self._later: dict[dt.date, tuple[str, ...]] = {}  # date -> the notices of later texts
 
     def _kind(self, kind: str) -> tuple:
@@ -59,7 +59,7 @@ class Notices:
                 if result.outcome is not _NOT_APPLICABLE:
                     break
             else:
-                found = (self._memo(("none", judged_on, earliest), no_clause_applied_text, judged_on, earliest),)
+                found = self._memo(("none", judged_on, earliest), no_clause_applied_texts, judged_on, earliest)
         if judged_on is None:
             return found
         if self.provisions is not None:
@@ -73,12 +73,12 @@ class Notices:
                 value = data.get(name)
                 if isinstance(value, dict) and resolved.get(name) is value:  # no dated facts replaced
                     as_of = value.get("as_of")
-                    text = self._texts.get(("register", name, as_of, judged_on), _UNKNOWN) \
-                        if type(as_of) is str or isinstance(as_of, dt.date) else None  # else it names no date
-                    if text is _UNKNOWN:
-                        text = self._memo(("register", name, as_of, judged_on), register_text, name, as_of, judged_on)
-                    if text is not None:
-                        found += (text,)
+                    if type(as_of) is str or isinstance(as_of, dt.date):  # else it names no date
+                        texts = self._texts.get(("register", name, as_of, judged_on), _UNKNOWN)
+                        if texts is _UNKNOWN:
+                            texts = self._memo(("register", name, as_of, judged_on), register_texts, name, as_of,
+                                               judged_on)
+                        found += texts  # () + texts is texts: most reports share their notices' tuple
         return found
 
     def _memo(self, key, make, *args, texts: dict | None = None):
@@ -93,12 +93,12 @@ class Notices:
         return text
 
 
-def no_clause_applied_text(judged_on: dt.date | None, earliest: dt.date | None) -> str:
+def no_clause_applied_texts(judged_on: dt.date | None, earliest: dt.date | None) -> tuple[str]:
     """Why no clause applied to a document that had clauses and results, all not applicable."""
     if judged_on is not None and earliest is not None and judged_on < earliest:
         return (f"no clause applied to this document: it is dated {judged_on}, before the policies' "
-                f"effective dates (in force from {earliest}); it is not a pass")
-    return "no clause applied to this document: no clause's conditions select it; it is not a pass"
+                f"effective dates (in force from {earliest}); it is not a pass",)
+    return ("no clause applied to this document: no clause's conditions select it; it is not a pass",)
 
 
 def later_texts(provisions, judged_on: dt.date) -> tuple[str, ...]:
@@ -107,15 +107,15 @@ def later_texts(provisions, judged_on: dt.date) -> tuple[str, ...]:
             for text in provisions.later_texts if judged_on > text.after)
 
 
-def register_text(kind: str, as_of, judged_on: dt.date) -> str | None:
+def register_texts(kind: str, as_of, judged_on: dt.date) -> tuple[str, ...]:
     """The notice of a register of flat facts as of `as_of` (a date or ISO text) read for a
-    document judged as of `judged_on`, when the two are in different years (else None)."""
+    document judged as of `judged_on`, when the two are in different years (else none)."""
     as_of = as_of if isinstance(as_of, dt.date) else _iso(as_of)
     if as_of is None or as_of.year == judged_on.year:
-        return None
+        return ()
     return (f"reference data `{kind}` is as of {as_of}, and this document is judged as of "
             f"{judged_on}: its facts may not be those of {judged_on.year}. Give them as dated "
-            "facts (`{from, until, value}`) to judge each year by its own")
+            "facts (`{from, until, value}`) to judge each year by its own",)
 
 
 def _iso(text) -> dt.date | None:

@@ -87,7 +87,8 @@ class ClauseResult:
         # `deferred`: () -> (message, explanation, location, missing), worked out when first read;
         # `find_fix`: () -> Fix | None, for a failed clause. Either may be a tuple (function,
         # *arguments) instead: cheaper to make than a closure, for the code that makes one
-        # for every failed clause.
+        # for every failed clause. `find_fix` may be FIX_FROM_DEFERRED: `deferred` is then a
+        # tuple whose function has a `fix` method taking the same arguments (one tuple, not two).
         return clause_result(info, outcome, message, explanation, location, waiver, deferred, fix, find_fix, missing)
 
     def __setattr__(self, name, value):
@@ -101,6 +102,8 @@ class ClauseResult:
             object.__setattr__(self, "_message", message)
             object.__setattr__(self, "_explanation", explanation)
             object.__setattr__(self, "_location", location)
+            if self._find_fix is FIX_FROM_DEFERRED:  # the fix, not read yet, still needs the arguments
+                object.__setattr__(self, "_find_fix", _fix_of(deferred))
             object.__setattr__(self, "_deferred", None)
 
     @property
@@ -133,6 +136,8 @@ class ClauseResult:
         """What would make a failed clause pass (`iompolicy.evaluation.headroom.Fix`), or None."""
         find = self._find_fix
         if find is not None:
+            if find is FIX_FROM_DEFERRED:
+                find = _fix_of(self._deferred)
             object.__setattr__(self, "_fix", _call(find))
             object.__setattr__(self, "_find_fix", None)
         return self._fix
@@ -237,6 +242,21 @@ def clause_result(info: ClauseInfo, outcome: Outcome, message: str, explanation:
 def _call(later):
     """Call a deferred piece of work: a function, or a tuple (function, *arguments)."""
     return later[0](*later[1:]) if type(later) is tuple else later()
+
+
+class _FixFromDeferred:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "FIX_FROM_DEFERRED"
+
+
+FIX_FROM_DEFERRED = _FixFromDeferred()  # a `find_fix`: the fix is `deferred`'s function's `fix`
+
+
+def _fix_of(deferred: tuple) -> tuple:
+    """The fix's work of a deferred tuple (worker, *arguments): (worker.fix, *arguments)."""
+    return (deferred[0].fix, *deferred[1:])
 
 
 def _rebuild_result(info, outcome, message, explanation, location, waiver, fix=None, missing=()) -> ClauseResult:

@@ -20,7 +20,7 @@ from ..language.parameters import parameters_read
 from ..language.source import Diagnostic
 from ..language.unparse import unparse
 from ..records import Record
-from ..report import NOWHERE, ClauseInfo, ClauseResult, Location, Outcome, clause_result
+from ..report import FIX_FROM_DEFERRED, NOWHERE, ClauseInfo, ClauseResult, Location, Outcome, clause_result
 from ..values import Undecided, format_value
 from .compiler import Bindings, Env, compile_binding, compile_condition, compile_expr
 
@@ -181,22 +181,31 @@ def decided(compiled: CompiledClause, code: int, doc: Document | dict, data: dic
         conditions = compiled.clause.guards if code == UNDECIDED_GUARD else compiled.clause.requires
         outcome = _UNDECIDED
 
-    # tuples (function, *arguments), not closures: made for every failed clause, they cost a tenth as much
+    # one tuple (worker, *arguments) for the explanation and the fix, not closures: made for every
+    # failed clause, it costs a tenth as much (and one object fewer for the garbage collector)
     return clause_result(compiled.info, outcome, "", "", NOWHERE, None,
-                         (_explained, compiled, doc, data, sources, outcome, conditions), None,
-                         (_fixed, compiled, doc, data, sources, valid) if outcome is _FAILED else None, ())
+                         (_EXPLAINED, compiled, doc, data, sources, outcome, conditions, valid), None,
+                         FIX_FROM_DEFERRED if outcome is _FAILED else None, ())
 
 
-def _explained(compiled: CompiledClause, doc: Document | dict, data: dict, sources, outcome: Outcome, conditions):
-    """`decided`'s explanation, when read: the Document and the closures' Env are made only then."""
-    document = doc if isinstance(doc, Document) else Document(doc)
-    return _trace(compiled, Env(document.value, data, sources), document, outcome, conditions)
+class _Explained:
+    """`decided`'s explanation and fix, when read: the Document and the closures' Env are
+    made only then."""
+
+    __slots__ = ()
+
+    def __call__(self, compiled: CompiledClause, doc: Document | dict, data: dict, sources, outcome: Outcome,
+                 conditions, valid):
+        document = doc if isinstance(doc, Document) else Document(doc)
+        return _trace(compiled, Env(document.value, data, sources), document, outcome, conditions)
+
+    def fix(self, compiled: CompiledClause, doc: Document | dict, data: dict, sources, outcome: Outcome,
+            conditions, valid):
+        document = doc if isinstance(doc, Document) else Document(doc)
+        return _fix(compiled, Env(document.value, data, sources), document, valid)
 
 
-def _fixed(compiled: CompiledClause, doc: Document | dict, data: dict, sources, valid):
-    """`decided`'s fix, when read."""
-    document = doc if isinstance(doc, Document) else Document(doc)
-    return _fix(compiled, Env(document.value, data, sources), document, valid)
+_EXPLAINED = _Explained()
 
 
 def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt.date | None,
