@@ -66,6 +66,8 @@ class DatedData:
 
 
 def _walk(kind_schema, schema, value, path: tuple, found: list) -> None:
+    if not isinstance(value, (list, dict)):  # a text, a number, a flag: no dated list in it (most of a register)
+        return
     schema = kind_schema.resolve(schema)
     if isinstance(value, list) and _is_dated(kind_schema, schema):
         found.append(path)
