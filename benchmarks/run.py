@@ -231,7 +231,8 @@ def processes(count: int, repeats: int) -> list[bool]:
             timed = timed_processes({
                 "ours": command + ["check", str(folder), "--policies", str(EIGHT_RULES), "--format", "json"],
                 "plain": [python, str(PLAIN_SCRIPT), str(folder)],
-            }, repeats, env)
+            }, 2 * repeats, env)  # a round takes a second or so, and a slow spell of this machine
+            # lasts several: ten rounds (two per repeat), so that each side meets a quiet one
         (ours, ours_memory), (plain, _) = timed["ours"], timed["plain"]
         print(f"  plain Python {plain:.3f} s; iompolicy {ours:.3f} s, peak memory {ours_memory // 1024} MiB")
         if stolen.said():

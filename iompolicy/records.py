@@ -95,10 +95,10 @@ class Record(tuple):
 
     def _replace(self, **changes):
         """A copy with the fields named changed."""
-        values = [changes.pop(name, value) for name, value in zip(self._fields, self)]
+        values = _tuple_new(type(self), map(changes.pop, self._fields, self))  # no Python loop: a fix makes many
         if changes:
             raise ValueError(f"got unexpected field names: {list(changes)!r}")
-        return _tuple_new(type(self), values)
+        return values
 
     __replace__ = _replace  # copy.replace(record, ...), as namedtuple has it from Python 3.13
 
