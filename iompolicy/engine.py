@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from weakref import WeakMethod
 
 from .language import syntax as n
 from .evaluation.clause import CompiledClause, compile_file, evaluate, evaluate_traced
@@ -70,7 +71,10 @@ class PolicySet:
         # (kind, clauses chosen) -> the Program of those clauses
         self._programs: dict[str | tuple, object] = {}
         self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
-        self.notices = said.Notices(self.by_kind, self._data_read, self.dated, self.provisions)
+        # The notices ask the set which data a kind reads, through a weak reference: a set that
+        # held itself through its notices would outlive its last user until a collector's pass
+        data_needed = WeakMethod(self.data_needed)
+        self.notices = said.Notices(self.by_kind, lambda kind: data_needed()({kind}), self.dated, self.provisions)
 
     def with_readings(self, readings: Mapping[str, str] | None) -> "PolicySet":
         """The same policies compiled under other readings (`{parameter: value}`; a parameter
@@ -343,9 +347,6 @@ class PolicySet:
         checked policies: readable, with a comment naming each clause and where it is
         written, and the values its names stand for (no document was read to write it)."""
         return (self._programs.get(kind) or self._program(kind)).listing()
-
-    def _data_read(self, kind: str) -> set[str]:
-        return self.data_needed({kind})
 
 
 def _shipped_policies() -> Path:

@@ -92,7 +92,9 @@ def generate(clauses, kind: str) -> Program:
     source = "\n".join(head + [line for lines in body for line in lines] + [f"    return ({results}{',' if len(clauses) == 1 else ''})", ""])
     namespace = dict(writer.namespace)
     exec(compile(source, f"<iompolicy generated: {_comment(kind)}>", "exec"), namespace)  # noqa: S102 (see the module docstring)
-    return Program(source, writer.shown, namespace[function])
+    # taken out of its own namespace: a function held by its globals would be a cycle, freed
+    # only by a pass of the collector when its policy set is dropped
+    return Program(source, writer.shown, namespace.pop(function))
 
 
 class _Unset:
