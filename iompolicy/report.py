@@ -135,9 +135,11 @@ class ClauseResult:
     def fix(self):
         """What would make a failed clause pass (`iompolicy.evaluation.headroom.Fix`), or None."""
         find = self._find_fix
-        if find is not None:
-            if find is FIX_FROM_DEFERRED:
-                find = _fix_of(self._deferred)
+        if find is FIX_FROM_DEFERRED:
+            deferred = self._deferred
+            # None: another thread's `_resolve` cleared it, having put the fix's own work first
+            find = _fix_of(deferred) if deferred is not None else self._find_fix
+        if find is not None:  # (None: another thread found the fix meanwhile)
             object.__setattr__(self, "_fix", _call(find))
             object.__setattr__(self, "_find_fix", None)
         return self._fix

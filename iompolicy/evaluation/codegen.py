@@ -9,7 +9,8 @@ in a policy (a number, a text, a field's name, the text shown in messages) is ne
 into the source; it is bound to a name of the function's namespace (`K1`, `F_funding`,
 `W3`), and a name of the language becomes a Python name only after it matched an
 identifier's pattern (`let_lead`). The one exception is a comparison with `true` or
-`false`, written as Python's `True` or `False`: a keyword chosen by the value's class. Documents are read only when the function runs.
+`false`, written as Python's `True` or `False`: a keyword chosen by the value's class.
+Documents are read only when the function runs.
 
 What keeps it right: the semantics are those of `compiler`. The code takes a fast path
 only where the compiler does (two numbers or two texts compared directly, a sum of two

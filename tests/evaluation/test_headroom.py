@@ -443,6 +443,20 @@ def test_every_evaluator_gives_a_failed_result_its_fix(evaluator):
     assert failed.fix.replacement == {"line": 18, "column": 18, "end_column": 24, "text": "200000"}
 
 
+@pytest.mark.parametrize("first", ["fix", "explanation"])
+def test_a_generated_result_gives_its_fix_whether_read_before_or_after_its_explanation(first):
+    """The generated code's failed result keeps one deferred tuple for its explanation and
+    its fix: reading one must leave what the other needs."""
+    path = ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml"
+    report = POLICIES.check(path, data=DATA, evaluator="generated")
+    (failed,) = [r for r in report.results if r.outcome is Outcome.FAIL]
+    if first == "explanation":
+        assert "200,000" in failed.explanation
+    assert failed.fix.text() == "reduce `funding.requested_usd` by USD 35,000 (to at most USD 200,000)"
+    assert "200,000" in failed.explanation
+    assert failed.fix is failed.fix  # found once, then kept
+
+
 def test_a_fix_never_changes_a_field_the_clause_selects_items_by():
     """A Council item that reports on the Council's own session: setting that meeting's
     `body` to SCPF made the requirement hold only because `where meeting.body == COUNCIL`
