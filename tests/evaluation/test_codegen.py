@@ -155,6 +155,45 @@ def test_conditions_alike_in_text_but_reading_different_lets_are_not_shared():
     assert outcomes == [r.outcome.value for r in policies.check(document, validate=False, evaluator="closures").results]
 
 
+def test_lets_and_conditions_written_alike_in_several_clauses_are_worked_out_once():
+    """The three follow-up clauses each write `let previous = first(...)`, a scan of the
+    funded-projects register, and the same guard, an `and` of three conditions."""
+    listing = SHIPPED.compiled_source("proposal")
+    assert listing.count("let_previous") and "let_previous_" not in listing  # one local for the three
+    assert listing.count("= _UNSET  # shared: funding.line == 2 and funding.follow_up_of exists and "
+                         "funding.follow_up_of != null\n") == 1  # one local, decided where first met
+    assert listing.count("outside_1 = as_of is None or as_of < FROM") == 1  # the clauses' dates, tested once
+
+
+def test_lets_alike_in_text_but_reading_different_bindings_are_not_shared():
+    """`cap` is written alike in both clauses, but `limit` is each clause's own let."""
+    text = HEADER + (
+        'clause small { title "t" cite "c" quote "q" must\n'
+        '  let limit = 100\n  let cap = limit * 2\n  require funding.requested_usd <= cap }\n'
+        'clause large { title "t" cite "c" quote "q" must\n'
+        '  let limit = 1000\n  let cap = limit * 2\n  require funding.requested_usd <= cap }\n')
+    policies = PolicySet.from_texts({"lets.iom": text}, TEST_SCHEMAS)
+    document = {"kind": "proposal", "funding": {"requested_usd": 500}}
+    for evaluator in ("generated", "closures", "traced"):
+        report = policies.check(document, validate=False, evaluator=evaluator)
+        assert [r.outcome.value for r in report.results] == ["fail", "pass"], evaluator
+
+
+@pytest.mark.parametrize("written", ["x == true", "true == x", "x != false", "x == false", "false != x", "x != true"])
+def test_a_comparison_with_true_or_false_decides_as_the_closures_do(written):
+    text = HEADER + (
+        f'clause flag {{ title "t" cite "c" quote "q" must\n  require {written.replace("x", "government_request")} }}\n')
+    policies = PolicySet.from_texts({"flag.iom": text}, TEST_SCHEMAS)
+    for value in (True, False, None, 1, 0, "true", [True]):
+        document = {"kind": "proposal", "government_request": value}
+        outcomes = {evaluator: policies.check(document, validate=False, evaluator=evaluator).results[0].outcome.value
+                    for evaluator in ("generated", "closures", "traced")}
+        assert len(set(outcomes.values())) == 1, (value, outcomes)
+    absent = {evaluator: policies.check({"kind": "proposal"}, validate=False, evaluator=evaluator).results[0].outcome
+              for evaluator in ("generated", "closures")}
+    assert len(set(absent.values())) == 1
+
+
 def test_an_undecided_shared_condition_is_undecided_in_every_clause_that_reads_it():
     text = HEADER + "".join(f'clause c{i} {{ title "t" cite "c" quote "q" must\n  when funding.line == 2\n'
                             f'  require applicant == "UGA" }}\n' for i in range(3))
