@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from weakref import WeakMethod
 
 from .language import syntax as n
 from .evaluation.clause import CompiledClause, compile_file, evaluate, evaluate_traced
@@ -38,7 +37,7 @@ class PolicySet:
                  provisions=None, fast_code: dict | None = None, readings: Mapping[str, str] | None = None,
                  cache_key: str | None = None):
         self.files = files
-        self._reads: dict[str, frozenset] | None = None  # kind -> data sets read (`_find_reads`)
+        self._reads = _DataReads(files)  # what each kind's policies read of the reference data
         self.cache_key = cache_key  # the policy cache's key of these texts (None: not from the cache)
         self.provisions = provisions
         self.schemas = schemas
@@ -71,10 +70,9 @@ class PolicySet:
         # (kind, clauses chosen) -> the Program of those clauses
         self._programs: dict[str | tuple, object] = {}
         self._seen: dict[str, int] = {}  # kind -> documents checked before its program was generated
-        # The notices ask the set which data a kind reads, through a weak reference: a set that
+        # The notices ask which data a kind reads of what the set holds, not of the set: a set that
         # held itself through its notices would outlive its last user until a collector's pass
-        data_needed = WeakMethod(self.data_needed)
-        self.notices = said.Notices(self.by_kind, lambda kind: data_needed()({kind}), self.dated, self.provisions)
+        self.notices = said.Notices(self.by_kind, self._reads.of_kind, self.dated, self.provisions)
 
     def with_readings(self, readings: Mapping[str, str] | None) -> "PolicySet":
         """The same policies compiled under other readings (`{parameter: value}`; a parameter
@@ -190,19 +188,7 @@ class PolicySet:
 
     def data_needed(self, kinds=None) -> set[str]:
         """The reference data sets (`data.NAME`) that some clause reads (of documents of `kinds`)."""
-        reads = self._reads or self._find_reads()
-        return {name for kind, names in reads.items() if kinds is None or kind in kinds for name in names}
-
-    def _find_reads(self) -> dict[str, frozenset]:
-        """kind -> the data sets its policies read, found once (a walk of every syntax tree:
-        a run asks for each kind's more than once)."""
-        reads: dict[str, frozenset] = {}
-        for policy_file in self.files:
-            names = {node.name for node in n.descendants((policy_file.bindings, policy_file.clauses))
-                     if isinstance(node, n.DataRef)}
-            reads[policy_file.header.kind] = reads.get(policy_file.header.kind, frozenset()) | names
-        self._reads = reads
-        return reads
+        return self._reads.of(kinds)
 
     # ---- checking ----------------------------------------------------------------------
     def check(self, document, data: Mapping | Iterable | None = None, as_of: dt.date | None = None,
@@ -347,6 +333,32 @@ class PolicySet:
         checked policies: readable, with a comment naming each clause and where it is
         written, and the values its names stand for (no document was read to write it)."""
         return (self._programs.get(kind) or self._program(kind)).listing()
+
+
+class _DataReads:
+    """The reference data sets (`data.NAME`) the policies of each kind read, found once, when
+    first asked (a walk of every syntax tree: a run asks for each kind's more than once)."""
+
+    __slots__ = ("files", "by_kind")
+
+    def __init__(self, files: list[n.PolicyFile]):
+        self.files = files
+        self.by_kind: dict[str, frozenset] | None = None
+
+    def of(self, kinds=None) -> set[str]:
+        """Those read by the policies of `kinds` (of every kind when None)."""
+        reads = self.by_kind
+        if reads is None:
+            reads = {}
+            for policy_file in self.files:
+                names = {node.name for node in n.descendants((policy_file.bindings, policy_file.clauses))
+                         if isinstance(node, n.DataRef)}
+                reads[policy_file.header.kind] = reads.get(policy_file.header.kind, frozenset()) | names
+            self.by_kind = reads
+        return {name for kind, names in reads.items() if kinds is None or kind in kinds for name in names}
+
+    def of_kind(self, kind: str) -> set[str]:
+        return self.of({kind})
 
 
 def _shipped_policies() -> Path:

@@ -106,7 +106,7 @@ def sweep(policy_sets: dict, clause_ids: list[str], document, data: dict, the_ra
         for label, (policies, _) in policy_sets.items():
             report = policies.check(as_document(changed, base.name), data=data, validate=False)
             by_id = {r.clause: r.outcome.value for r in report.results}
-            bindings = {c.id: c.bindings for c in policies.clauses() if c.id in clause_ids}
+            bindings = {c.id: c for c in policies.clauses() if c.id in clause_ids}
             for compiled in clauses:
                 outcomes[(compiled.id, label)] = by_id.get(compiled.id, "absent")
             for name in names:
@@ -175,12 +175,14 @@ def reads_field(compiled, field: str) -> bool:
     return False
 
 
-def _figure(bindings: dict, name: str, value: dict, data: dict):
-    """A `let`'s value on the document, if it is a number (None when it cannot be worked out)."""
-    for clause_bindings in bindings.values():
-        if name in clause_bindings:
+def _figure(clauses: dict, name: str, value: dict, data: dict):
+    """A `let`'s value on the document, if it is a number (None when it cannot be worked out);
+    `clauses`: the compiled clauses that may read it, by id."""
+    for compiled in clauses.values():
+        if name in compiled.bindings:
             try:
-                found = Tracer(value, data, clause_bindings).binding(clause_bindings[name]).value
+                found = Tracer(value, data, compiled.bindings, scopes=compiled.scope.defined).binding(
+                    compiled.bindings[name]).value
             except Undecided:
                 return None
             return found if is_number(found) else None

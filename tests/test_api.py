@@ -286,3 +286,15 @@ def test_a_policy_set_is_freed_when_its_last_user_drops_it(cache, tmp_path, monk
         assert [ref() for ref in alive] == [None, None]  # freed by reference counts, no pass of the collector
     finally:
         gc.enable()
+
+
+def test_the_notices_of_a_dropped_policy_set_still_work():
+    """The notices no longer hold their set (see above); kept on their own, they still
+    find what the set's policies read (through a weak reference to the set, they raised)."""
+    import gc
+
+    policies = PolicySet.load(ROOT / "benchmarks" / "policies")
+    notices = policies.notices
+    del policies
+    gc.collect()
+    assert notices.of("proposal", (), None, {}, {}) == ("--only/--skip leave no clause for `proposal` documents",)

@@ -231,7 +231,7 @@ def evaluate_traced(compiled: CompiledClause, env: Env, doc: Document, as_of: dt
 def _traced_truths(compiled: CompiledClause, env: Env, conditions) -> list[bool | None]:
     from .explain import Tracer
 
-    tracer = Tracer(env.doc, env.data, compiled.bindings, env.sources)
+    tracer = Tracer(env.doc, env.data, compiled.bindings, env.sources, compiled.scope.defined)
     truths = []
     for condition in conditions:
         try:
@@ -283,7 +283,7 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
     for an undecided result the distinct facts it lacks)."""
     from .explain import Tracer
 
-    tracer = Tracer(env.doc, env.data, compiled.bindings, env.sources)
+    tracer = Tracer(env.doc, env.data, compiled.bindings, env.sources, compiled.scope.defined)
     failed, undecided, location_path = [], [], None  # (condition, traced text) and (condition, Undecided)
     for condition in conditions:
         tracer.reads.clear()

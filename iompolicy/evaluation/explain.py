@@ -43,15 +43,19 @@ class Traced(Record, fields="value text path label absent fact origin", defaults
 class Tracer:
     """Evaluates nodes like the compiler does, keeping what it read and why."""
 
-    def __init__(self, doc: dict, data: dict, bindings: dict[str, n.Binding], sources: dict | None = None):
+    def __init__(self, doc: dict, data: dict, bindings: dict[str, n.Binding], sources: dict | None = None,
+                 scopes: dict[int, dict] | None = None):
         self.stop = stop_flag()  # read once: a stopped request stops at the next node (see eval)
         self.doc = doc
         self.data = data
         self.sources = sources or {}  # reference-data name -> the file it came from
         self.bindings = bindings
+        # id(binding) -> what the names meant where it was written (`compiler.Bindings.defined`):
+        # a file's `let` reads the file's names, not those a clause's `let` hides them with
+        self.scopes = scopes or {}
         self.absences: dict[str, str] = {}  # an operand's text -> why it was last found missing
         self.locals: dict[str, Traced] = {}
-        self.let_values: dict[str, Traced | Undecided] = {}
+        self.let_values: dict[int, Traced | Undecided] = {}  # id(binding) -> its value, or why it has none
         self.notes: list[str] = []
         self.reads: list[str] = _Reads()
         self.missing_at: dict[str, MissingFact] = {}  # source text of an operand found missing -> its fact
@@ -116,19 +120,23 @@ class Tracer:
         return self.field(value, name, path)._replace(fact=MissingFact.field(path) if value is MISSING else None)
 
     def binding(self, binding: n.Binding) -> Traced:
-        name = binding.name
-        if name not in self.let_values:
+        name, key = binding.name, id(binding)
+        if key not in self.let_values:
             saved, self.locals = self.locals, {}  # a let sees no quantifier variables
+            names = self.bindings
+            written_among = self.scopes.get(key)
+            if written_among is not None:  # read with the names of where it was written
+                self.bindings = {other: found for other, (found, _) in written_among.items()}
             try:
                 inner = self.eval(binding.expr)
-                self.let_values[name] = inner
+                self.let_values[key] = inner
                 if not binding.is_const and not isinstance(binding.expr, n.Literal) and is_scalar(inner.value):
                     self.notes.append(f"{name} = {inner.text} = {format_value(inner.value)}")
             except Undecided as undecided:
-                self.let_values[name] = undecided.kept()  # see `values.Undecided`
+                self.let_values[key] = undecided.kept()  # see `values.Undecided`
             finally:
-                self.locals = saved
-        found = self.let_values[name]
+                self.locals, self.bindings = saved, names
+        found = self.let_values[key]
         if isinstance(found, Undecided):
             raise found.again()  # this frame, and the tracer, hold `found`
         if isinstance(binding.expr, n.Literal) and binding.expr.kind == "percent":

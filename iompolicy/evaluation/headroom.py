@@ -144,8 +144,9 @@ class _Reading(Tracer):
     and the reference data read. Reads under a selector (`where`, index key, `if`
     condition) are not levers."""
 
-    def __init__(self, doc, data, bindings, selectors: frozenset, work: list, wheres: frozenset = frozenset()):
-        super().__init__(doc, data, bindings)
+    def __init__(self, doc, data, bindings, selectors: frozenset, work: list, wheres: frozenset = frozenset(),
+                 scopes: dict | None = None):
+        super().__init__(doc, data, bindings, scopes=scopes)
         self.work = work  # [expressions evaluated so far], shared by every reading of one fix
         self.selectors = selectors
         self.wheres = wheres  # the ids of the `where` conditions among the selectors
@@ -247,7 +248,8 @@ class _Solver:
 
     # ---- evaluating on a (changed) document ------------------------------------------------------
     def reading(self, doc, ctx) -> _Reading:
-        tracer = _Reading(doc, self.data, self.bindings, self.selectors, self.work, self.wheres)
+        tracer = _Reading(doc, self.data, self.bindings, self.selectors, self.work, self.wheres,
+                          self.scope.defined if self.scope is not None else None)
         for var, (path, value) in ctx.items():
             if path is not None:
                 value = value_at(doc, path)

@@ -314,3 +314,34 @@ def test_a_function_whose_names_stand_for_what_cannot_be_kept_is_not_kept():
     assert stored_form(program, policies.clauses("proposal"), policies.readings) is not None
     program.judge.__globals__["K_odd"] = MISSING  # its identity is its meaning: a copy would not be it
     assert stored_form(program, policies.clauses("proposal"), policies.readings) is None
+
+
+def test_a_file_let_is_explained_with_the_names_of_its_own_scope():
+    """A clause's `let x` hides the file's `x` in the clause, not in the file's `let ok = x < 12`
+    written before it. The tracer read `x` in the clause's scope: traced, the clause failed
+    (`ok = x (100,000) < 12`) where the closures and the generated code pass; a failed
+    clause's explanation read the same wrong value."""
+    text = HEADER + ('let x = duration_months\nlet ok = x < 12\n'
+                     'clause c1 { title "t" cite "c" quote "q" must\n  let x = funding.requested_usd\n  require ok }\n'
+                     'clause c2 { title "t" cite "c" quote "q" must\n  let x = funding.requested_usd\n'
+                     '  require ok and x < 10 }\n')
+    policies = PolicySet.from_texts({"scope.iom": text}, TEST_SCHEMAS)
+    document = {"kind": "proposal", "duration_months": 6, "funding": {"requested_usd": 100000}}
+    for evaluator in ("generated", "closures", "traced"):
+        report = policies.check(document, validate=False, evaluator=evaluator)
+        assert [r.outcome.value for r in report.results] == ["pass", "fail"], evaluator
+        explanation = report.results[1].explanation
+        assert "x (100,000) < 12" not in explanation, explanation
+
+
+def test_a_clause_let_that_reads_the_file_let_of_its_name_is_explained_without_recursion():
+    """`let n1 = n1` in a clause reads the file's `n1`; the tracer looked the name up in the
+    clause's scope and called itself until Python's recursion limit."""
+    text = HEADER + ('let n1 = funding.line\n'
+                     'clause c1 { title "t" cite "c" quote "q" must\n  let n1 = n1\n  require n1 > 1 }\n')
+    policies = PolicySet.from_texts({"recursion.iom": text}, TEST_SCHEMAS)
+    document = {"kind": "proposal", "funding": {"line": 1}}
+    for evaluator in ("generated", "closures", "traced"):
+        (result,) = policies.check(document, validate=False, evaluator=evaluator).results
+        assert result.outcome.value == "fail", evaluator
+        assert "n1 (1) > 1" in result.explanation or "1 > 1" in result.explanation, result.explanation
