@@ -83,10 +83,10 @@ class StolenTime:
         if self.start and end and sum(end) > sum(self.start):
             self.share = (end[7] - self.start[7]) / (sum(end) - sum(self.start))
 
-    def said(self) -> str:
-        if self.share is None:
-            return ""
-        return f"  the hypervisor took {self.share:.0%} of the machine's CPU time meanwhile (steal time)"
+    def print(self) -> None:
+        """Say the share, where it was counted."""
+        if self.share is not None:
+            print(f"  the hypervisor took {self.share:.0%} of the machine's CPU time meanwhile (steal time)")
 
 
 def _cpu_counters() -> list[int] | None:
@@ -147,8 +147,7 @@ def in_process(count: int, repeats: int) -> list[bool]:
     clauses = len(shipped.clauses("proposal"))
     print(f"  {clauses} proposal clauses x {len(many)} proposals: {seconds:.3f} s, the best of {len(times['shipped'])} "
           f"runs taken in turns with target 1's ({seconds / len(many) * 1e6:.1f} us/doc; median {median:.3f} s)")
-    if stolen.said():
-        print(stolen.said())
+    stolen.print()
     limit = 0.25 * len(many) / 10_000
     ok = seconds <= limit
     print(f"  {'MET ' if ok else 'MISSED'}  under {limit:g} s")
@@ -235,8 +234,7 @@ def processes(count: int, repeats: int) -> list[bool]:
             # lasts several: ten rounds (two per repeat), so that each side meets a quiet one
         (ours, ours_memory), (plain, _) = timed["ours"], timed["plain"]
         print(f"  plain Python {plain:.3f} s; iompolicy {ours:.3f} s, peak memory {ours_memory // 1024} MiB")
-        if stolen.said():
-            print(stolen.said())
+        stolen.print()
         results.append(target("iompolicy / plain Python", ours, plain, 2))
         results.append(memory_is_flat(command, folder, count, env))
 
@@ -260,8 +258,7 @@ def processes(count: int, repeats: int) -> list[bool]:
               f"{(click_alone - bare) * 1000:.0f} ms more; the plain script importing click too "
               f"{plain_click * 1000:.0f} ms ({plain_click / plain:.2f}x); the same check through the Python API, "
               f"without the command line, {api * 1000:.0f} ms ({api / plain:.2f}x)")
-        if stolen.said():
-            print(stolen.said())
+        stolen.print()
         # The targets as decided (issue 12): click is the command line's chosen library, so the
         # command is measured against a plain script that imports click too (the floor any
         # click command shares); without the command line, the API is measured against plain Python.

@@ -44,11 +44,12 @@ class stoppable:  # noqa: N801  used as a function: `with stoppable(flag):`
 
 def _variable():
     global _flag
-    with _making:
-        if _flag is None:
-            from contextvars import ContextVar
+    if _flag is None:  # made once: the lock only for the first blocks, which may race
+        with _making:
+            if _flag is None:
+                from contextvars import ContextVar
 
-            _flag = ContextVar("iompolicy_stop", default=None)
+                _flag = ContextVar("iompolicy_stop", default=None)
     return _flag
 
 

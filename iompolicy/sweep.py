@@ -106,11 +106,11 @@ def sweep(policy_sets: dict, clause_ids: list[str], document, data: dict, the_ra
         for label, (policies, _) in policy_sets.items():
             report = policies.check(as_document(changed, base.name), data=data, validate=False)
             by_id = {r.clause: r.outcome.value for r in report.results}
-            bindings = {c.id: c for c in policies.clauses() if c.id in clause_ids}
+            swept = {c.id: c for c in policies.clauses() if c.id in clause_ids}
             for compiled in clauses:
                 outcomes[(compiled.id, label)] = by_id.get(compiled.id, "absent")
             for name in names:
-                found[(name, label)] = _figure(bindings, name, changed, policies.dated.as_of(data, None))
+                found[(name, label)] = _figure(swept, name, changed, policies.dated.as_of(data, None))
         rows.append((value, found, outcomes))
     labels = list(policy_sets)
     names = [name for name in names if any(found[(name, label)] is not None  # never a number: not a figure

@@ -399,9 +399,7 @@ class Writer:
                     self.line(f"{python} = {getattr(self, 'on_' + type(node).__name__)(node, scope)}")
                 with self.block("except _Undecided as undecided:"):
                     self.line(f"{python} = undecided.kept()")  # see `values.Undecided`
-                with self.block(f"if {python}.__class__ is _Undecided:"):
-                    self.line(f"raise {python}.again()")
-            with self.block("else:"):
+            with self.block(f"if {python}.__class__ is _Undecided:"):  # undecided now, or before
                 self.line(f"raise {python}.again()")
         self.ensured.add(python)
         return python
