@@ -4,8 +4,9 @@ in the same run so machine noise cancels. Run from the repository root:
     python benchmarks/run.py            # the full run (a few minutes on 2 cores)
     python benchmarks/run.py --smoke    # tiny sizes: checks that every part runs
 
-Data is generated deterministically (benchmarks/workload.py). Times are the best
-of several repeats. No test asserts a wall-clock time; CI runs only --smoke.
+Data is generated deterministically (benchmarks/workload.py). The measurements take
+turns in rounds; a ratio is the median of the rounds' own ratios (see `paired`), an
+absolute time the best of its runs. No test asserts a wall-clock time; CI runs only --smoke.
 """
 
 from __future__ import annotations
@@ -98,10 +99,37 @@ def _cpu_counters() -> list[int] | None:
     return [int(field) for field in fields[1:9]] if fields[:1] == ["cpu"] and len(fields) >= 9 else None
 
 
-def target(name: str, measured: float, baseline: float, limit: float, unit: str = "ratio") -> bool:
-    ratio = measured / baseline
-    ok = ratio <= limit
-    print(f"  {'MET ' if ok else 'MISSED'}  {name}: {ratio:.2f}x (limit {limit}x)")
+class Ratio:
+    """How much longer one side took than its baseline, from runs taken in turns: the
+    median of the rounds' own ratios (`median`), the middle half of them (`low`, `high`),
+    and the ratio of the two sides' best times (`of_best`).
+
+    The median of the rounds is what a target is judged by. This machine runs at two
+    speeds that come and go within seconds (README, "Performance"), and the two runs of a
+    round, taken a moment apart, mostly meet the same one, so their ratio cancels it. The
+    two best times do not: each side's best may come from a different spell. In five runs
+    of this script on the same code (2026-11-30), the ratio of the best times of two fixed
+    scripts, the plain one and the plain one importing click, was 1.46, 1.64, 1.76, 1.57
+    and 1.58 (`python -c pass` at 16 to 19 ms each time). Two series of rounds of the
+    API's cold start and the plain script, 50 and 60 rounds taken minutes apart, gave
+    1.60 and 1.32 by the best times, 1.29 and 1.35 by the median of the rounds."""
+
+    def __init__(self, ours: list[float], baseline: list[float]):
+        rounds = sorted(a / b for a, b in zip(ours, baseline, strict=True))
+        self.median = statistics.median(rounds)
+        self.low, self.high = (rounds[0], rounds[-1]) if len(rounds) < 4 else (
+            statistics.quantiles(rounds, n=4)[0], statistics.quantiles(rounds, n=4)[2])
+        self.of_best = min(ours) / min(baseline)
+        self.rounds = len(rounds)
+
+    def __str__(self) -> str:
+        return (f"{self.median:.2f}x, the median of {self.rounds} rounds (the middle half {self.low:.2f}x to "
+                f"{self.high:.2f}x; the best times' ratio {self.of_best:.2f}x)")
+
+
+def target(name: str, ratio: Ratio, limit: float) -> bool:
+    ok = ratio.median <= limit
+    print(f"  {'MET ' if ok else 'MISSED'}  {name}: {ratio} (limit {limit}x)")
     return ok
 
 
@@ -131,6 +159,7 @@ def in_process(count: int, repeats: int) -> list[bool]:
             "shipped": lambda: [shipped.check(d, data=shipped_data, validate=False) for d in many],
         })
     plain, ours, closures = (min(times[name]) / count for name in ("plain", "ours", "closures"))
+    ratio = Ratio(times["ours"], times["plain"])
     with_schema = best_of(repeats, lambda: [policies.check(d, data=data) for d in docs]) / count
     explained = best_of(repeats, lambda: [policies.check(d, data=data, validate=False).to_dict() for d in docs]) / count
     print(f"  {failing} of {count} documents fail a rule; verdicts that differ from plain Python: {disagreements}")
@@ -140,7 +169,7 @@ def in_process(count: int, repeats: int) -> list[bool]:
           f"with schema validation {with_schema * 1e6:.2f} us/doc")
     print(f"  the same with the compiler's closures instead of the generated Python: {closures * 1e6:.2f} us/doc "
           f"= {closures / plain:.1f}x")
-    results = [target("iompolicy / plain Python", ours, plain, 3), disagreements == 0]
+    results = [target("iompolicy / plain Python", ratio, 3), disagreements == 0]
 
     print(f"\n2. The full shipped Strategy policy set on {10 * count} proposals, in process, one core")
     seconds, median = min(times["shipped"]), statistics.median(times["shipped"])
@@ -165,9 +194,9 @@ def write_files(folder: Path, count: int) -> None:
     (folder / "member-states.yaml").write_text(yaml.safe_dump(workload.member_states(), sort_keys=False))
 
 
-def timed_processes(commands: dict[str, list[str]], repeats: int, env: dict) -> dict[str, tuple[float, int]]:
-    """Each command's best wall time and peak memory (KiB), the commands taking turns."""
-    best = {name: (float("inf"), 0) for name in commands}
+def timed_processes(commands: dict[str, list[str]], repeats: int, env: dict) -> dict[str, tuple[list[float], int]]:
+    """Each command's wall times, one a round, and its peak memory (KiB), the commands taking turns."""
+    timed = {name: ([], 0) for name in commands}
     for name in in_turns(commands, repeats):
         probe = [sys.executable, "-c",
                  "import resource, subprocess, sys, time;"
@@ -179,9 +208,25 @@ def timed_processes(commands: dict[str, list[str]], repeats: int, env: dict) -> 
                              cwd=tempfile.gettempdir()).stdout.split()
         if int(out[2]) not in (0, 1):  # a command that stopped on an error would be timed as a fast one
             sys.exit(f"{name}: {' '.join(commands[name])} exited {out[2]}")
-        seconds, peak = best[name]
-        best[name] = (min(seconds, float(out[0])), max(peak, int(out[1])))
-    return best
+        times, peak = timed[name]
+        times.append(float(out[0]))
+        timed[name] = (times, max(peak, int(out[1])))
+    return timed
+
+
+def paired_processes(pairs: dict[str, tuple[list[str], list[str]]], rounds: int,
+                     env: dict) -> dict[str, tuple[list[float], list[float]]]:
+    """For each pair (a command, its baseline): their wall times, one of each a round, the
+    two run one right after the other (which goes first alternates), so that a round's two
+    runs meet the same spell of the machine; the pairs take turns within a round."""
+    times = {name: ([], []) for name in pairs}
+    for round_number in range(rounds):
+        for name, commands in pairs.items():
+            order = (0, 1) if round_number % 2 == 0 else (1, 0)
+            for side in order:
+                timed = timed_processes({name: commands[side]}, 1, env)[name][0][0]
+                times[name][side].append(timed)
+    return times
 
 
 def clean_interpreter(folder: Path) -> tuple[str, dict]:
@@ -230,40 +275,43 @@ def processes(count: int, repeats: int) -> list[bool]:
             timed = timed_processes({
                 "ours": command + ["check", str(folder), "--policies", str(EIGHT_RULES), "--format", "json"],
                 "plain": [python, str(PLAIN_SCRIPT), str(folder)],
-            }, 2 * repeats, env)  # a round takes a second or so, and a slow spell of this machine
-            # lasts several: ten rounds (two per repeat), so that each side meets a quiet one
+            }, 2 * repeats, env)  # a round takes a second or so: ten rounds
         (ours, ours_memory), (plain, _) = timed["ours"], timed["plain"]
-        print(f"  plain Python {plain:.3f} s; iompolicy {ours:.3f} s, peak memory {ours_memory // 1024} MiB")
+        print(f"  plain Python {min(plain):.3f} s; iompolicy {min(ours):.3f} s (the best of each), "
+              f"peak memory {ours_memory // 1024} MiB")
         stolen.print()
-        results.append(target("iompolicy / plain Python", ours, plain, 2))
+        results.append(target("iompolicy / plain Python", Ratio(ours, plain), 2))
         results.append(memory_is_flat(command, folder, count, env))
 
         print("\n4. Cold start: `iompolicy check` on one proposal, whole process")
         one = str(sorted(folder.glob("BENCH-*.yaml"))[0])
+        plain = [python, str(PLAIN_SCRIPT), one, data]
+        ours = command + ["check", one, "--data", data, "--policies", str(EIGHT_RULES)]
         with StolenTime() as stolen:
-            timed = timed_processes({
-                "ours": command + ["check", one, "--data", data, "--policies", str(EIGHT_RULES)],
-                "plain": [python, str(PLAIN_SCRIPT), one, data],
-                "plain + click": [python, str(PLAIN_SCRIPT), "--import-click", one, data],
+            pairs = paired_processes({  # (measured, its baseline)
+                "command": (ours, [python, str(PLAIN_SCRIPT), "--import-click", one, data]),
+                "api": ([python, str(API_SCRIPT), one, data, str(EIGHT_RULES)], plain),
+                "control": (plain, plain),  # the plain script against itself: how far a ratio strays
+            }, repeats * 8, env)
+            best = {name: min(runs) for name, (runs, _) in timed_processes({
                 "shipped": command + ["check", one, "--data", data],
-                "api": [python, str(API_SCRIPT), one, data, str(EIGHT_RULES)],
                 "bare": [python, "-c", "pass"],
                 "click": [python, "-c", "import click"],
-            }, repeats * 5, env)
-        ours, plain, plain_click, shipped, api, bare, click_alone = (
-            timed[name][0] for name in ("ours", "plain", "plain + click", "shipped", "api", "bare", "click"))
-        print(f"  plain Python {plain * 1000:.0f} ms; iompolicy {ours * 1000:.0f} ms "
-              f"(with the full shipped policy set: {shipped * 1000:.0f} ms)")
-        print(f"  where the time goes: `python -c pass` {bare * 1000:.0f} ms; `import click` alone "
-              f"{(click_alone - bare) * 1000:.0f} ms more; the plain script importing click too "
-              f"{plain_click * 1000:.0f} ms ({plain_click / plain:.2f}x); the same check through the Python API, "
-              f"without the command line, {api * 1000:.0f} ms ({api / plain:.2f}x)")
+            }, repeats, env).items()}
+        (command_times, click_times), (api_times, plain_times) = pairs["command"], pairs["api"]
+        print(f"  the best times: plain Python {min(plain_times) * 1000:.0f} ms; iompolicy {min(command_times) * 1000:.0f} "
+              f"ms (with the full shipped policy set: {best['shipped'] * 1000:.0f} ms); `python -c pass` "
+              f"{best['bare'] * 1000:.0f} ms; `import click` alone {(best['click'] - best['bare']) * 1000:.0f} ms more; "
+              f"the plain script importing click too {min(click_times) * 1000:.0f} ms; the same check through the "
+              f"Python API, without the command line, {min(api_times) * 1000:.0f} ms")
+        print(f"  the plain script against itself: {Ratio(*pairs['control'])}: how far these ratios stray "
+              f"with nothing changed")
         stolen.print()
         # The targets as decided (issue 12): click is the command line's chosen library, so the
         # command is measured against a plain script that imports click too (the floor any
         # click command shares); without the command line, the API is measured against plain Python.
-        results.append(target("iompolicy check / plain Python importing click", ours, plain_click, 1.25))
-        results.append(target("the same check through the API / plain Python", api, plain, 1.3))
+        results.append(target("iompolicy check / plain Python importing click", Ratio(command_times, click_times), 1.25))
+        results.append(target("the same check through the API / plain Python", Ratio(api_times, plain_times), 1.3))
     return results
 
 

@@ -24,6 +24,7 @@ def test_benchmark_smoke_run_measures_every_target():
         assert heading in out
     assert out.count("MET ") + out.count("MISSED ") == 6  # six measured targets (and the agreement check): target 4 is two, the command and the API
     assert out.rstrip().splitlines()[-1].endswith("targets met")
+    assert "the plain script against itself: " in out  # the control that shows how far a ratio strays
 
 
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (.ci/run installs it)")
@@ -83,3 +84,20 @@ def test_a_command_that_stops_on_an_error_is_not_timed(tmp_path):
     assert compare.timed_check(sys.executable, ["check", str(ROOT / "examples" / "proposals" /
                                                             "01-bolivia-climate-line2-national.yaml"),
                                                 "--data", str(ROOT / "examples" / "data" / "member-states.yaml")], env, str(tmp_path)) > 0
+
+
+def test_a_ratio_is_judged_by_the_median_of_its_rounds_not_by_each_sides_best():
+    """One quick run of the baseline (a quick spell it met alone) decides the best times'
+    ratio, but not the median of the rounds, each of which pairs two runs taken together."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import run
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    lucky = run.Ratio([1.0, 1.0, 1.0, 1.0, 1.0], [0.5, 1.0, 1.0, 1.0, 1.0])
+    assert lucky.median == 1.0 and lucky.of_best == 2.0
+    spread = run.Ratio([2.0, 3.0, 1.0, 5.0], [1.0, 1.0, 1.0, 1.0])
+    assert (spread.median, spread.low, spread.high, spread.rounds) == (2.5, 1.25, 4.5, 4)
+    assert str(spread).startswith("2.50x, the median of 4 rounds (the middle half 1.25x to 4.50x")
+    with pytest.raises(ValueError):  # rounds that do not pair up are a mistake, not a ratio
+        run.Ratio([1.0, 2.0], [1.0])
