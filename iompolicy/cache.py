@@ -12,6 +12,12 @@ run, is the one stored with it (about 0.1 ms for the shipped policies). The cach
 lives in `$IOMPOLICY_CACHE_DIR`, else `$XDG_CACHE_HOME/iompolicy`, else
 `~/.cache/iompolicy`, in a folder only its owner may write; `IOMPOLICY_NO_CACHE=1`
 turns it off. A cache entry that cannot be read is ignored and rebuilt.
+
+Reference data is kept there too (`load_data`, `store_data`): a register file that a run
+read and validated is put back, not parsed again, while its bytes are the same (SHA-256),
+the policy set is the same entry of this cache (so the same schemas), and so are the
+limits, iompolicy's version and its readers' source. Each file has one entry, replaced
+when the file changes, so the folder does not grow with every edit of a register.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 15  # bump when what is cached changes shape (15: kept generated functions raise a kept Undecided again as a copy)
+_FORMAT = 16  # bump when what is cached changes shape (16: reference data kept; 15: kept generated functions raise a kept Undecided again as a copy)
 
 
 def cache_dir() -> Path | None:
@@ -139,3 +145,66 @@ def _trusted(folder: Path) -> bool:
         return True
     info = folder.stat()
     return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+# ---- reference data --------------------------------------------------------------------
+
+def data_context(policy_key: str | None, limits: tuple) -> tuple | None:
+    """What a kept register's reading depends on besides its bytes: the policy set's entry
+    (`PolicySet.cache_key`, the digest of its schemas among its texts), the limits it was
+    read under, and the versions of the format, iompolicy, Python and the readers' source.
+    None for a policy set that is not from this cache: its registers are not kept either."""
+    if policy_key is None:
+        return None
+    return (_FORMAT, __version__, sys.version, _readers(), policy_key, tuple(limits))
+
+
+def load_data(path: str, data: bytes, context: tuple):
+    """(the Document, its kind's name) as a run read and validated `path` when it held these
+    bytes under this context, named `path` as given now; or None."""
+    found = load(_data_name(path), prefix="data-")
+    if not isinstance(found, dict) or found.get("path") != os.path.abspath(path) or found.get("context") != context:
+        return None
+    if found.get("digest") != _digest(data):
+        return None
+    document = found["document"]
+    document.name = path
+    return document, found["kind"]
+
+
+def store_data(path: str, data: bytes, context: tuple, document, kind: str) -> None:
+    """Keep a register read and validated (replacing what was kept of the same file)."""
+    store(_data_name(path), {"path": os.path.abspath(path), "digest": _digest(data), "context": context,
+                             "document": document, "kind": kind}, prefix="data-")
+
+
+def _data_name(path: str) -> str:
+    absolute = os.path.abspath(path)
+    return f"{crc32(absolute.encode('utf-8', 'surrogateescape')):08x}-{len(absolute)}"
+
+
+def _digest(data: bytes) -> str:
+    from .provenance import digest_bytes  # CPython's own SHA-256, as the reports' digests
+
+    return digest_bytes(data)
+
+
+_READERS = None
+
+
+def _readers() -> str:
+    """A CRC-32 of the source of the modules that read and validate a document, so that a
+    register kept by another version of them (a development checkout, edited) is read again."""
+    global _READERS
+    if _READERS is None:
+        from .documents import document, validation, yaml_reader
+
+        sums = []
+        for module in (document, validation, yaml_reader):
+            try:
+                with open(module.__file__, "rb") as stream:
+                    sums.append(crc32(stream.read()))
+            except (OSError, TypeError):  # no source beside the package: the version decides
+                sums.append(0)
+        _READERS = "-".join(f"{value:08x}" for value in sums)
+    return _READERS

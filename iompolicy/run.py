@@ -239,7 +239,7 @@ class Run:
 
     def add_data_file(self, name: str) -> None:
         """A `--data` file: must exist and be a reference-data kind."""
-        document, kind = self._load_checked(name)
+        document, kind = self._load_data(name)
         if document is None:
             return
         if not kind.is_data:
@@ -247,6 +247,34 @@ class Run:
                                          hint="reference data kinds: " + ", ".join(self.policies.schemas.data_kinds())))
             return
         self.use_data(kind.kind, document)
+
+    def _load_data(self, name: str):
+        """As `_load_checked`, for a reference-data file: put back from the cache when a run
+        read and validated the same bytes under the same policies (see `cache.load_data`):
+        a register is read once, not on every check."""
+        from . import cache
+
+        try:
+            data = read_file(name, self.limits)
+        except DocumentError as error:
+            self.problems.extend(error.problems)
+            return None, None
+        path = Path(name)
+        shown = str(path)  # the name `load_file` gives it
+        context = cache.data_context(self.policies.cache_key, self.limits)
+        kept = cache.load_data(shown, data, context) if context is not None else None
+        kind = self.policies.schemas.kinds.get(kept[1]) if kept is not None else None
+        if kind is not None:
+            return kept[0], kind
+        try:
+            document = load_bytes(data, shown, "json" if path.suffix == ".json" else "yaml", self.limits)
+            kind = self.policies.validator.validate(document)
+        except DocumentError as error:
+            self.problems.extend(error.problems)
+            return None, None
+        if context is not None:
+            cache.store_data(shown, data, context, document, kind.kind)
+        return document, kind
 
     def use_data(self, kind: str, document: Document) -> None:
         if kind in self.data_sources:

@@ -1,0 +1,135 @@
+"""Reference data kept between runs (`cache.load_data`): a register that did not change is
+not parsed again, and one that changed, however it changed, is never served stale."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from iompolicy import run as run_module
+from iompolicy import PolicySet
+from iompolicy.cli import main
+from iompolicy.run import Run
+
+OVER_CEILING = ROOT / "examples" / "proposals" / "04-tajikistan-border-over-ceiling.yaml"  # USD 235,000
+COMPLIANT = ROOT / "examples" / "proposals" / "01-bolivia-climate-line2-national.yaml"
+
+
+@pytest.fixture
+def registers(tmp_path, monkeypatch):
+    """Copies of the example registers, and a cache folder of this test's own."""
+    monkeypatch.delenv("IOMPOLICY_NO_CACHE", raising=False)
+    monkeypatch.setenv("IOMPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1213574400")  # one start time in every report
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("member-states.yaml", "funded-projects.yaml"):
+        shutil.copy(ROOT / "examples" / "data" / name, folder / name)
+    return folder
+
+
+def _check(proposal, folder, *more):
+    result = CliRunner().invoke(main, ["check", str(proposal), "--data", str(folder / "member-states.yaml"),
+                                       "--data", str(folder / "funded-projects.yaml"), *more])
+    assert result.exit_code in (0, 1), result.output
+    return result
+
+
+REGISTERS = {"member-states.yaml", "funded-projects.yaml"}
+
+
+def _parsed(monkeypatch) -> list[str]:
+    """The names of the registers the run parses from here on."""
+    parsed = []
+    original = run_module.load_bytes
+
+    def counting(data, name, *args, **kwargs):
+        if os.path.basename(name) in REGISTERS:
+            parsed.append(os.path.basename(name))
+        return original(data, name, *args, **kwargs)
+
+    monkeypatch.setattr(run_module, "load_bytes", counting)
+    return parsed
+
+
+def test_a_register_read_once_is_put_back_with_the_same_report(registers, tmp_path, monkeypatch):
+    for output in ("text", "json", "sarif"):
+        (tmp_path / "cache").exists() and shutil.rmtree(tmp_path / "cache")
+        parsed = _parsed(monkeypatch)
+        first = _check(OVER_CEILING, registers, "--format", output)
+        assert sorted(parsed) == ["funded-projects.yaml", "member-states.yaml"]
+        parsed.clear()
+        second = _check(OVER_CEILING, registers, "--format", output)
+        assert parsed == [], "a register that did not change was parsed again"
+        assert second.stdout == first.stdout and second.exit_code == first.exit_code == 1
+    monkeypatch.setenv("IOMPOLICY_NO_CACHE", "1")
+    assert _check(OVER_CEILING, registers, "--format", "sarif").stdout == first.stdout
+
+
+def test_an_edit_keeping_size_and_time_is_read_again(registers):
+    """Tajikistan falls under Article 4 (an edit of the same size, the time put back): the
+    proposal for it, which passed that clause, now fails it."""
+    register = registers / "member-states.yaml"
+    clause = '"clause": "part3.line2_article4"'
+    before = _check(OVER_CEILING, registers, "--format", "json").stdout
+    assert clause in before and "part3.line2_article4: " not in _check(OVER_CEILING, registers).stdout
+    info = os.stat(register)
+    text = register.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.lstrip().startswith("TJK:"))
+    edited = line.replace("article4: false", "article4: true ")
+    assert edited != line and len(edited) == len(line)
+    register.write_text(text.replace(line, edited), encoding="utf-8")
+    os.utime(register, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (os.stat(register).st_size, os.stat(register).st_mtime_ns) == (info.st_size, info.st_mtime_ns)
+    after = _check(OVER_CEILING, registers).stdout
+    assert "part3.line2_article4" in after and after != before, after
+
+
+def test_each_register_keeps_one_entry_however_often_it_changes(registers, tmp_path):
+    register = registers / "funded-projects.yaml"
+    for round_number in range(3):
+        with open(register, "a", encoding="utf-8") as stream:
+            stream.write(f"# edit {round_number}\n")
+        _check(COMPLIANT, registers)
+    assert len(list((tmp_path / "cache").glob("data-*.pickle"))) == 2  # one for each of the two registers
+
+
+def test_limits_apply_to_a_register_kept_under_other_limits(registers):
+    _check(COMPLIANT, registers)  # kept under the default limits
+    size = os.path.getsize(registers / "member-states.yaml")
+    result = CliRunner().invoke(main, ["check", str(COMPLIANT), "--data", str(registers / "member-states.yaml"),
+                                       "--max-bytes", str(size - 1)])
+    assert result.exit_code == 2 and "member-states.yaml" in result.output, result.output
+
+
+def test_other_schemas_do_not_reuse_a_register_validated_under_these(registers, tmp_path, monkeypatch):
+    register = str(registers / "member-states.yaml")
+    Run(PolicySet.load(ROOT / "policies")).add_data_file(register)  # kept under the shipped schemas
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    with open(schemas / "member_states.schema.json", "a", encoding="utf-8") as stream:
+        stream.write("\n")  # another text: another policy set entry, though it validates alike
+    parsed = _parsed(monkeypatch)
+    again = Run(PolicySet.load(ROOT / "policies"))
+    again.add_data_file(register)
+    assert parsed == [] and not again.problems  # the same schemas: put back
+    other = Run(PolicySet.load(ROOT / "policies", schemas=schemas))
+    other.add_data_file(register)
+    assert parsed == ["member-states.yaml"], "a register validated under other schemas was put back"
+    assert other.data["member_states"] == again.data["member_states"]
+
+
+def test_a_damaged_or_foreign_entry_is_ignored(registers, tmp_path, monkeypatch):
+    expected = _check(OVER_CEILING, registers).stdout
+    entries = sorted((tmp_path / "cache").glob("data-*.pickle"))
+    assert len(entries) == 2
+    entries[0].write_bytes(b"not a pickle")
+    entries[1].write_bytes(pickle.dumps({"path": "elsewhere", "document": None}))
+    parsed = _parsed(monkeypatch)
+    assert _check(OVER_CEILING, registers).stdout == expected
+    assert sorted(parsed) == ["funded-projects.yaml", "member-states.yaml"]
