@@ -17,13 +17,13 @@ SHIPPED = PolicySet.load(ROOT / "policies")
 
 
 def _reports(folder, monkeypatch, budget: int) -> tuple[list, list[str]]:
-    reads = []
-    original = run_module.read_file
-    monkeypatch.setattr(run_module, "read_file", lambda name, limits: reads.append(name) or original(name, limits))
     run = Run(SHIPPED)
     run.read_ahead.budget = budget
     for name in ("member-states.yaml", "funded-projects.yaml"):
         run.add_data_file(str(EXAMPLES / "data" / name))
+    reads = []  # the documents' reads, from here on
+    original = run_module.read_file
+    monkeypatch.setattr(run_module, "read_file", lambda name, limits: reads.append(name) or original(name, limits))
     names, _ = discover([str(folder)])
     run.add_inputs(names)
     reports = [json.dumps(report.to_dict(), sort_keys=True) for report in run.reports()]
