@@ -287,6 +287,8 @@ def processes(count: int, repeats: int) -> list[bool]:
         one = str(sorted(folder.glob("BENCH-*.yaml"))[0])
         plain = [python, str(PLAIN_SCRIPT), one, data]
         ours = command + ["check", one, "--data", data, "--policies", str(EIGHT_RULES)]
+        subprocess.run(ours, env=env, capture_output=True, cwd=tempfile.gettempdir())  # the register kept, as
+        # any earlier check that read it would have (the first reading writes it)
         with StolenTime() as stolen:
             pairs = paired_processes({  # (measured, its baseline)
                 "command": (ours, [python, str(PLAIN_SCRIPT), "--import-click", one, data]),

@@ -16,8 +16,10 @@ turns it off. A cache entry that cannot be read is ignored and rebuilt.
 Reference data is kept there too (`load_data`, `store_data`): a register file that a run
 read and validated is put back, not parsed again, while its bytes are the same (SHA-256),
 the policy set is the same entry of this cache (so the same schemas), and so are the
-limits, iompolicy's version and its readers' source. Each file has one entry, replaced
-when the file changes, so the folder does not grow with every edit of a register.
+limits, iompolicy's version and its readers' source. A file has one entry for each policy
+set that read it (two sets side by side, as `iompolicy diff` loads them, do not take turns
+replacing one), replaced when the file changes, so the folder does not grow with every
+edit of a register.
 """
 
 from __future__ import annotations
@@ -162,7 +164,7 @@ def data_context(policy_key: str | None, limits: tuple) -> tuple | None:
 def load_data(path: str, data: bytes, context: tuple):
     """(the Document, its kind's name) as a run read and validated `path` when it held these
     bytes under this context, named `path` as given now; or None."""
-    found = load(_data_name(path), prefix="data-")
+    found = load(_data_name(path, context), prefix="data-")
     if not isinstance(found, dict) or found.get("path") != os.path.abspath(path) or found.get("context") != context:
         return None
     if found.get("digest") != _digest(data):
@@ -173,14 +175,16 @@ def load_data(path: str, data: bytes, context: tuple):
 
 
 def store_data(path: str, data: bytes, context: tuple, document, kind: str) -> None:
-    """Keep a register read and validated (replacing what was kept of the same file)."""
-    store(_data_name(path), {"path": os.path.abspath(path), "digest": _digest(data), "context": context,
+    """Keep a register read and validated (replacing what was kept of the same file under
+    the same context)."""
+    store(_data_name(path, context), {"path": os.path.abspath(path), "digest": _digest(data), "context": context,
                              "document": document, "kind": kind}, prefix="data-")
 
 
-def _data_name(path: str) -> str:
-    absolute = os.path.abspath(path)
-    return f"{crc32(absolute.encode('utf-8', 'surrogateescape')):08x}-{len(absolute)}"
+def _data_name(path: str, context: tuple) -> str:
+    """The entry of a file read under a context (both compared whole inside it)."""
+    named = f"{os.path.abspath(path)}\0{context!r}".encode("utf-8", "surrogateescape")
+    return f"{crc32(named):08x}-{len(named)}"
 
 
 def _digest(data: bytes) -> str:

@@ -99,6 +99,22 @@ def test_each_register_keeps_one_entry_however_often_it_changes(registers, tmp_p
     assert len(list((tmp_path / "cache").glob("data-*.pickle"))) == 2  # one for each of the two registers
 
 
+def test_two_policy_sets_reading_one_register_each_keep_theirs(registers, tmp_path, monkeypatch):
+    """As `iompolicy diff` reads a register under the old and the new rules: neither set's
+    entry replaces the other's, so neither parses it again on the next run."""
+    policies = tmp_path / "policies"
+    shutil.copytree(ROOT / "policies", policies)
+    with open(policies / "part3-proposals.iom", "a", encoding="utf-8") as stream:
+        stream.write("\n")  # another text: another policy set entry
+    for folder in (ROOT / "policies", policies):
+        _check(COMPLIANT, registers, "--policies", str(folder))
+    parsed = _parsed(monkeypatch)
+    for folder in (ROOT / "policies", policies):
+        _check(COMPLIANT, registers, "--policies", str(folder))
+    assert parsed == []
+    assert len(list((tmp_path / "cache").glob("data-*.pickle"))) == 4
+
+
 def test_limits_apply_to_a_register_kept_under_other_limits(registers):
     _check(COMPLIANT, registers)  # kept under the default limits
     size = os.path.getsize(registers / "member-states.yaml")
