@@ -16,7 +16,8 @@ turns it off. A cache entry that cannot be read is ignored and rebuilt.
 Reference data is kept there too (`load_data`, `store_data`): a register file that a run
 read and validated is put back, not parsed again, while its bytes are the same (SHA-256),
 the policy set is the same entry of this cache (so the same schemas), and so are the
-limits, iompolicy's version and its readers' source. A file has one entry for each policy
+limits, iompolicy's version, the source of the code that reads and validates a
+document and PyYAML's version. A file has one entry for each policy
 set that read it (two sets side by side, as `iompolicy diff` loads them, do not take turns
 replacing one), replaced when the file changes, so the folder does not grow with every
 edit of a register.
@@ -154,7 +155,8 @@ def _trusted(folder: Path) -> bool:
 def data_context(policy_key: str | None, limits: tuple) -> tuple | None:
     """What a kept register's reading depends on besides its bytes: the policy set's entry
     (`PolicySet.cache_key`, the digest of its schemas among its texts), the limits it was
-    read under, and the versions of the format, iompolicy, Python and the readers' source.
+    read under, the versions of the format, iompolicy, Python and PyYAML, and the source of
+    the code that reads and validates a document (`reader_sources`).
     None for a policy set that is not from this cache: its registers are not kept either."""
     if policy_key is None:
         return None
@@ -194,21 +196,39 @@ def _digest(data: bytes) -> str:
 
 
 _READERS = None
+# Beside the documents stage: what its readers and validator run of the rest of the package
+# (tests/cli/test_data_cache.py traces a reading and holds the list to it)
+_READER_SOURCES = ("values.py", "limits.py", "patterns.py", "records.py", "stopping.py",
+                   "language/schemas.py", "language/shapes.py")
+
+
+def reader_sources() -> list[str]:
+    """The source files whose code reads and validates a document: every module of the
+    documents stage and those of `_READER_SOURCES`."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    stage = os.path.join(package, "documents")
+    try:
+        names = sorted(name for name in os.listdir(stage) if name.endswith(".py"))
+    except OSError:  # no source beside the package (a zip, say): the version decides
+        names = []
+    return [os.path.join(stage, name) for name in names] + [os.path.join(package, *name.split("/"))
+                                                              for name in _READER_SOURCES]
 
 
 def _readers() -> str:
-    """A CRC-32 of the source of the modules that read and validate a document, so that a
-    register kept by another version of them (a development checkout, edited) is read again."""
+    """A CRC-32 of the source of the code that reads and validates a document, and PyYAML's
+    version and build, so that a register kept by other readers (a development checkout,
+    edited; PyYAML upgraded) is read again."""
     global _READERS
     if _READERS is None:
-        from .documents import document, validation, yaml_reader
+        import yaml
 
-        sums = []
-        for module in (document, validation, yaml_reader):
+        sums = [f"{yaml.__version__}-{getattr(yaml, '__with_libyaml__', False)}"]
+        for path in reader_sources():
             try:
-                with open(module.__file__, "rb") as stream:
-                    sums.append(crc32(stream.read()))
-            except (OSError, TypeError):  # no source beside the package: the version decides
-                sums.append(0)
-        _READERS = "-".join(f"{value:08x}" for value in sums)
+                with open(path, "rb") as stream:
+                    sums.append(f"{crc32(stream.read()):08x}")
+            except OSError:
+                sums.append("-")
+        _READERS = " ".join(sums)
     return _READERS

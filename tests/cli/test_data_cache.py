@@ -3,11 +3,14 @@ not parsed again, and one that changed, however it changed, is never served stal
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
+import sys
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from conftest import ROOT
@@ -149,3 +152,58 @@ def test_a_damaged_or_foreign_entry_is_ignored(registers, tmp_path, monkeypatch)
     parsed = _parsed(monkeypatch)
     assert _check(OVER_CEILING, registers).stdout == expected
     assert sorted(parsed) == ["funded-projects.yaml", "member-states.yaml"]
+
+
+def test_a_register_kept_by_other_readers_is_read_again(registers, monkeypatch):
+    """A development checkout whose readers were edited (or PyYAML upgraded) reads again:
+    the readers' sources are part of what a kept register is put back for."""
+    from iompolicy import cache
+
+    _check(COMPLIANT, registers)
+    parsed = _parsed(monkeypatch)
+    _check(COMPLIANT, registers)
+    assert parsed == []
+    monkeypatch.setattr(cache, "_READERS", cache._readers() + " edited")
+    _check(COMPLIANT, registers)
+    assert sorted(parsed) == ["funded-projects.yaml", "member-states.yaml"]
+
+
+def test_the_readers_checksum_covers_every_module_a_reading_runs(tmp_path):
+    """Every module of the package that runs while a register is read and validated (YAML,
+    JSON, unquoted dates, unique items) is among the sources the kept registers depend on."""
+    from iompolicy import cache
+    from iompolicy.documents import load_bytes
+
+    policies = PolicySet.load(ROOT / "policies")
+    registers = [(ROOT / "examples" / "data" / name).read_bytes() for name in sorted(REGISTERS)]
+    json_register = json.dumps(yaml.safe_load(registers[1]), default=str).encode()
+    ran = set()
+
+    def note(frame, event, arg):
+        if event == "call":
+            ran.add(os.path.abspath(frame.f_code.co_filename))
+
+    sys.setprofile(note)
+    try:
+        for data, name in ((registers[0], "a.yaml"), (registers[1], "b.yaml"), (json_register, "c.json")):
+            document = load_bytes(data, name, "json" if name.endswith(".json") else "yaml")
+            policies.validator.validate(document)
+    finally:
+        sys.setprofile(None)
+    package = os.path.dirname(os.path.abspath(cache.__file__))
+    ran_here = {path for path in ran if path.startswith(package + os.sep)}
+    assert any(path.endswith("yaml11.py") for path in ran_here)  # the trace saw the readers at work
+    assert any(path.endswith("json_reader.py") for path in ran_here)
+    assert ran_here <= {os.path.abspath(path) for path in cache.reader_sources()}, \
+        sorted(ran_here - {os.path.abspath(path) for path in cache.reader_sources()})
+
+
+def test_a_register_kept_under_one_spelling_is_named_as_given_under_another(registers, monkeypatch):
+    monkeypatch.chdir(registers)
+    relative = CliRunner().invoke(main, ["check", str(COMPLIANT), "--data", "member-states.yaml", "--format", "json"])
+    absolute = CliRunner().invoke(main, ["check", str(COMPLIANT), "--data", str(registers / "member-states.yaml"),
+                                         "--format", "json"])
+    assert relative.exit_code == absolute.exit_code == 0, relative.output + absolute.output
+    files = json.loads(absolute.stdout)["provenance"]["data"]
+    assert [entry["file"] for entry in files] == [str(registers / "member-states.yaml")]
+    assert json.loads(relative.stdout)["provenance"]["data"][0]["file"] == "member-states.yaml"
