@@ -187,8 +187,9 @@ def test_a_check_through_the_api_from_a_warm_cache_imports_nothing_heavy(tmp_pat
     passing proposal imports no parser, no schema library, no explanation machinery, and not
     `typing` (5 ms, which the YAML reader's `NoReturn` annotations had cost every start),
     `contextvars` and `contextlib` (made only for the service's stoppable checks), `importlib`
-    (a report format's module is imported by the import statement's function) or `pickle`'s
-    Python module (the cache reads with the C unpickler alone).
+    (a report format's module is imported by the import statement's function), `pickle`'s
+    Python module (the cache reads with the C unpickler alone) or the unparser (a syntax node
+    from the cache comes with its source text).
     Without `site` (`-S`): this interpreter's `.pth` files import typing themselves."""
     import lark
     import yaml
@@ -201,7 +202,8 @@ def test_a_check_through_the_api_from_a_warm_cache_imports_nothing_heavy(tmp_pat
              f"report = policies.check(load_file({str(EXAMPLES / 'proposals' / '01-bolivia-climate-line2-national.yaml')!r}), data=data)\n"
              "heavy = ['typing', 'lark', 'jsonschema', 'fastjsonschema', 'hashlib', 'iompolicy.language.parser',"
              " 'iompolicy.evaluation.explain', 'iompolicy.evaluation.headroom', 'iompolicy.evaluation.codegen',"
-             " 'iompolicy.evaluation.program_store', 'contextvars', 'contextlib', 'importlib', 'pickle']\n"
+             " 'iompolicy.evaluation.program_store', 'contextvars', 'contextlib', 'importlib', 'pickle',"
+             " 'iompolicy.language.unparse']\n"
              "print(report.outcome, [m for m in heavy if m in sys.modules])")
     args = [sys.executable, "-S", "-c", probe]
     subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, check=True)  # fills the cache

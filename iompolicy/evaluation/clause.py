@@ -18,7 +18,6 @@ from ..documents import Document
 from ..language import syntax as n
 from ..language.parameters import parameters_read
 from ..language.source import Diagnostic
-from ..language.unparse import unparse
 from ..records import Record
 from ..report import FIX_FROM_DEFERRED, NOWHERE, ClauseInfo, ClauseResult, Location, Outcome, clause_result
 from ..values import Undecided, format_value
@@ -93,7 +92,7 @@ def compile_file(policy_file: n.PolicyFile, readings: Mapping[str, str] | None =
                      for name in parameters_read(clause, by_name) if name in readings)
         info = ClauseInfo(clause.id, clause.cite, clause.title, clause.quote, clause.severity, header.id,
                           header.version, str(clause.span) if clause.span else "", clause.note, read or None)
-        guards = " and ".join(unparse(g) for g in clause.guards)
+        guards = " and ".join(n.source_text(g) for g in clause.guards)
         reason = f"does not apply: `{guards}` is false"
         compiled.append(CompiledClause(
             clause, header, visible,
@@ -301,7 +300,7 @@ def _trace(compiled: CompiledClause, env: Env, doc: Document, outcome: Outcome, 
     if outcome is Outcome.FAIL:  # a failed clause is explained by what failed, not by what could not be decided
         lines = failed
     else:
-        lines = [f"could not decide `{unparse(condition)}`: {_reason(reason)}" for condition, reason in undecided]
+        lines = [f"could not decide `{n.source_text(condition)}`: {_reason(reason)}" for condition, reason in undecided]
     lines.extend(f"where {note}" for note in tracer.notes)
     explanation = "\n".join(lines)
     missing = ()
@@ -332,7 +331,7 @@ def _message(compiled: CompiledClause, env: Env) -> str:
             value = closure(env)
             parts.append(value if isinstance(value, str) else format_value(value))  # text reads as text
         except Undecided:
-            parts.append(f"<{unparse(node)}: undecided>")
+            parts.append(f"<{n.source_text(node)}: undecided>")
     return "".join(parts)
 
 

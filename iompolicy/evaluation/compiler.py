@@ -14,7 +14,6 @@ from ..language import syntax as n
 from . import operations as op
 from .functions import FUNCTIONS, finish_aggregate
 from ..language.parameters import PREFIX, reading_bindings
-from ..language.unparse import unparse
 from ..values import MISSING, Undecided
 
 
@@ -92,7 +91,7 @@ def compile_expr(node, bindings: Bindings, local_names: frozenset):
 def compile_condition(node, bindings: Bindings, local_names: frozenset = frozenset()):
     """A closure that returns True or False, or raises Undecided."""
     body = compile_expr(node, bindings, local_names)
-    what = unparse(node)
+    what = n.source_text(node)
     truth = op.truth
 
     def condition(env):
@@ -142,7 +141,7 @@ def _param_ref(node: n.ParamRef, bindings: Bindings, local_names):
 
 def _attribute(node: n.Attribute, bindings, local_names):
     obj = compile_expr(node.obj, bindings, local_names)
-    name, what, attribute = node.name, unparse(node.obj), op.attribute
+    name, what, attribute = node.name, n.source_text(node.obj), op.attribute
 
     def get(env):
         value = obj(env)
@@ -156,20 +155,20 @@ def _attribute(node: n.Attribute, bindings, local_names):
 def _index(node: n.Index, bindings, local_names):
     obj = compile_expr(node.obj, bindings, local_names)
     key = compile_expr(node.index, bindings, local_names)
-    what, key_what, index = unparse(node.obj), unparse(node.index), op.index
+    what, key_what, index = n.source_text(node.obj), n.source_text(node.index), op.index
     return lambda env: index(obj(env), key(env), what, key_what)
 
 
 def _list(node: n.ListLiteral, bindings, local_names):
     items = [compile_expr(i, bindings, local_names) for i in node.items]
-    whats = [unparse(i) for i in node.items]
+    whats = [n.source_text(i) for i in node.items]
     present = op.present
     return lambda env: [present(item(env), w) for item, w in zip(items, whats)]
 
 
 def _call(node: n.Call, bindings, local_names):
     args = [compile_expr(a, bindings, local_names) for a in node.args]
-    whats = [unparse(a) for a in node.args]
+    whats = [n.source_text(a) for a in node.args]
     body = FUNCTIONS[node.func]
     return lambda env: body([a(env) for a in args], whats)
 
@@ -180,7 +179,7 @@ def _aggregate(node: n.Aggregate, bindings, local_names):
     value = compile_expr(node.value, bindings, inner)
     where = compile_condition(node.where, bindings, inner) if node.where is not None else None
     var, func = node.var, node.func
-    source_what, value_what = unparse(node.source), unparse(node.value)
+    source_what, value_what = n.source_text(node.source), n.source_text(node.value)
 
     def aggregate(env):
         items = op.elements(source(env), source_what)
@@ -210,7 +209,7 @@ def _quantified(node: n.Quantified, bindings, local_names):
     source = compile_expr(node.source, bindings, local_names)
     body = compile_condition(node.body, bindings, local_names | {node.var})
     where = compile_condition(node.where, bindings, local_names | {node.var}) if node.where is not None else None
-    var, quantifier, source_what = node.var, node.quantifier, unparse(node.source)
+    var, quantifier, source_what = node.var, node.quantifier, n.source_text(node.source)
     # all: stop at the first false; any/none: stop at the first true.
     decisive = quantifier != "all"
 
@@ -248,13 +247,13 @@ def _conditional(node: n.Conditional, bindings, local_names):
 def _arithmetic(node: n.Arithmetic, bindings, local_names):
     left = compile_expr(node.left, bindings, local_names)
     right = compile_expr(node.right, bindings, local_names)
-    operator, lw, rw, arithmetic = node.op, unparse(node.left), unparse(node.right), op.arithmetic
+    operator, lw, rw, arithmetic = node.op, n.source_text(node.left), n.source_text(node.right), op.arithmetic
     return lambda env: arithmetic(operator, left(env), right(env), lw, rw)
 
 
 def _negate(node: n.Negate, bindings, local_names):
     operand = compile_expr(node.operand, bindings, local_names)
-    what = unparse(node.operand)
+    what = n.source_text(node.operand)
     return lambda env: op.negate(operand(env), what)
 
 
@@ -265,7 +264,7 @@ _EQUALITY_KIND = {**_SAME_KIND, bool: 3, type(None): 4}  # and for == and != als
 def _compare(node: n.Compare, bindings, local_names):
     left = compile_expr(node.left, bindings, local_names)
     right = compile_expr(node.right, bindings, local_names)
-    operator, lw, rw, compare = node.op, unparse(node.left), unparse(node.right), op.compare
+    operator, lw, rw, compare = node.op, n.source_text(node.left), n.source_text(node.right), op.compare
     direct = _OPERATORS[operator]
     kinds = (_EQUALITY_KIND if operator in ("==", "!=") else _SAME_KIND).get
 
@@ -282,7 +281,7 @@ def _compare(node: n.Compare, bindings, local_names):
 def _membership(node: n.Membership, bindings, local_names):
     item = compile_expr(node.item, bindings, local_names)
     container = compile_expr(node.container, bindings, local_names)
-    iw, cw, negated, member = unparse(node.item), unparse(node.container), node.negated, op.member
+    iw, cw, negated, member = n.source_text(node.item), n.source_text(node.container), node.negated, op.member
     return lambda env: member(item(env), container(env), iw, cw) is not negated
 
 
@@ -293,7 +292,7 @@ def _presence(node: n.Presence, bindings, local_names):
         return lambda env: operand(env) is not MISSING
     if test == "missing":
         return lambda env: operand(env) is MISSING
-    what = unparse(node.operand)
+    what = n.source_text(node.operand)
     want_null = test == "null"
     return lambda env: (op.present(operand(env), what) is None) is want_null
 

@@ -64,6 +64,18 @@ class Node:
         return (_rebuild, (type(self), self._values(), self.span, self.__dict__.get("_text")))
 
 
+def source_text(node: Node) -> str:
+    """The node's source text, normalised: kept on the node once worked out (a node from the
+    policy cache comes with it), else written now by `unparse` (imported only then: a check
+    from a warm cache never loads it)."""
+    text = node.__dict__.get("_text")
+    if text is None:
+        from .unparse import unparse
+
+        text = unparse(node)
+    return text
+
+
 def _rebuild(cls, values: tuple, span, text=None):
     node = object.__new__(cls)
     state = node.__dict__
