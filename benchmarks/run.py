@@ -5,7 +5,7 @@ in the same run so machine noise cancels. Run from the repository root:
     python benchmarks/run.py --smoke    # tiny sizes: checks that every part runs
 
 Data is generated deterministically (benchmarks/workload.py). The measurements take
-turns in rounds; a ratio is the median of the rounds' own ratios (see `paired`), an
+turns in rounds; a ratio is the median of the rounds' own ratios (see `Ratio`), an
 absolute time the best of its runs. No test asserts a wall-clock time; CI runs only --smoke.
 """
 
@@ -117,8 +117,8 @@ class Ratio:
     def __init__(self, ours: list[float], baseline: list[float]):
         rounds = sorted(a / b for a, b in zip(ours, baseline, strict=True))
         self.median = statistics.median(rounds)
-        self.low, self.high = (rounds[0], rounds[-1]) if len(rounds) < 4 else (
-            statistics.quantiles(rounds, n=4)[0], statistics.quantiles(rounds, n=4)[2])
+        quartiles = statistics.quantiles(rounds, n=4) if len(rounds) >= 4 else (rounds[0], None, rounds[-1])
+        self.low, self.high = quartiles[0], quartiles[2]
         self.of_best = min(ours) / min(baseline)
         self.rounds = len(rounds)
 
@@ -198,20 +198,26 @@ def timed_processes(commands: dict[str, list[str]], repeats: int, env: dict) -> 
     """Each command's wall times, one a round, and its peak memory (KiB), the commands taking turns."""
     timed = {name: ([], 0) for name in commands}
     for name in in_turns(commands, repeats):
-        probe = [sys.executable, "-c",
-                 "import resource, subprocess, sys, time;"
-                 "t = time.perf_counter(); done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
-                 "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
-                 " done.returncode)"] + commands[name]
-        # From a neutral folder, as in a user's own repository (no settings file on the way up).
-        out = subprocess.run(probe, capture_output=True, text=True, env=env, check=True,
-                             cwd=tempfile.gettempdir()).stdout.split()
-        if int(out[2]) not in (0, 1):  # a command that stopped on an error would be timed as a fast one
-            sys.exit(f"{name}: {' '.join(commands[name])} exited {out[2]}")
+        seconds, memory = timed_process(name, commands[name], env)
         times, peak = timed[name]
-        times.append(float(out[0]))
-        timed[name] = (times, max(peak, int(out[1])))
+        times.append(seconds)
+        timed[name] = (times, max(peak, memory))
     return timed
+
+
+def timed_process(name: str, command: list[str], env: dict) -> tuple[float, int]:
+    """One run's wall time and peak memory (KiB); a command that stops on an error ends the script."""
+    probe = [sys.executable, "-c",
+             "import resource, subprocess, sys, time;"
+             "t = time.perf_counter(); done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+             "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+             " done.returncode)"] + command
+    # From a neutral folder, as in a user's own repository (no settings file on the way up).
+    out = subprocess.run(probe, capture_output=True, text=True, env=env, check=True,
+                         cwd=tempfile.gettempdir()).stdout.split()
+    if int(out[2]) not in (0, 1):  # a command that stopped on an error would be timed as a fast one
+        sys.exit(f"{name}: {' '.join(command)} exited {out[2]}")
+    return float(out[0]), int(out[1])
 
 
 def paired_processes(pairs: dict[str, tuple[list[str], list[str]]], rounds: int,
@@ -224,8 +230,7 @@ def paired_processes(pairs: dict[str, tuple[list[str], list[str]]], rounds: int,
         for name, commands in pairs.items():
             order = (0, 1) if round_number % 2 == 0 else (1, 0)
             for side in order:
-                timed = timed_processes({name: commands[side]}, 1, env)[name][0][0]
-                times[name][side].append(timed)
+                times[name][side].append(timed_process(name, commands[side], env)[0])
     return times
 
 

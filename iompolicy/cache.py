@@ -157,8 +157,9 @@ def data_context(policy_key: str | None, limits: tuple) -> tuple | None:
     (`PolicySet.cache_key`, the digest of its schemas among its texts), the limits it was
     read under, the versions of the format, iompolicy, Python and PyYAML, and the source of
     the code that reads and validates a document (`reader_sources`).
-    None for a policy set that is not from this cache: its registers are not kept either."""
-    if policy_key is None:
+    None when the cache is off, or for a policy set that is not from it: its registers are
+    not kept either (and the readers' sources are not read for nothing)."""
+    if policy_key is None or cache_dir() is None:
         return None
     return (_FORMAT, __version__, sys.version, _readers(), policy_key, tuple(limits))
 

@@ -141,7 +141,7 @@ class PolicySet:
                 entry = {"files": policy_set.files, "provisions": policy_set.provisions,
                          "fast_code": policy_set.validator.all_fast_code(),
                          "schemas": {k.path: k.schema for k in schema_set.kinds.values()}, "key": digest,
-                         "reads": policy_set._reads.by_kind_found()}
+                         "reads": policy_set._reads.found()}
                 policy_set.cache_key = digest
                 cache.store(digest, entry)
                 if stat_signature is not None:
@@ -347,22 +347,20 @@ class _DataReads:
         self.files = files
         self.by_kind = by_kind
 
-    def by_kind_found(self) -> dict[str, frozenset]:
-        """Kind -> the names its policies read, found now if not yet (what the cache keeps)."""
-        self.of()
-        return self.by_kind
-
-    def of(self, kinds=None) -> set[str]:
-        """Those read by the policies of `kinds` (of every kind when None)."""
-        reads = self.by_kind
-        if reads is None:
-            reads = {}
+    def found(self) -> dict[str, frozenset]:
+        """Kind -> the names its policies read (what the cache keeps), found now if not yet."""
+        if self.by_kind is None:
+            reads: dict[str, frozenset] = {}
             for policy_file in self.files:
                 names = {node.name for node in n.descendants((policy_file.bindings, policy_file.clauses))
                          if isinstance(node, n.DataRef)}
                 reads[policy_file.header.kind] = reads.get(policy_file.header.kind, frozenset()) | names
             self.by_kind = reads
-        return {name for kind, names in reads.items() if kinds is None or kind in kinds for name in names}
+        return self.by_kind
+
+    def of(self, kinds=None) -> set[str]:
+        """Those read by the policies of `kinds` (of every kind when None)."""
+        return {name for kind, names in self.found().items() if kinds is None or kind in kinds for name in names}
 
     def of_kind(self, kind: str) -> set[str]:
         return self.of({kind})

@@ -228,10 +228,11 @@ class Run:
         self.read_ahead = ReadAhead()  # small documents' bytes, as the first pass read them
 
     # ---- reference data and waivers -------------------------------------------------------
-    def _load_checked(self, name: str):
-        """A file loaded and schema-checked, with its kind; or (None, None) and the problems kept."""
+    def _load_checked(self, name: str, data: bytes | None = None):
+        """A file loaded (from `data`, its bytes, when read already) and schema-checked, with its
+        kind; or (None, None) and the problems kept."""
         try:
-            document = load_file(name, self.limits)
+            document = load_file(name, self.limits, data)
             return document, self.policies.validator.validate(document)
         except DocumentError as error:
             self.problems.extend(error.problems)
@@ -259,20 +260,14 @@ class Run:
         except DocumentError as error:
             self.problems.extend(error.problems)
             return None, None
-        path = Path(name)
-        shown = str(path)  # the name `load_file` gives it
+        shown = str(Path(name))  # the name `load_file` gives it
         context = cache.data_context(self.policies.cache_key, self.limits)
         kept = cache.load_data(shown, data, context) if context is not None else None
         kind = self.policies.schemas.kinds.get(kept[1]) if kept is not None else None
         if kind is not None:
             return kept[0], kind
-        try:
-            document = load_bytes(data, shown, "json" if path.suffix == ".json" else "yaml", self.limits)
-            kind = self.policies.validator.validate(document)
-        except DocumentError as error:
-            self.problems.extend(error.problems)
-            return None, None
-        if context is not None:
+        document, kind = self._load_checked(name, data)
+        if document is not None and context is not None:
             cache.store_data(shown, data, context, document, kind.kind)
         return document, kind
 

@@ -265,10 +265,13 @@ def load_bytes(data: bytes, name: str = "<stdin>", format: str | None = None,
     return load_text(text, name, format, limits)
 
 
-def load_file(path: str | Path, limits: Limits | None = None) -> Document:
-    """Read and parse one YAML or JSON file, reading no more than `limits.max_bytes`."""
+def load_file(path: str | Path, limits: Limits | None = None, data: bytes | None = None) -> Document:
+    """Read and parse one YAML or JSON file, reading no more than `limits.max_bytes`
+    (`data`: its bytes, when `read_file` has read them already)."""
     path = Path(path)
-    return load_bytes(read_file(path, limits), str(path), "json" if path.suffix == ".json" else "yaml", limits)
+    if data is None:
+        data = read_file(path, limits)
+    return load_bytes(data, str(path), "json" if path.suffix == ".json" else "yaml", limits)
 
 
 def read_file(path: str | Path, limits: Limits | None = None) -> bytes:

@@ -195,13 +195,17 @@ class _Explained:
 
     def __call__(self, compiled: CompiledClause, doc: Document | dict, data: dict, sources, outcome: Outcome,
                  conditions, valid):
-        document = doc if isinstance(doc, Document) else Document(doc)
+        document = _document(doc)
         return _trace(compiled, Env(document.value, data, sources), document, outcome, conditions)
 
     def fix(self, compiled: CompiledClause, doc: Document | dict, data: dict, sources, outcome: Outcome,
             conditions, valid):
-        document = doc if isinstance(doc, Document) else Document(doc)
+        document = _document(doc)
         return _fix(compiled, Env(document.value, data, sources), document, valid)
+
+
+def _document(doc: Document | dict) -> Document:
+    return doc if isinstance(doc, Document) else Document(doc)
 
 
 _EXPLAINED = _Explained()

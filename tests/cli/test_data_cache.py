@@ -49,20 +49,20 @@ REGISTERS = {"member-states.yaml", "funded-projects.yaml"}
 def _parsed(monkeypatch) -> list[str]:
     """The names of the registers the run parses from here on."""
     parsed = []
-    original = run_module.load_bytes
+    original = run_module.load_file
 
-    def counting(data, name, *args, **kwargs):
+    def counting(name, *args, **kwargs):
         if os.path.basename(name) in REGISTERS:
             parsed.append(os.path.basename(name))
-        return original(data, name, *args, **kwargs)
+        return original(name, *args, **kwargs)
 
-    monkeypatch.setattr(run_module, "load_bytes", counting)
+    monkeypatch.setattr(run_module, "load_file", counting)
     return parsed
 
 
 def test_a_register_read_once_is_put_back_with_the_same_report(registers, tmp_path, monkeypatch):
     for output in ("text", "json", "sarif"):
-        (tmp_path / "cache").exists() and shutil.rmtree(tmp_path / "cache")
+        shutil.rmtree(tmp_path / "cache", ignore_errors=True)  # each format from an empty cache
         parsed = _parsed(monkeypatch)
         first = _check(OVER_CEILING, registers, "--format", output)
         assert sorted(parsed) == ["funded-projects.yaml", "member-states.yaml"]
@@ -168,7 +168,7 @@ def test_a_register_kept_by_other_readers_is_read_again(registers, monkeypatch):
     assert sorted(parsed) == ["funded-projects.yaml", "member-states.yaml"]
 
 
-def test_the_readers_checksum_covers_every_module_a_reading_runs(tmp_path):
+def test_the_readers_checksum_covers_every_module_a_reading_runs():
     """Every module of the package that runs while a register is read and validated (YAML,
     JSON, unquoted dates, unique items) is among the sources the kept registers depend on."""
     from iompolicy import cache
@@ -207,3 +207,16 @@ def test_a_register_kept_under_one_spelling_is_named_as_given_under_another(regi
     files = json.loads(absolute.stdout)["provenance"]["data"]
     assert [entry["file"] for entry in files] == [str(registers / "member-states.yaml")]
     assert json.loads(relative.stdout)["provenance"]["data"][0]["file"] == "member-states.yaml"
+
+
+def test_with_the_cache_off_nothing_is_kept_and_no_source_is_read(registers, tmp_path, monkeypatch):
+    from iompolicy import cache
+
+    monkeypatch.setenv("IOMPOLICY_NO_CACHE", "1")
+    monkeypatch.setattr(cache, "_READERS", None)
+    monkeypatch.setattr(cache, "reader_sources", lambda: pytest.fail("the readers' sources were read, the cache off"))
+    parsed = _parsed(monkeypatch)
+    for _ in range(2):
+        _check(COMPLIANT, registers)
+    assert sorted(parsed) == sorted(list(REGISTERS) * 2)  # each run parses both
+    assert not (tmp_path / "cache").exists()
