@@ -199,8 +199,7 @@ def _digest(data: bytes) -> str:
 _READERS = None
 # Beside the documents stage: what its readers and validator run of the rest of the package
 # (tests/cli/test_data_cache.py traces a reading and holds the list to it)
-_READER_SOURCES = ("values.py", "limits.py", "patterns.py", "records.py", "stopping.py",
-                   "language/schemas.py", "language/shapes.py")
+_READER_SOURCES = ("values.py", "limits.py", "patterns.py", "records.py", "stopping.py", "language/schemas.py")
 
 
 def reader_sources() -> list[str]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from . import syntax as n
 from .builtins import AGGREGATES, BUILTINS
 from .schemas import KindSchema, SchemaSet
-from .shapes import ANY, BOOLEAN, DATE, LIST, NULL, NUMBER, OBJECT, STRING, Shape
+from .shapes import (ANY, BOOLEAN, DATE, LIST, NULL, NUMBER, OBJECT, STRING, Shape, field_shape, item_shape,
+                     root_shape)
 from .parameters import values_hint
 from .source import Diagnostic, suggest
 from .unparse import unparse
@@ -152,7 +153,7 @@ class Checker:
             return ANY
         if scope.kind is None:
             return ANY
-        shape, known = scope.kind.field(scope.kind.root(), node.name)
+        shape, known = field_shape(scope.kind, root_shape(scope.kind), node.name)
         if shape is None:
             self.error("unknown_field", f"`{scope.kind.kind}` documents have no field `{node.name}`", node,
                        _suggest(node.name, known + list(scope.bindings) + list(scope.locals)))
@@ -168,7 +169,7 @@ class Checker:
             self.error("unknown_data", f"no reference data set is named `{node.name}`", node,
                        _suggest(node.name, known) or f"known data sets: {', '.join(known) or 'none'}")
             return ANY
-        return _Rooted(kind, kind.root())
+        return _Rooted(kind, root_shape(kind))
 
     def on_ParamRef(self, node: n.ParamRef, scope: _Scope) -> Shape:
         if scope.in_const:
@@ -200,7 +201,7 @@ class Checker:
         kind = _kind_of(parent, scope)
         if kind is None or parent.schema is None:
             return ANY
-        shape, known = kind.field(parent, node.name)
+        shape, known = field_shape(kind, parent, node.name)
         if shape is None:
             path = f"{unparse(node.obj)}.{node.name}"
             suggestions = [f"{unparse(node.obj)}.{k}" for k in known]
@@ -221,7 +222,7 @@ class Checker:
         kind = _kind_of(parent, scope)
         if kind is None:
             return ANY
-        shape = kind.item(parent)
+        shape = item_shape(kind, parent)
         return _Rooted(kind, shape) if isinstance(parent, _Rooted) else shape
 
     def on_ListLiteral(self, node: n.ListLiteral, scope) -> Shape:
@@ -252,7 +253,7 @@ class Checker:
         if node.func in ("max", "min") and len(args) == 1 and args[0].schema is not None:
             kind = _kind_of(args[0], scope)
             if kind is not None:
-                return kind.item(args[0])
+                return item_shape(kind, args[0])
         return builtin.result
 
     def on_Aggregate(self, node: n.Aggregate, scope: _Scope) -> Shape:
@@ -288,7 +289,7 @@ class Checker:
         kind = _kind_of(shape, scope)
         if kind is None or shape.schema is None:
             return ANY
-        item = kind.item(shape)
+        item = item_shape(kind, shape)
         return _Rooted(kind, item) if isinstance(shape, _Rooted) else item
 
     def on_Conditional(self, node: n.Conditional, scope) -> Shape:

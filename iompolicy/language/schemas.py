@@ -1,7 +1,8 @@
 """The JSON Schemas of document kinds, read as a map of fields and their types.
 
-The checker asks this module what `funding.requested_usd` is in a `proposal`;
-the document validator asks it for each kind's schema. A schema names its kind
+The document validator asks this module for each kind's schema; the checker asks
+`shapes` what `funding.requested_usd` is in a `proposal`, reading the kind's schema
+from here (so a check from the policy cache never loads the type lattice). A schema names its kind
 with `properties.kind.const`, and may say which field dates a document with
 `x-iompolicy-date` (`{"field": "submitted_on"}` or `{"year": "year"}`) and that
 it is reference data with `"x-iompolicy-role": "data"`.
@@ -14,7 +15,6 @@ import os
 from pathlib import Path
 
 from ..records import Record
-from .shapes import ANY, BOOLEAN, DATE, JSON_TYPES, LIST, NULL, NUMBER, OBJECT, STRING, Shape
 
 
 class SchemaError(Exception):
@@ -38,9 +38,6 @@ class KindSchema(Record, fields="kind path schema"):
     @property
     def date_rule(self) -> dict | None:
         return self.schema.get("x-iompolicy-date")
-
-    def root(self) -> Shape:
-        return self.shape(self.schema)
 
     def resolve(self, schema: dict) -> dict:
         """Follow a local `$ref` (`#/$defs/...`) and merge `allOf` parts."""
@@ -66,78 +63,6 @@ class KindSchema(Record, fields="kind path schema"):
             schema = merged
         return schema if isinstance(schema, dict) else {}
 
-    def shape(self, schema: dict | bool | None) -> Shape:
-        """The static type a (sub)schema allows."""
-        if not isinstance(schema, dict):
-            return ANY
-        schema = self.resolve(schema)
-        for key in ("anyOf", "oneOf"):
-            if key in schema:
-                shapes = [self.shape(option) for option in schema[key]]
-                if any(s.types is None for s in shapes):
-                    return ANY
-                types = frozenset().union(*(s.types for s in shapes))
-                inner = next((s.schema for s in shapes if s.schema), None)
-                return Shape(types, inner)
-        declared = schema.get("type")
-        if declared is None:
-            if "const" in schema or "enum" in schema:
-                values = [schema["const"]] if "const" in schema else schema["enum"]
-                return Shape(frozenset(_type_of_json(v) for v in values))
-            if "properties" in schema:
-                return Shape(frozenset({OBJECT}), schema)
-            if "items" in schema:
-                return Shape(frozenset({LIST}), schema)
-            return ANY
-        names = [declared] if isinstance(declared, str) else list(declared)
-        types = set()
-        for name in names:
-            if name == "string" and schema.get("format") == "date":
-                types.add(DATE)
-            else:
-                types.add(JSON_TYPES.get(name, name))
-        return Shape(frozenset(types), schema)
-
-    def field(self, parent: Shape, name: str) -> tuple[Shape | None, list[str]]:
-        """The shape of `parent.name`, or None and the known field names if unknown."""
-        schema = parent.schema
-        if schema is None:
-            return ANY, []
-        properties = schema.get("properties", {})
-        if name in properties:
-            return self.shape(properties[name]), []
-        extra = schema.get("additionalProperties")
-        if isinstance(extra, dict):
-            return self.shape(extra), []
-        if not properties and extra is None and "patternProperties" not in schema:
-            return ANY, []
-        return None, sorted(properties)
-
-    def item(self, parent: Shape) -> Shape:
-        """The shape of an element of a list, or of an entry of a map."""
-        schema = parent.schema
-        if schema is None:
-            return ANY
-        if parent.types and LIST in parent.types and "items" in schema:
-            return self.shape(schema["items"])
-        extra = schema.get("additionalProperties")
-        if isinstance(extra, dict):
-            return self.shape(extra)
-        return ANY
-
-
-def _type_of_json(value) -> str:
-    if isinstance(value, bool):
-        return BOOLEAN
-    if isinstance(value, (int, float)):
-        return NUMBER
-    if isinstance(value, str):
-        return STRING
-    if value is None:
-        return NULL
-    if isinstance(value, list):
-        return LIST
-    return OBJECT
 
 
 class SchemaSet:
