@@ -287,7 +287,8 @@ def test_a_run_refused_early_still_names_every_bad_file(tmp_path):
 
 def test_a_check_from_a_warm_cache_imports_nothing_heavy(tmp_path):
     """The cold-start rule (issue 5): with the policies cached, a check of a passing YAML proposal
-    loads no parser, no schema library, no explanation machinery and no traceability."""
+    loads no parser, no schema library, no explanation machinery and no traceability (nor the
+    checker's type lattice)."""
     import os
     import subprocess
     import sys
@@ -299,7 +300,7 @@ def test_a_check_from_a_warm_cache_imports_nothing_heavy(tmp_path):
              "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
              "heavy = ['lark', 'jsonschema', 'fastjsonschema', 'dataclasses', 'hashlib', 'pickle', 'iompolicy.language.parser',"
              " 'iompolicy.language.checker', 'iompolicy.evaluation.explain', 'iompolicy.traceability.coverage', 'iompolicy.documents.json_reader',"
-             " 'iompolicy.evaluation.codegen', 'iompolicy.evaluation.program_store']\n"
+             " 'iompolicy.evaluation.codegen', 'iompolicy.evaluation.program_store', 'iompolicy.language.shapes']\n"
              "print([m for m in heavy if m in sys.modules])")
     args = [sys.executable, "-c", probe, "check", COMPLIANT, *data_args()]
     subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, check=True)  # fills the cache
