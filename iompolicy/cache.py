@@ -37,7 +37,7 @@ except ImportError:  # another implementation of Python
 
 from . import __version__
 
-_FORMAT = 16  # bump when what is cached changes shape (16: reference data kept; 15: kept generated functions raise a kept Undecided again as a copy)
+_FORMAT = 17  # bump when what is cached changes shape (17: each kind's validator its own entry; 16: reference data kept; 15: kept generated functions raise a kept Undecided again as a copy)
 
 
 def cache_dir() -> Path | None:
@@ -148,6 +148,33 @@ def _trusted(folder: Path) -> bool:
         return True
     info = folder.stat()
     return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+class KeptValidators:
+    """The generated validators of a cached policy set, one entry per document kind (see
+    `documents.validation.Validator`): a run reads those of the kinds it validates, not all
+    (the shipped schemas' code is some 335 KB). Written when the set is built."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str):
+        self.key = key  # the policy set's entry (its digest covers the schemas' texts)
+
+    def _entry(self, kind: str) -> str:
+        # the kind's name is a schema's text, not a file name: its CRC names the entry, and the
+        # entry holds the name itself, compared when read
+        return f"{self.key}-{crc32(kind.encode('utf-8', 'surrogateescape')):08x}"
+
+    def load(self, kind: str) -> tuple[str, bytes] | None:
+        """The kind's (function name, marshalled code), or None."""
+        found = load(self._entry(kind), prefix="validator-")
+        if (isinstance(found, tuple) and len(found) == 3 and found[0] == kind and isinstance(found[1], str)
+                and isinstance(found[2], bytes)):
+            return found[1], found[2]
+        return None
+
+    def store(self, kind: str, code: tuple[str, bytes]) -> None:
+        store(self._entry(kind), (kind, *code), prefix="validator-")
 
 
 # ---- reference data --------------------------------------------------------------------

@@ -42,7 +42,7 @@ class PolicySet:
         self.provisions = provisions
         self.schemas = schemas
         self.sources = sources
-        self.validator = Validator(schemas, fast_code)
+        self.validator = Validator(schemas, fast_code, _kept_validators(cache_key))
         self._is_valid = self.validator.is_valid  # a bound method made once, not for every check
         self.dated = DatedData(schemas)
         self._compile(readings)
@@ -139,10 +139,12 @@ class PolicySet:
                 schema_set = SchemaSet.from_texts(schema_texts)
                 policy_set = cls._build(texts, schema_set, folders)
                 entry = {"files": policy_set.files, "provisions": policy_set.provisions,
-                         "fast_code": policy_set.validator.all_fast_code(),
                          "schemas": {k.path: k.schema for k in schema_set.kinds.values()}, "key": digest,
                          "reads": policy_set._reads.found()}
                 policy_set.cache_key = digest
+                policy_set.validator.kept = kept = cache.KeptValidators(digest)
+                for kind, code in policy_set.validator.all_fast_code().items():  # every kind's now: no later
+                    kept.store(kind, code)  # run generates one (fastjsonschema's import alone is some 50 ms)
                 cache.store(digest, entry)
                 if stat_signature is not None:
                     cache.store_by_signature(stat_signature, entry, watched)
@@ -150,7 +152,7 @@ class PolicySet:
             if stat_signature is not None:
                 cache.store_by_signature(stat_signature, entry, watched)
         return cls(entry["files"], SchemaSet.from_schemas(entry["schemas"]), {}, entry["provisions"],
-                   entry["fast_code"], readings, entry["key"], entry.get("reads"))
+                   None, readings, entry["key"], entry.get("reads"))
 
     @classmethod
     def _build(cls, texts: dict[str, str], schemas: SchemaSet, folders: list[Path]) -> "PolicySet":
@@ -364,6 +366,15 @@ class _DataReads:
 
     def of_kind(self, kind: str) -> set[str]:
         return self.of({kind})
+
+
+def _kept_validators(cache_key: str | None):
+    """Where the cache keeps the generated validators of a set from it (None: not from it)."""
+    if cache_key is None:
+        return None
+    from .cache import KeptValidators
+
+    return KeptValidators(cache_key)
 
 
 def _shipped_policies() -> Path:

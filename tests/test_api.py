@@ -78,7 +78,7 @@ def test_the_parallel_example_runs():
 
 
 def test_documents_compare_by_content_and_shapes_without_a_schema_hash():
-    from iompolicy.language.schemas import Shape
+    from iompolicy.language.shapes import Shape
 
     assert load_file(OVER_CEILING) == load_file(OVER_CEILING)
     assert load_file(OVER_CEILING) != load_file(EXAMPLES / "data" / "member-states.yaml")
@@ -318,3 +318,39 @@ def test_a_policy_set_from_the_cache_knows_what_data_its_policies_read_without_a
     assert kept.data_needed() == built.data_needed() == {"member_states", "funded_projects"}
     assert kept.data_needed({"proposal"}) == built.data_needed({"proposal"})
     assert walked == []
+
+
+def test_a_policy_set_from_the_cache_reads_the_validator_of_each_kind_it_validates_only(tmp_path, monkeypatch):
+    """Each kind's generated validator is its own cache entry, written with the set: a run
+    reads the code of the kinds it validates (a proposal's: some 60 of the shipped 335 KB),
+    generates none, and a missing or foreign entry is generated again, not trusted."""
+    from iompolicy import cache
+    from iompolicy.documents import validation
+
+    monkeypatch.delenv("IOMPOLICY_NO_CACHE", raising=False)
+    monkeypatch.setenv("IOMPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+    built = PolicySet.load(ROOT / "policies")
+    kinds = set(built.schemas.kinds)
+    assert len(list((tmp_path / "cache").glob("validator-*.pickle"))) == len(kinds) >= 6
+    read, generated = [], []
+    load = cache.load
+    monkeypatch.setattr(cache, "load", lambda name, prefix="policies-": read.append(prefix) or load(name, prefix))
+    monkeypatch.setattr(validation, "generate", lambda kind: generated.append(kind.kind) or pytest.fail("generated"))
+    kept = PolicySet.load(ROOT / "policies")
+    assert read.count("validator-") == 0  # loading the set reads no validator
+    proposal = load_file(OVER_CEILING)
+    assert kept.check(proposal).to_dict() == built.check(proposal).to_dict()
+    assert read.count("validator-") == 1 and generated == []
+
+    # an entry that names another kind (copied over, say) is not used: the kind's is generated, and kept
+    entries = cache.KeptValidators(kept.cache_key)
+    foreign = load(entries._entry("funded_projects"), prefix="validator-")
+    cache.store(entries._entry("proposal"), foreign, prefix="validator-")
+    monkeypatch.setattr(validation, "generate", lambda kind: generated.append(kind.kind) or real_generate(kind))
+    again = PolicySet.load(ROOT / "policies")
+    assert again.check(proposal).to_dict() == built.check(proposal).to_dict()
+    assert generated == ["proposal"]
+    assert entries.load("proposal") == again.validator.fast_code["proposal"]
+
+
+real_generate = __import__("iompolicy.documents.validation", fromlist=["generate"]).generate

@@ -160,11 +160,18 @@ class SchemaViolation(ValueError):
 
 
 class Validator:
-    """Validates documents by kind; validators are built once per kind and shared."""
+    """Validates documents by kind; validators are built once per kind and shared.
 
-    def __init__(self, schemas: SchemaSet, fast_code: dict[str, tuple[str, bytes]] | None = None):
+    `fast_code` is generated code already at hand (kind -> (function name, marshalled
+    code)); `kept` is where a kind's code is kept between runs (the policy cache: an
+    object with `load(kind)`, the code or None, and `store(kind, code)`), asked for a
+    kind only when a document of that kind is first validated, so a run reads the code of
+    the kinds it meets, not of all (the shipped schemas' is some 335 KB)."""
+
+    def __init__(self, schemas: SchemaSet, fast_code: dict[str, tuple[str, bytes]] | None = None, kept=None):
         self.schemas = schemas
         self.fast_code = dict(fast_code or {})
+        self.kept = kept
         self._fast: dict[str, object] = {}
         self._detailed: dict[str, object] = {}
         self._lock = allocate_lock()
@@ -172,17 +179,27 @@ class Validator:
     def all_fast_code(self) -> dict[str, tuple[str, bytes]]:
         """Generated code of every kind (what the cache keeps)."""
         for kind in self.schemas.kinds.values():
-            if kind.kind not in self.fast_code:
-                self.fast_code[kind.kind] = generate(kind)
+            self._code(kind)
         return self.fast_code
+
+    def _code(self, kind: KindSchema) -> tuple[str, bytes]:
+        """The kind's generated code: at hand, else kept from an earlier run, else generated
+        now (and kept)."""
+        code = self.fast_code.get(kind.kind)
+        if code is None:
+            code = self.kept.load(kind.kind) if self.kept is not None else None
+            if code is None:
+                code = generate(kind)
+                if self.kept is not None:
+                    self.kept.store(kind.kind, code)
+            self.fast_code[kind.kind] = code
+        return code
 
     def _fast_validator(self, kind: KindSchema):
         function = self._fast.get(kind.kind)
         if function is None:
             with self._lock:
-                if kind.kind not in self.fast_code:
-                    self.fast_code[kind.kind] = generate(kind)
-                name, code = self.fast_code[kind.kind]
+                name, code = self._code(kind)
                 namespace: dict = {"JsonSchemaValueException": SchemaViolation,
                                    "JsonSchemaValuesException": SchemaViolation}
                 exec(marshal.loads(code), namespace)  # code generated from our own schema (see generate)
