@@ -163,7 +163,7 @@ class KeptValidators:
     def _entry(self, kind: str) -> str:
         # the kind's name is a schema's text, not a file name: its CRC names the entry, and the
         # entry holds the name itself, compared when read
-        return f"{self.key}-{crc32(kind.encode('utf-8', 'surrogateescape')):08x}"
+        return f"{self.key}-{crc32(kind.encode('utf-8', 'surrogatepass')):08x}"  # any text a schema holds
 
     def load(self, kind: str) -> tuple[str, bytes] | None:
         """The kind's (function name, marshalled code), or None."""

@@ -354,3 +354,49 @@ def test_a_policy_set_from_the_cache_reads_the_validator_of_each_kind_it_validat
 
 
 real_generate = __import__("iompolicy.documents.validation", fromlist=["generate"]).generate
+
+
+def test_a_damaged_kept_validator_is_made_again_and_replaced(tmp_path, monkeypatch):
+    """A validator entry that unpickles but holds code that does not load is generated again
+    and kept, not retried (and slow) on every document; a set built on a cache miss writes
+    each kind's entry once."""
+    from iompolicy import cache
+
+    monkeypatch.delenv("IOMPOLICY_NO_CACHE", raising=False)
+    monkeypatch.setenv("IOMPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+    stored = []
+    store = cache.store
+    monkeypatch.setattr(cache, "store", lambda name, value, prefix="policies-": stored.append(prefix) or
+                        store(name, value, prefix))
+    built = PolicySet.load(ROOT / "policies")
+    assert stored.count("validator-") == len(built.schemas.kinds)
+    entries = cache.KeptValidators(built.cache_key)
+    name, code = entries.load("proposal")
+    entries.store("proposal", (name, code[: len(code) // 2]))  # cut short: marshal cannot read it
+    proposal = load_file(OVER_CEILING)
+    again = PolicySet.load(ROOT / "policies")
+    assert again.check(proposal).to_dict() == built.check(proposal).to_dict()
+    assert entries.load("proposal") == (name, code)  # made again, and kept
+
+
+def test_a_kind_named_with_any_text_is_kept_and_checked(tmp_path, monkeypatch):
+    """A kind's name is a schema's text, not a file name: one no encoding writes as it is (a
+    lone surrogate) names its cache entry too, with the cache on or off."""
+    import json
+    import shutil
+
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    odd = {"type": "object", "x-iompolicy-role": "data", "properties": {"kind": {"const": "odd\ud800"}},
+           "required": ["kind"]}
+    (schemas / "odd.schema.json").write_text(json.dumps(odd), encoding="utf-8")
+    monkeypatch.delenv("IOMPOLICY_NO_CACHE", raising=False)
+    monkeypatch.setenv("IOMPOLICY_CACHE_DIR", str(tmp_path / "cache"))
+    proposal = load_file(OVER_CEILING)
+    expected = PolicySet.load(ROOT / "policies").check(proposal).to_dict()
+    for cache_off in ("", "1"):
+        monkeypatch.setenv("IOMPOLICY_NO_CACHE", cache_off)
+        for _ in range(2):  # built, then from the cache
+            policies = PolicySet.load(ROOT / "policies", schemas=schemas)
+            assert "odd\ud800" in policies.schemas.kinds
+            assert policies.check(proposal).to_dict() == expected

@@ -182,12 +182,12 @@ class Validator:
             self._code(kind)
         return self.fast_code
 
-    def _code(self, kind: KindSchema) -> tuple[str, bytes]:
-        """The kind's generated code: at hand, else kept from an earlier run, else generated
-        now (and kept)."""
-        code = self.fast_code.get(kind.kind)
+    def _code(self, kind: KindSchema, fresh: bool = False) -> tuple[str, bytes]:
+        """The kind's generated code: at hand, else kept from an earlier run, else (or when
+        `fresh`) generated now, and kept."""
+        code = None if fresh else self.fast_code.get(kind.kind)
         if code is None:
-            code = self.kept.load(kind.kind) if self.kept is not None else None
+            code = None if fresh or self.kept is None else self.kept.load(kind.kind)
             if code is None:
                 code = generate(kind)
                 if self.kept is not None:
@@ -199,12 +199,13 @@ class Validator:
         function = self._fast.get(kind.kind)
         if function is None:
             with self._lock:
-                name, code = self._code(kind)
-                namespace: dict = {"JsonSchemaValueException": SchemaViolation,
-                                   "JsonSchemaValuesException": SchemaViolation}
-                exec(marshal.loads(code), namespace)  # code generated from our own schema (see generate)
-                function = namespace[name]
-                self._fast[kind.kind] = function
+                function = self._fast.get(kind.kind)  # another thread may have made it meanwhile
+                if function is None:
+                    try:
+                        function = _function(*self._code(kind))
+                    except Exception:  # noqa: BLE001 - kept code that does not load (damaged): made again
+                        function = _function(*self._code(kind, fresh=True))
+                    self._fast[kind.kind] = function
         return function
 
     def _detailed_validator(self, kind: KindSchema):
@@ -288,6 +289,13 @@ def _bool_in_a_list(value, in_list: bool = False) -> bool:
         elif type(value) is list:
             pending.extend((item, True) for item in value)
     return False
+
+
+def _function(name: str, code: bytes):
+    """The validator function of a kind's generated code (see `generate`)."""
+    namespace: dict = {"JsonSchemaValueException": SchemaViolation, "JsonSchemaValuesException": SchemaViolation}
+    exec(marshal.loads(code), namespace)  # code generated from our own schema (see generate)
+    return namespace[name]
 
 
 def _detailed_class():

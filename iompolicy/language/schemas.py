@@ -1,4 +1,4 @@
-"""The JSON Schemas of document kinds, read as a map of fields and their types.
+"""The JSON Schemas of document kinds: each kind's schema, its role, its date rule.
 
 The document validator asks this module for each kind's schema; the checker asks
 `shapes` what `funding.requested_usd` is in a `proposal`, reading the kind's schema
