@@ -116,10 +116,10 @@ def main() -> int:
         print(f"3. check --format json, {files} files: {ours / 1e6:,.0f} M instructions, plain {plain / 1e6:,.0f} M "
               f"({ours / plain:.2f}x)")
         one, data = str(sorted(folder.glob("BENCH-*.yaml"))[0]), str(folder / "member-states.yaml")
-        # and the register kept, as any earlier check that read it would have (its first reading writes it)
-        subprocess.run(command + ["check", one, "--data", data, "--policies", str(run.EIGHT_RULES)],
-                       env=child_env, capture_output=True, cwd=tmp)
-        cold = instructions(command + ["check", one, "--data", data, "--policies", str(run.EIGHT_RULES)], child_env, tmp)
+        check_one = command + ["check", one, "--data", data, "--policies", str(run.EIGHT_RULES)]
+        # the register kept, as any earlier check that read it would have (its first reading writes it)
+        subprocess.run(check_one, env=child_env, capture_output=True, cwd=tmp)
+        cold = instructions(check_one, child_env, tmp)
         plain_click = instructions([python, str(run.PLAIN_SCRIPT), "--import-click", one, data], child_env, tmp)
         api = instructions([python, str(run.API_SCRIPT), one, data, str(run.EIGHT_RULES)], child_env, tmp)
         plain = instructions([python, str(run.PLAIN_SCRIPT), one, data], child_env, tmp)

@@ -191,23 +191,24 @@ def data_context(policy_key: str | None, limits: tuple) -> tuple | None:
     return (_FORMAT, __version__, sys.version, _readers(), policy_key, tuple(limits))
 
 
-def load_data(path: str, data: bytes, context: tuple):
-    """(the Document, its kind's name) as a run read and validated `path` when it held these
-    bytes under this context, named `path` as given now; or None."""
+def load_data(path: str, digest: str, context: tuple):
+    """(the Document, its kind's name) as a run read and validated `path` when it held the
+    bytes of this digest (`provenance.digest_bytes`) under this context, named `path` as
+    given now; or None."""
     found = load(_data_name(path, context), prefix="data-")
     if not isinstance(found, dict) or found.get("path") != os.path.abspath(path) or found.get("context") != context:
         return None
-    if found.get("digest") != _digest(data):
+    if found.get("digest") != digest:
         return None
     document = found["document"]
     document.name = path
     return document, found["kind"]
 
 
-def store_data(path: str, data: bytes, context: tuple, document, kind: str) -> None:
+def store_data(path: str, digest: str, context: tuple, document, kind: str) -> None:
     """Keep a register read and validated (replacing what was kept of the same file under
-    the same context)."""
-    store(_data_name(path, context), {"path": os.path.abspath(path), "digest": _digest(data), "context": context,
+    the same context), with the digest of its bytes."""
+    store(_data_name(path, context), {"path": os.path.abspath(path), "digest": digest, "context": context,
                              "document": document, "kind": kind}, prefix="data-")
 
 
@@ -215,12 +216,6 @@ def _data_name(path: str, context: tuple) -> str:
     """The entry of a file read under a context (both compared whole inside it)."""
     named = f"{os.path.abspath(path)}\0{context!r}".encode("utf-8", "surrogateescape")
     return f"{crc32(named):08x}-{len(named)}"
-
-
-def _digest(data: bytes) -> str:
-    from .provenance import digest_bytes  # CPython's own SHA-256, as the reports' digests
-
-    return digest_bytes(data)
 
 
 _READERS = None

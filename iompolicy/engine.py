@@ -142,10 +142,9 @@ class PolicySet:
                          "schemas": {k.path: k.schema for k in schema_set.kinds.values()}, "key": digest,
                          "reads": policy_set._reads.found()}
                 policy_set.cache_key = digest
-                kept = cache.KeptValidators(digest)
-                for kind, code in policy_set.validator.all_fast_code().items():  # every kind's now: no later
-                    kept.store(kind, code)  # run generates one (fastjsonschema's import alone is some 50 ms)
-                policy_set.validator.kept = kept
+                policy_set.validator.kept = _kept_validators(digest)
+                policy_set.validator.all_fast_code()  # every kind's now, and kept: no later run generates one
+                # (fastjsonschema's import alone is some 50 ms)
                 cache.store(digest, entry)
                 if stat_signature is not None:
                     cache.store_by_signature(stat_signature, entry, watched)

@@ -93,7 +93,7 @@ def build(run, policy_folders, as_of: dt.date | None, waivers_file: str | None, 
     data = []
     for kind, name in sorted(run.data_sources.items()):
         value = run.data.get(kind)
-        data.append({"kind": kind, "file": name, "digest": digest_file(name),
+        data.append({"kind": kind, "file": name, "digest": run.data_digests.get(name) or digest_file(name),
                      "as_of": str(value["as_of"]) if isinstance(value, dict) and value.get("as_of") else None})
     waivers = None
     if waivers_file:

@@ -213,6 +213,7 @@ class Run:
         self.policies = policies
         self.data = {} if data is None else data
         self.data_sources = {} if data_sources is None else data_sources
+        self.data_digests: dict[str, str] = {}  # a --data file's name -> the digest of the bytes judged
         self.problems: list[Problem] = []
         self.waivers = None  # a WaiverLedger, when waivers are in use
         if waivers is not None:
@@ -254,6 +255,7 @@ class Run:
         read and validated the same bytes under the same policies (see `cache.load_data`):
         a register is read once, not on every check."""
         from . import cache
+        from .provenance import digest_bytes
 
         try:
             data = read_file(name, self.limits)
@@ -261,14 +263,16 @@ class Run:
             self.problems.extend(error.problems)
             return None, None
         shown = str(Path(name))  # the name `load_file` gives it
+        # what the cache keys the register by, and what the provenance states: the file is not read again for it
+        digest = self.data_digests[shown] = digest_bytes(data)
         context = cache.data_context(self.policies.cache_key, self.limits)
-        kept = cache.load_data(shown, data, context) if context is not None else None
+        kept = cache.load_data(shown, digest, context) if context is not None else None
         kind = self.policies.schemas.kinds.get(kept[1]) if kept is not None else None
         if kind is not None:
             return kept[0], kind
         document, kind = self._load_checked(name, data)
         if document is not None and context is not None:
-            cache.store_data(shown, data, context, document, kind.kind)
+            cache.store_data(shown, digest, context, document, kind.kind)
         return document, kind
 
     def use_data(self, kind: str, document: Document) -> None:

@@ -333,7 +333,7 @@ def test_a_policy_set_from_the_cache_reads_the_validator_of_each_kind_it_validat
     kinds = set(built.schemas.kinds)
     assert len(list((tmp_path / "cache").glob("validator-*.pickle"))) == len(kinds) >= 6
     read, generated = [], []
-    load = cache.load
+    load, real_generate = cache.load, validation.generate
     monkeypatch.setattr(cache, "load", lambda name, prefix="policies-": read.append(prefix) or load(name, prefix))
     monkeypatch.setattr(validation, "generate", lambda kind: generated.append(kind.kind) or pytest.fail("generated"))
     kept = PolicySet.load(ROOT / "policies")
@@ -352,8 +352,10 @@ def test_a_policy_set_from_the_cache_reads_the_validator_of_each_kind_it_validat
     assert generated == ["proposal"]
     assert entries.load("proposal") == again.validator.fast_code["proposal"]
 
-
-real_generate = __import__("iompolicy.documents.validation", fromlist=["generate"]).generate
+    # a missing entry: generated again, and kept
+    (tmp_path / "cache" / f"validator-{entries._entry('proposal')}.pickle").unlink()
+    assert PolicySet.load(ROOT / "policies").check(proposal).to_dict() == built.check(proposal).to_dict()
+    assert generated == ["proposal", "proposal"] and entries.load("proposal") is not None
 
 
 def test_a_damaged_kept_validator_is_made_again_and_replaced(tmp_path, monkeypatch):
@@ -396,7 +398,7 @@ def test_a_kind_named_with_any_text_is_kept_and_checked(tmp_path, monkeypatch):
     expected = PolicySet.load(ROOT / "policies").check(proposal).to_dict()
     for cache_off in ("", "1"):
         monkeypatch.setenv("IOMPOLICY_NO_CACHE", cache_off)
-        for _ in range(2):  # built, then from the cache
+        for _ in range(2):  # built, then (the cache on) put back
             policies = PolicySet.load(ROOT / "policies", schemas=schemas)
             assert "odd\ud800" in policies.schemas.kinds
             assert policies.check(proposal).to_dict() == expected

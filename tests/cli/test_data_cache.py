@@ -222,3 +222,23 @@ def test_with_the_cache_off_nothing_is_kept_and_no_source_is_read(registers, tmp
         _check(COMPLIANT, registers)
     assert sorted(parsed) == sorted(list(REGISTERS) * 2)  # each run parses both
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_provenance_states_the_digest_of_the_register_judged_without_reading_it_again(registers, monkeypatch):
+    """The digest a kept register is found by is the one the report's provenance states: the
+    file is read once a run, with the cache on or off, and its digest is that of its bytes."""
+    import hashlib
+
+    from iompolicy import provenance
+
+    register = registers / "member-states.yaml"
+    expected = "sha256:" + hashlib.sha256(register.read_bytes()).hexdigest()
+    original = provenance.digest_file
+    monkeypatch.setattr(provenance, "digest_file", lambda path: pytest.fail(f"{path} read again") if
+                        os.path.basename(path) in REGISTERS else original(path))
+    for cache_off in ("", "1"):
+        monkeypatch.setenv("IOMPOLICY_NO_CACHE", cache_off)
+        for _ in range(2):  # read, then (cache on) put back
+            report = json.loads(_check(COMPLIANT, registers, "--format", "json").stdout)
+            digests = {entry["file"]: entry["digest"] for entry in report["provenance"]["data"]}
+            assert digests[str(register)] == expected
